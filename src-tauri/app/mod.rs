@@ -1,0 +1,162 @@
+//! The Tauri layer: window, state and thin commands over the core. Nothing here decides
+//! anything the CLI or the tests would need; it wires the core to the UI.
+
+pub mod bindings;
+pub mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use tauri::{Manager, RunEvent, Runtime};
+
+use crate::config::ConfigStore;
+use crate::error::ApiError;
+use crate::locale::Language;
+use crate::sandbox::{self, MotoServer, Sandbox, SandboxMode};
+
+pub use commands::{AppInfo, SandboxState, SourceSummary};
+
+/// Where the sandbox is in its life.
+enum SandboxSlot {
+    Off,
+    Starting,
+    Ready(Sandbox),
+    Failed(String),
+}
+
+/// What the commands share.
+pub struct AppState {
+    store: ConfigStore,
+    os_language: Language,
+    sandbox: Mutex<SandboxSlot>,
+    /// Set when the sandbox is wanted: where its files go.
+    sandbox_dir: Option<PathBuf>,
+}
+
+impl AppState {
+    /// Reads the environment: the config dir, and whether the sandbox is wanted. In the
+    /// sandbox the config lives in its own folder, emptied on every start, so sandbox
+    /// sources never mix with real ones.
+    pub fn from_env() -> Result<AppState, ApiError> {
+        let os_language = Language::from_os();
+        let store = ConfigStore::from_env().map_err(|e| ApiError::from_err(&e, os_language))?;
+        let wanted = SandboxMode::from_env().wanted(crate::aws::credentials_configured());
+        if !wanted {
+            return Ok(AppState::new(store, os_language, None));
+        }
+        let dir = store.dir().join("sandbox");
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut state = AppState::new(ConfigStore::new(dir.join("config")), os_language, Some(dir));
+        // The sandbox follows the language the user picked in the real config.
+        if let Some(lang) = store.load().ok().and_then(|c| c.settings.language) {
+            let _ = state.store.update(|c| {
+                c.settings.language = Some(lang);
+                Ok(())
+            });
+            state.os_language = lang;
+        }
+        Ok(state)
+    }
+
+    pub fn new(store: ConfigStore, os_language: Language, sandbox_dir: Option<PathBuf>) -> Self {
+        AppState {
+            store,
+            os_language,
+            sandbox: Mutex::new(if sandbox_dir.is_some() {
+                SandboxSlot::Starting
+            } else {
+                SandboxSlot::Off
+            }),
+            sandbox_dir,
+        }
+    }
+
+    /// The language for messages: the user's choice, else the OS's.
+    fn language(&self) -> Language {
+        self.store
+            .load()
+            .ok()
+            .and_then(|c| c.settings.language)
+            .unwrap_or(self.os_language)
+    }
+
+    fn set_sandbox(&self, slot: SandboxSlot) {
+        *self.sandbox.lock().unwrap_or_else(|e| e.into_inner()) = slot;
+    }
+
+    /// Stops the sandbox endpoint and removes its files (they hold its throwaway admin key).
+    fn stop_sandbox(&self) {
+        let slot = std::mem::replace(
+            &mut *self.sandbox.lock().unwrap_or_else(|e| e.into_inner()),
+            SandboxSlot::Off,
+        );
+        if let SandboxSlot::Ready(sandbox) = slot {
+            sandbox.stop();
+        }
+        if let Some(dir) = &self.sandbox_dir {
+            let _ = std::fs::remove_dir_all(dir.join("aws"));
+        }
+    }
+}
+
+/// Starts the GUI with the real runtime.
+pub fn run() -> ExitCode {
+    let state = match AppState::from_env() {
+        Ok(state) => state,
+        Err(err) => {
+            eprintln!("bucketdesk: {}", err.message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let context = tauri::generate_context!();
+    run_app(tauri::Builder::default(), state, context)
+}
+
+/// Builds and runs the app on any runtime (tests pass a mock one).
+pub fn run_app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+    context: tauri::Context<R>,
+) -> ExitCode {
+    let specta = bindings::specta_builder::<R>();
+    let app = builder
+        .invoke_handler(specta.invoke_handler())
+        .manage(state)
+        .setup(move |app| {
+            specta.mount_events(app);
+            let handle = app.handle().clone();
+            let sandbox_dir = app.state::<AppState>().sandbox_dir.clone();
+            if let Some(dir) = sandbox_dir {
+                tauri::async_runtime::spawn(async move {
+                    let program = MotoServer::program_from_env();
+                    let result = sandbox::start(&program, &dir).await;
+                    let state = handle.state::<AppState>();
+                    match result {
+                        Ok(sandbox) => state.set_sandbox(SandboxSlot::Ready(sandbox)),
+                        Err(e) => {
+                            let lang = state.language();
+                            state.set_sandbox(SandboxSlot::Failed(
+                                ApiError::from_err(&e, lang).message,
+                            ))
+                        }
+                    }
+                });
+            }
+            Ok(())
+        })
+        .build(context);
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("bucketdesk: cannot start the window: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            handle.state::<AppState>().stop_sandbox();
+        }
+    });
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,106 @@
+//! The one error shape that crosses every boundary (Tauri IPC, the CLI's `--json`):
+//! `{code, message}`. A code exists only where a caller branches on it; the message is
+//! plain words in the user's language. Each area keeps its own error enum and describes
+//! itself through [`Described`]; the boundary maps it once with [`ApiError::from_err`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::locale::Language;
+
+/// What a caller may branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The config file exists but cannot be read as a config: it has been left untouched.
+    ConfigCorrupt,
+    /// The config file was written by a newer Bucketdesk.
+    ConfigTooNew,
+    /// Bad input, refused before anything changed.
+    InvalidInput,
+    /// A file could not be read or written.
+    Io,
+    /// The OS keychain could not be reached or refused the request.
+    KeychainUnavailable,
+    /// The feature is not part of this build yet.
+    NotAvailable,
+    /// Anything else: a bug or an unexpected state.
+    Internal,
+}
+
+/// The error every command returns across IPC and in `--json` output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// A domain error that can say what went wrong in plain words.
+pub trait Described {
+    fn code(&self) -> ErrorCode;
+    fn describe(&self, lang: Language) -> String;
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn from_err(err: &impl Described, lang: Language) -> Self {
+        ApiError::new(err.code(), err.describe(lang))
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_to_code_and_message_only() {
+        let err = ApiError::new(ErrorCode::ConfigCorrupt, "config.json is not valid");
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "config_corrupt", "message": "config.json is not valid"}),
+            "the UI and --json consumers rely on exactly these two fields"
+        );
+    }
+
+    #[test]
+    fn every_code_has_a_stable_snake_case_name() {
+        let names: Vec<String> = [
+            ErrorCode::ConfigCorrupt,
+            ErrorCode::ConfigTooNew,
+            ErrorCode::InvalidInput,
+            ErrorCode::Io,
+            ErrorCode::KeychainUnavailable,
+            ErrorCode::NotAvailable,
+            ErrorCode::Internal,
+        ]
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "\"config_corrupt\"",
+                "\"config_too_new\"",
+                "\"invalid_input\"",
+                "\"io\"",
+                "\"keychain_unavailable\"",
+                "\"not_available\"",
+                "\"internal\""
+            ]
+        );
+    }
+}

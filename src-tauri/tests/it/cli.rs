@@ -1,0 +1,153 @@
+//! The built binary, run headless as a user or a script would.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use bucketdesk::config::{Config, ConfigStore, SourceConfig};
+
+fn bucketdesk(config_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args(args)
+        .env("BUCKETDESK_CONFIG_DIR", config_dir)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run the bucketdesk binary")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_the_subcommands_of_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bucketdesk(dir.path(), &["--help"]);
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for sub in ["source", "ls", "put", "get", "rm", "presign", "cdn", "iam", "keys", "bucket"] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+            "--help must list `{sub}`:\n{help}"
+        );
+    }
+    for (group, subs) in [
+        ("source", &["add", "list", "verify", "remove"][..]),
+        ("cdn", &["serve", "url"]),
+        ("iam", &["policy", "reader"]),
+        ("keys", &["list", "rotate", "deactivate", "delete"]),
+        ("bucket", &["create", "public-access", "policy", "empty", "delete"]),
+    ] {
+        let out = bucketdesk(dir.path(), &[group, "--help"]);
+        assert!(out.status.success(), "{group} --help");
+        let help = stdout(&out);
+        for sub in subs {
+            assert!(
+                help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+                "`{group} --help` must list `{sub}`:\n{help}"
+            );
+        }
+    }
+    for flag in ["--json", "--profile", "--endpoint-url"] {
+        assert!(help.contains(flag), "--help must document {flag}");
+    }
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bucketdesk(dir.path(), &["--version"]);
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), format!("bucketdesk {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn source_list_on_an_empty_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("cfg");
+    let out = bucketdesk(&config_dir, &["source", "list"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(stdout(&out).contains("No sources yet"), "{}", stdout(&out));
+
+    let out = bucketdesk(&config_dir, &["source", "list", "--json"]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(json, serde_json::json!([]));
+
+    let out = bucketdesk(&config_dir, &["--lang", "ko", "source", "list"]);
+    assert!(stdout(&out).contains("등록된 소스가 없습니다"), "{}", stdout(&out));
+    assert!(!config_dir.exists(), "listing must not write anything");
+}
+
+#[test]
+fn source_list_shows_sources_with_masked_key_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ConfigStore::new(dir.path());
+    store
+        .save(&Config {
+            sources: vec![SourceConfig {
+                name: "shop".into(),
+                bucket: "shop-images".into(),
+                region: "ap-northeast-2".into(),
+                base_path: "/assets".into(),
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                endpoint_url: None,
+            }],
+            ..Config::default()
+        })
+        .unwrap();
+    let out = bucketdesk(dir.path(), &["source", "list"]);
+    let text = stdout(&out);
+    assert!(text.contains("shop-images") && text.contains("AKIA…MPLE"), "{text}");
+    assert!(!text.contains("AKIAIOSFODNN7EXAMPLE"), "the full key ID is never listed");
+    let out = bucketdesk(dir.path(), &["--json", "source", "list"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["name"], "shop");
+    assert_eq!(json[0]["keyId"], "AKIA…MPLE");
+}
+
+#[test]
+fn a_corrupt_config_fails_with_one_line_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    fs::write(&path, "{ not json").unwrap();
+
+    let out = bucketdesk(dir.path(), &["source", "list"]);
+    assert!(!out.status.success(), "a corrupt config is an error");
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(&path.display().to_string()), "names the file: {err}");
+    assert!(stdout(&out).is_empty());
+
+    let out = bucketdesk(dir.path(), &["source", "list", "--json"]);
+    assert!(!out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(json["code"], "config_corrupt");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "{ not json", "file untouched");
+}
+
+#[test]
+fn commands_of_later_work_say_so_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bucketdesk(dir.path(), &["ls", "shop"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("`bucketdesk ls` is not in this version yet"), "{}", stderr(&out));
+    let out = bucketdesk(dir.path(), &["--json", "keys", "rotate", "--user", "u"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["code"], "not_available");
+}
+
+#[test]
+fn bad_usage_is_refused_by_the_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bucketdesk(dir.path(), &["source", "add", "x"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+    assert!(stderr(&out).contains("--bucket"), "{}", stderr(&out));
+}

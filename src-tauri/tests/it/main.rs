@@ -1,0 +1,11 @@
+//! Integration tests of the core against real parts: a moto server on loopback (S3, IAM,
+//! STS over HTTP through the AWS SDK), the Secret Service keychain in a private D-Bus
+//! session, the built CLI binary, and the committed TypeScript bindings.
+
+mod bindings;
+mod cli;
+mod config;
+mod keychain;
+mod rig;
+mod sandbox;
+mod support;
