@@ -1,0 +1,72 @@
+// The UI's view of the Rust core: every operation the screens need, and nothing about how
+// it is carried. `tauri.ts` implements it over the generated bindings; `memory.ts` keeps
+// everything in memory for tests. Screens receive a `Backend` and never call `invoke`.
+
+import type {
+  ApiError,
+  AppInfo,
+  ErrorCode,
+  Settings,
+  SourceSummary,
+} from "../bindings";
+
+export type {
+  ApiError,
+  AppInfo,
+  ErrorCode,
+  Language,
+  SandboxState,
+  Settings,
+  SourceSummary,
+  Theme,
+} from "../bindings";
+
+/**
+ * A failure reported by the core: `code` is what the UI branches on, `message` is already
+ * in the user's language and is shown as it is.
+ */
+export class BackendError extends Error implements ApiError {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "BackendError";
+    this.code = code;
+  }
+
+  /** Anything thrown across the boundary that is not already one of ours. */
+  static from(thrown: unknown): BackendError {
+    if (thrown instanceof BackendError) return thrown;
+    if (isApiError(thrown)) return new BackendError(thrown.code, thrown.message);
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    return new BackendError("internal", message);
+  }
+}
+
+function isApiError(value: unknown): value is ApiError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+/** Codes that mean the config file cannot be read and the app cannot start normally. */
+export function isConfigUnreadable(error: unknown): error is BackendError {
+  return (
+    error instanceof BackendError &&
+    (error.code === "config_corrupt" || error.code === "config_too_new")
+  );
+}
+
+/** Every operation rejects with a `BackendError`, never with anything else. */
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  loadSettings(): Promise<Settings>;
+  /** Saves and returns the settings as the core stored them. */
+  saveSettings(settings: Settings): Promise<Settings>;
+  /** Moves an unreadable config file aside and returns where the old file now is. */
+  setAsideConfig(): Promise<string>;
+  listSources(): Promise<SourceSummary[]>;
+}

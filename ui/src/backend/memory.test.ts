@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { BackendError } from "./backend";
+import { MemoryBackend, defaultSettings } from "./memory";
+
+describe("MemoryBackend", () => {
+  it("returns saved settings on the next load", async () => {
+    const backend = new MemoryBackend();
+    const saved = await backend.saveSettings({
+      language: "ko",
+      theme: "dark",
+      cdnPort: 9000,
+      cacheMb: 256,
+      adminProfile: " admin ",
+    });
+    expect(saved.adminProfile, "the profile is stored trimmed").toBe("admin");
+    expect(await backend.loadSettings()).toEqual({
+      language: "ko",
+      theme: "dark",
+      cdnPort: 9000,
+      cacheMb: 256,
+      adminProfile: "admin",
+    });
+  });
+
+  it("does not share objects with its callers", async () => {
+    const backend = new MemoryBackend();
+    const loaded = await backend.loadSettings();
+    loaded.cdnPort = 1;
+    expect((await backend.loadSettings()).cdnPort).toBe(defaultSettings.cdnPort);
+  });
+
+  it("rejects settings the core would reject, as invalid_input", async () => {
+    const backend = new MemoryBackend();
+    await expect(backend.saveSettings({ ...defaultSettings, cdnPort: 70000 })).rejects.toMatchObject({
+      code: "invalid_input",
+    });
+    await expect(backend.saveSettings({ ...defaultSettings, cacheMb: 0 })).rejects.toBeInstanceOf(BackendError);
+    expect(await backend.loadSettings(), "a rejected save changes nothing").toEqual(defaultSettings);
+  });
+
+  it("refuses an unreadable config until it is set aside", async () => {
+    const backend = new MemoryBackend({ config: "corrupt", settings: { ...defaultSettings, cdnPort: 9999 } });
+    await expect(backend.loadSettings()).rejects.toMatchObject({ code: "config_corrupt" });
+    await expect(backend.saveSettings(defaultSettings)).rejects.toMatchObject({ code: "config_corrupt" });
+    const path = await backend.setAsideConfig();
+    expect(path).toContain(backend.info.configDir);
+    expect(await backend.loadSettings(), "starts fresh from defaults").toEqual(defaultSettings);
+  });
+
+  it("fails the next call on request, once", async () => {
+    const backend = new MemoryBackend();
+    backend.failNext("listSources", "io", "disk on fire");
+    await expect(backend.listSources()).rejects.toMatchObject({ code: "io", message: "disk on fire" });
+    await expect(backend.listSources()).resolves.toEqual([]);
+    expect(backend.calls.listSources).toBe(2);
+  });
+});
+
+describe("BackendError.from", () => {
+  it("keeps an ApiError's code and message", () => {
+    const error = BackendError.from({ code: "keychain_unavailable", message: "no keychain" });
+    expect(error).toBeInstanceOf(BackendError);
+    expect(error.code).toBe("keychain_unavailable");
+    expect(error.message).toBe("no keychain");
+  });
+
+  it("turns anything else into an internal error with its text", () => {
+    expect(BackendError.from(new Error("ipc down"))).toMatchObject({ code: "internal", message: "ipc down" });
+    expect(BackendError.from("plain string")).toMatchObject({ code: "internal", message: "plain string" });
+  });
+});

@@ -1,0 +1,141 @@
+// Settings: language and theme are saved the moment they change (they are visible at once);
+// the CDN port, cache size and admin profile are typed, so they are saved with a button.
+
+import { useEffect, useId, useState, type FormEvent } from "react";
+import type { AppInfo, Language, Settings, Theme } from "../backend/backend";
+import { useI18n } from "../i18n/context";
+import { LanguageSelect } from "../app/LanguageSelect";
+import { applyDraft, draftFrom, type DraftProblem, type SettingsDraft } from "./settingsForm";
+
+interface Props {
+  info: AppInfo;
+  settings: Settings;
+  language: Language;
+  onLanguage: (language: Language) => void;
+  onTheme: (theme: Theme) => void;
+  /** Saves; resolves to whether it worked (failures are already reported). */
+  onSave: (settings: Settings) => Promise<boolean>;
+}
+
+const themes: readonly Theme[] = ["system", "light", "dark"];
+
+const testIds: Record<keyof SettingsDraft, string> = {
+  cdnPort: "settings-cdn-port",
+  cacheMb: "settings-cache-mb",
+  adminProfile: "settings-admin-profile",
+};
+
+export function SettingsPage({ info, settings, language, onLanguage, onTheme, onSave }: Props) {
+  const { t } = useI18n();
+  const id = useId();
+  const [draft, setDraft] = useState<SettingsDraft>(() => draftFrom(settings));
+  const [problems, setProblems] = useState<DraftProblem[]>([]);
+  const [status, setStatus] = useState<"idle" | "saving" | "saved">("idle");
+
+  // What the core stored (it may normalise, e.g. trim the profile) replaces what was typed.
+  // Keyed on the form's own fields, so a language or theme change keeps unsaved edits.
+  const { cdnPort, cacheMb, adminProfile } = settings;
+  useEffect(() => {
+    setDraft(draftFrom({ ...settings, cdnPort, cacheMb, adminProfile }));
+  }, [cdnPort, cacheMb, adminProfile]);
+
+  const edit = (field: keyof SettingsDraft, value: string) => {
+    setDraft((current) => ({ ...current, [field]: value }));
+    setProblems((current) => current.filter((problem) => problem.field !== field));
+    setStatus("idle");
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const result = applyDraft(settings, draft);
+    if ("problems" in result) {
+      setProblems(result.problems);
+      return;
+    }
+    setStatus("saving");
+    const saved = await onSave(result.settings);
+    setStatus(saved ? "saved" : "idle");
+  };
+
+  const problemFor = (field: keyof SettingsDraft) =>
+    problems.find((problem) => problem.field === field);
+
+  const field = (name: keyof SettingsDraft, label: string, hint: string, inputMode?: "numeric") => {
+    const problem = problemFor(name);
+    const inputId = `${id}-${name}`;
+    return (
+      <div className="field">
+        <label htmlFor={inputId}>{label}</label>
+        <input
+          id={inputId}
+          data-testid={testIds[name]}
+          value={draft[name]}
+          inputMode={inputMode}
+          spellCheck={false}
+          autoComplete="off"
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={`${inputId}-hint`}
+          onChange={(event) => edit(name, event.target.value)}
+        />
+        <p id={`${inputId}-hint`} className={problem ? "field-problem" : "field-hint"}>
+          {problem ? t(problem.message) : hint}
+        </p>
+      </div>
+    );
+  };
+
+  return (
+    <section className="page" data-testid="page-settings" aria-labelledby={`${id}-title`}>
+      <h1 id={`${id}-title`}>{t("settings.title")}</h1>
+
+      <div className="panel">
+        <div className="field">
+          <label htmlFor={`${id}-language`}>{t("language.label")}</label>
+          <LanguageSelect id={`${id}-language`} testId="settings-language" value={language} onChange={onLanguage} />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-theme`}>{t("settings.theme")}</label>
+          <select
+            id={`${id}-theme`}
+            data-testid="settings-theme"
+            value={settings.theme}
+            onChange={(event) => onTheme(event.target.value as Theme)}
+          >
+            {themes.map((theme) => (
+              <option key={theme} value={theme}>
+                {t(`settings.theme.${theme}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p className="field-hint">{t("settings.appliesNow")}</p>
+      </div>
+
+      <form className="panel" onSubmit={(event) => void submit(event)} noValidate>
+        {field("cdnPort", t("settings.cdnPort"), t("settings.cdnPort.hint"), "numeric")}
+        {field("cacheMb", t("settings.cacheMb"), t("settings.cacheMb.hint"), "numeric")}
+        {field("adminProfile", t("settings.adminProfile"), t("settings.adminProfile.hint"))}
+        <div className="form-actions">
+          <button type="submit" className="button-primary" data-testid="settings-save" disabled={status === "saving"}>
+            {status === "saving" ? t("settings.saving") : t("settings.save")}
+          </button>
+          <span role="status" className="form-status">
+            {status === "saved" ? t("settings.saved") : ""}
+          </span>
+        </div>
+      </form>
+
+      <div className="panel">
+        <h2>{t("settings.about")}</h2>
+        <dl className="facts">
+          <dt>{t("settings.configDir")}</dt>
+          <dd>
+            <code data-testid="settings-config-dir">{info.configDir}</code>
+          </dd>
+          <dt>{t("settings.version")}</dt>
+          <dd data-testid="settings-version">{info.version}</dd>
+        </dl>
+      </div>
+    </section>
+  );
+}

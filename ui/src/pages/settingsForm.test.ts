@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { defaultSettings } from "../backend/memory";
+import { applyDraft, draftFrom } from "./settingsForm";
+
+describe("settings form", () => {
+  it("round-trips settings through the draft", () => {
+    const settings = { ...defaultSettings, adminProfile: "admin" };
+    expect(applyDraft(settings, draftFrom(settings))).toEqual({ settings });
+  });
+
+  it("turns an empty profile into no profile", () => {
+    const result = applyDraft(defaultSettings, { cdnPort: "8080", cacheMb: "64", adminProfile: "   " });
+    expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 8080, cacheMb: 64, adminProfile: null } });
+  });
+
+  it.each(["0", "65536", "80.5", "8e3", "", "-1", "port"])("rejects the port %j", (cdnPort) => {
+    const result = applyDraft(defaultSettings, { ...draftFrom(defaultSettings), cdnPort });
+    expect(result).toEqual({ problems: [{ field: "cdnPort", message: "settings.invalidPort" }] });
+  });
+
+  it("reports every bad field at once", () => {
+    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "0", adminProfile: "" });
+    expect("problems" in result && result.problems.map((p) => p.field)).toEqual(["cdnPort", "cacheMb"]);
+  });
+});
