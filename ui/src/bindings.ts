@@ -56,9 +56,9 @@ async listSources() : Promise<Result<SourceSummary[], ApiError>> {
 
 export type ApiError = { code: ErrorCode; message: string }
 export type AppInfo = { version: string; configDir: string; osLanguage: Language; sandbox: SandboxState }
-export type ErrorCode = "config_corrupt" | "config_too_new" | "invalid_input" | "io" | "keychain_unavailable" | "internal"
+export type ErrorCode = "config_corrupt" | "config_too_new" | "invalid_input" | "io" | "keychain_unavailable" | "not_available" | "internal"
 export type Language = "ko" | "en"
-export type SandboxState = { state: "off" } | { state: "starting" } | { state: "ready"; endpoint: string; bucket: string; profile: string; objects: number } | { state: "failed"; message: string }
+export type SandboxState = { state: "off" } | { state: "starting" } | { state: "ready"; endpoint: string; bucket: string; region: string; profile: string; objects: number } | { state: "failed"; message: string }
 export type Settings = { language: Language | null; theme: Theme; cdnPort: number; cacheMb: number; adminProfile: string | null }
 export type SourceSummary = { name: string; bucket: string; region: string; basePath: string; keyIdMasked: string }
 export type Theme = "system" | "light" | "dark"

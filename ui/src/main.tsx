@@ -31,6 +31,7 @@ function browserPreviewBackend(): Backend {
       state: "ready",
       endpoint: "http://127.0.0.1:4566",
       bucket: "bucketdesk-sandbox",
+      region: "us-east-1",
       profile: "bucketdesk-sandbox",
       objects: 1240,
     });

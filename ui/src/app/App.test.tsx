@@ -51,6 +51,15 @@ async function choose(id: string, value: string) {
   });
 }
 
+async function type(id: string, text: string) {
+  const input = byTestId<HTMLInputElement>(id);
+  await act(async () => {
+    // React tracks the value it set; go through the native setter as a typing user would.
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, text);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+}
+
 describe("App", () => {
   it("opens on Sources in the OS language when none is saved", async () => {
     const backend = new MemoryBackend({ info: { osLanguage: "ko" } });
@@ -118,12 +127,7 @@ describe("App", () => {
     await click("nav-settings");
     expect(byTestId("settings-config-dir").textContent).toBe(backend.info.configDir);
 
-    const port = byTestId<HTMLInputElement>("settings-cdn-port");
-    await act(async () => {
-      // React tracks the value it set; go through the native setter as a typing user would.
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(port, "9100");
-      port.dispatchEvent(new Event("input", { bubbles: true }));
-    });
+    await type("settings-cdn-port", "9100");
     await click("settings-save");
     expect(backend.settings).toEqual({ ...defaultSettings, cdnPort: 9100 });
 
@@ -131,6 +135,26 @@ describe("App", () => {
     expect(document.documentElement.dataset.theme).toBe("dark");
     expect(backend.settings.theme).toBe("dark");
     expect(backend.settings.cdnPort, "a theme change keeps the saved port").toBe(9100);
+  });
+
+  it("points at a field the core would refuse, without saving", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("nav-settings");
+    await type("settings-cdn-port", "80");
+    await click("settings-save");
+    expect(byTestId("settings-cdn-port").getAttribute("aria-invalid")).toBe("true");
+    expect(byTestId("page-settings").textContent).toContain("1024 to 65535");
+    expect(backend.calls.saveSettings).toBe(0);
+  });
+
+  it("shows a failed source listing as a dismissable message", async () => {
+    const backend = new MemoryBackend();
+    backend.failNext("listSources", "io", "config.json: permission denied");
+    await render(backend);
+    expect(byTestId("toast").textContent).toContain("permission denied");
+    await act(async () => byTestId("toast").querySelector("button")?.click());
+    expect(query("toast")).toBeNull();
   });
 
   it("shows a corrupt config full-page and starts fresh after setting it aside", async () => {
@@ -170,7 +194,7 @@ describe("App", () => {
   it("shows the sandbox banner with endpoint, bucket and object count", async () => {
     const backend = new MemoryBackend({
       info: {
-        sandbox: { state: "ready", endpoint: "http://127.0.0.1:4566", bucket: "photos", profile: "p", objects: 1200 },
+        sandbox: { state: "ready", endpoint: "http://127.0.0.1:4566", bucket: "photos", region: "us-east-1", profile: "p", objects: 1200 },
       },
     });
     await render(backend);
@@ -185,7 +209,7 @@ describe("App", () => {
     const backend = new MemoryBackend({ info: { sandbox: { state: "starting" } } });
     await render(backend);
     expect(byTestId("sandbox-banner").dataset.state).toBe("starting");
-    backend.setSandbox({ state: "ready", endpoint: "http://127.0.0.1:4566", bucket: "photos", profile: "p", objects: 3 });
+    backend.setSandbox({ state: "ready", endpoint: "http://127.0.0.1:4566", bucket: "photos", region: "us-east-1", profile: "p", objects: 3 });
     await act(() => new Promise((resolve) => setTimeout(resolve, 600)));
     expect(byTestId("sandbox-banner").dataset.state).toBe("ready");
   });

@@ -7,6 +7,7 @@ const ready = {
   state: "ready",
   endpoint: "http://127.0.0.1:4566",
   bucket: "sandbox",
+  region: "us-east-1",
   profile: "sandbox-admin",
   objects: 12,
 } as const;

@@ -52,6 +52,13 @@ function isApiError(value: unknown): value is ApiError {
   );
 }
 
+/** What the core accepts in `Settings` (`Settings::validate` in src-tauri/config.rs). */
+export const settingsLimits = {
+  cdnPort: { min: 1024, max: 65535 },
+  cacheMb: { min: 16, max: 1_048_576 },
+  adminProfileLength: 128,
+} as const;
+
 /** Codes that mean the config file cannot be read and the app cannot start normally. */
 export function isConfigUnreadable(error: unknown): error is BackendError {
   return (

@@ -10,9 +10,9 @@ describe("MemoryBackend", () => {
       theme: "dark",
       cdnPort: 9000,
       cacheMb: 256,
-      adminProfile: " admin ",
+      adminProfile: "admin",
     });
-    expect(saved.adminProfile, "the profile is stored trimmed").toBe("admin");
+    expect(saved.cdnPort).toBe(9000);
     expect(await backend.loadSettings()).toEqual({
       language: "ko",
       theme: "dark",
@@ -34,7 +34,11 @@ describe("MemoryBackend", () => {
     await expect(backend.saveSettings({ ...defaultSettings, cdnPort: 70000 })).rejects.toMatchObject({
       code: "invalid_input",
     });
-    await expect(backend.saveSettings({ ...defaultSettings, cacheMb: 0 })).rejects.toBeInstanceOf(BackendError);
+    await expect(backend.saveSettings({ ...defaultSettings, cdnPort: 80 })).rejects.toBeInstanceOf(BackendError);
+    await expect(backend.saveSettings({ ...defaultSettings, cacheMb: 15 })).rejects.toBeInstanceOf(BackendError);
+    await expect(backend.saveSettings({ ...defaultSettings, adminProfile: "my admin" })).rejects.toBeInstanceOf(
+      BackendError,
+    );
     expect(await backend.loadSettings(), "a rejected save changes nothing").toEqual(defaultSettings);
   });
 

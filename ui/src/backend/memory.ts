@@ -1,9 +1,11 @@
 // A `Backend` held in memory, for unit tests and for opening the UI in a plain browser.
-// It follows the core's rules where the UI depends on them: settings are validated on save,
-// an unreadable config blocks loading and saving until it is set aside.
+// It follows the core's rules where the UI depends on them: settings are validated on save
+// (the limits of `Settings::validate`), an unreadable config blocks loading and saving until
+// it is set aside.
 
 import {
   BackendError,
+  settingsLimits,
   type AppInfo,
   type Backend,
   type ErrorCode,
@@ -15,7 +17,7 @@ import {
 export const defaultSettings: Settings = {
   language: null,
   theme: "system",
-  cdnPort: 8788,
+  cdnPort: 7390,
   cacheMb: 512,
   adminProfile: null,
 };
@@ -84,14 +86,18 @@ export class MemoryBackend implements Backend {
   async saveSettings(settings: Settings): Promise<Settings> {
     this.enter("saveSettings");
     this.requireReadableConfig();
-    if (!Number.isInteger(settings.cdnPort) || settings.cdnPort < 1 || settings.cdnPort > 65535) {
-      throw new BackendError("invalid_input", `CDN port ${settings.cdnPort} is not between 1 and 65535`);
+    const { cdnPort, cacheMb, adminProfileLength } = settingsLimits;
+    if (!Number.isInteger(settings.cdnPort) || settings.cdnPort < cdnPort.min || settings.cdnPort > cdnPort.max) {
+      throw new BackendError("invalid_input", `cdnPort: ${settings.cdnPort} is not between 1024 and 65535`);
     }
-    if (!Number.isInteger(settings.cacheMb) || settings.cacheMb < 1) {
-      throw new BackendError("invalid_input", `cache size ${settings.cacheMb} MB is not at least 1 MB`);
+    if (!Number.isInteger(settings.cacheMb) || settings.cacheMb < cacheMb.min || settings.cacheMb > cacheMb.max) {
+      throw new BackendError("invalid_input", `cacheMb: ${settings.cacheMb} is not between 16 and 1048576`);
     }
-    const profile = settings.adminProfile?.trim();
-    this.settings = { ...settings, adminProfile: profile ? profile : null };
+    const profile = settings.adminProfile;
+    if (profile !== null && (profile.trim() === "" || /\s/.test(profile) || profile.length > adminProfileLength)) {
+      throw new BackendError("invalid_input", `adminProfile: ${JSON.stringify(profile)} is not a profile name`);
+    }
+    this.settings = { ...settings };
     return { ...this.settings };
   }
 

@@ -13,13 +13,21 @@ describe("settings form", () => {
     expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 8080, cacheMb: 64, adminProfile: null } });
   });
 
-  it.each(["0", "65536", "80.5", "8e3", "", "-1", "port"])("rejects the port %j", (cdnPort) => {
+  it("accepts the limits the core accepts", () => {
+    const result = applyDraft(defaultSettings, { cdnPort: "1024", cacheMb: "16", adminProfile: "" });
+    expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 1024, cacheMb: 16, adminProfile: null } });
+    expect(applyDraft(defaultSettings, { cdnPort: "65535", cacheMb: "1048576", adminProfile: "a".repeat(128) })).toHaveProperty(
+      "settings",
+    );
+  });
+
+  it.each(["0", "1023", "65536", "80.5", "8e3", "", "-1", "port"])("rejects the port %j", (cdnPort) => {
     const result = applyDraft(defaultSettings, { ...draftFrom(defaultSettings), cdnPort });
     expect(result).toEqual({ problems: [{ field: "cdnPort", message: "settings.invalidPort" }] });
   });
 
   it("reports every bad field at once", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "0", adminProfile: "" });
-    expect("problems" in result && result.problems.map((p) => p.field)).toEqual(["cdnPort", "cacheMb"]);
+    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "15", adminProfile: "my profile" });
+    expect("problems" in result && result.problems.map((p) => p.field)).toEqual(["cdnPort", "cacheMb", "adminProfile"]);
   });
 });

@@ -1,7 +1,8 @@
 // The Settings form's text fields and how they become `Settings`: whole numbers only (no
-// "8e3", no "80.5"), an empty profile meaning "use the default credential chain".
+// "8e3", no "80.5"), an empty profile meaning "use the default credential chain". The core
+// checks again and has the last word; checking here lets the form point at the field.
 
-import type { Settings } from "../bindings";
+import { settingsLimits as limits, type Settings } from "../backend/backend";
 import type { PlainMessageKey } from "../i18n/catalog";
 
 export interface SettingsDraft {
@@ -20,9 +21,11 @@ export function draftFrom(settings: Settings): SettingsDraft {
   };
 }
 
-function wholeNumber(text: string): number | null {
+function wholeNumber(text: string, range: { min: number; max: number }): number | null {
   const trimmed = text.trim();
-  return /^\d{1,9}$/.test(trimmed) ? Number(trimmed) : null;
+  if (!/^\d{1,9}$/.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return value >= range.min && value <= range.max ? value : null;
 }
 
 /** The settings to save, or the problems to show beside the fields. */
@@ -31,15 +34,14 @@ export function applyDraft(
   draft: SettingsDraft,
 ): { settings: Settings } | { problems: DraftProblem[] } {
   const problems: DraftProblem[] = [];
-  const cdnPort = wholeNumber(draft.cdnPort);
-  if (cdnPort === null || cdnPort < 1 || cdnPort > 65535) {
-    problems.push({ field: "cdnPort", message: "settings.invalidPort" });
-  }
-  const cacheMb = wholeNumber(draft.cacheMb);
-  if (cacheMb === null || cacheMb < 1) {
-    problems.push({ field: "cacheMb", message: "settings.invalidCache" });
+  const cdnPort = wholeNumber(draft.cdnPort, limits.cdnPort);
+  if (cdnPort === null) problems.push({ field: "cdnPort", message: "settings.invalidPort" });
+  const cacheMb = wholeNumber(draft.cacheMb, limits.cacheMb);
+  if (cacheMb === null) problems.push({ field: "cacheMb", message: "settings.invalidCache" });
+  const profile = draft.adminProfile.trim();
+  if (/\s/.test(profile) || profile.length > limits.adminProfileLength) {
+    problems.push({ field: "adminProfile", message: "settings.invalidProfile" });
   }
   if (problems.length > 0 || cdnPort === null || cacheMb === null) return { problems };
-  const profile = draft.adminProfile.trim();
   return { settings: { ...settings, cdnPort, cacheMb, adminProfile: profile === "" ? null : profile } };
 }
