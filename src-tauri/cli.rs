@@ -222,7 +222,7 @@ pub enum BucketCommand {
 /// What the process was asked to do.
 pub enum Invocation {
     Gui,
-    Command(Cli),
+    Command(Box<Cli>),
 }
 
 /// Parses the command line; `--help`, `--version` and usage errors exit here.
@@ -231,12 +231,12 @@ pub fn parse() -> Invocation {
     if cli.command.is_none() {
         Invocation::Gui
     } else {
-        Invocation::Command(cli)
+        Invocation::Command(Box::new(cli))
     }
 }
 
 /// Runs a subcommand and returns the process exit code.
-pub fn run(cli: Cli) -> ExitCode {
+pub fn run(cli: Box<Cli>) -> ExitCode {
     let store = ConfigStore::from_env();
     let lang = cli.global.lang.unwrap_or_else(|| {
         store
@@ -249,7 +249,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let json = cli.global.json;
     let result = store
         .map_err(|e| ApiError::from_err(&e, lang))
-        .and_then(|store| execute(cli, &store, lang));
+        .and_then(|store| execute(*cli, &store, lang));
     match result {
         Ok(output) => {
             if json {
@@ -286,7 +286,9 @@ impl Output {
 }
 
 fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiError> {
-    let command = cli.command.expect("parse() routes an absent command to the GUI");
+    let command = cli
+        .command
+        .expect("parse() routes an absent command to the GUI");
     match command {
         Command::Source(SourceCommand::List) => source_list(store, lang),
         other => Err(not_available(&other, lang)),
@@ -328,14 +330,16 @@ fn source_list(store: &ConfigStore, lang: Language) -> Result<Output, ApiError> 
             "No sources yet. Add one with `bucketdesk source add`.".to_owned(),
         )
     } else {
-        let mut table = vec![[
-            lang.pick("이름", "NAME"),
-            lang.pick("버킷", "BUCKET"),
-            lang.pick("리전", "REGION"),
-            "BASEPATH",
-            lang.pick("키 ID", "KEY ID"),
-        ]
-        .map(str::to_owned)];
+        let mut table = vec![
+            [
+                lang.pick("이름", "NAME"),
+                lang.pick("버킷", "BUCKET"),
+                lang.pick("리전", "REGION"),
+                "BASEPATH",
+                lang.pick("키 ID", "KEY ID"),
+            ]
+            .map(str::to_owned),
+        ];
         table.extend(rows.iter().map(|r| {
             [
                 r.name.clone(),

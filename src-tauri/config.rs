@@ -133,7 +133,9 @@ pub enum InvalidReason {
 pub enum ConfigError {
     #[error("{path} is not a valid Bucketdesk config ({detail}); it was left untouched")]
     Corrupt { path: PathBuf, detail: String },
-    #[error("{path} was written by a newer Bucketdesk (config version {found}, this build reads {CONFIG_VERSION})")]
+    #[error(
+        "{path} was written by a newer Bucketdesk (config version {found}, this build reads {CONFIG_VERSION})"
+    )]
     TooNew { path: PathBuf, found: u32 },
     #[error("cannot {action} {path}: {source}")]
     Io {
@@ -195,15 +197,18 @@ impl Described for ConfigError {
                 path,
                 source,
             } => lang.pick(
-                format!(
-                    "파일 작업({action}) 실패: {}: {source}",
-                    path.display()
-                ),
+                format!("파일 작업({action}) 실패: {}: {source}", path.display()),
                 format!("Cannot {action} {}: {source}", path.display()),
             ),
             ConfigError::NothingToSetAside { path } => lang.pick(
-                format!("설정 파일 {}은(는) 정상이라 따로 보관할 필요가 없습니다.", path.display()),
-                format!("The config file {} is fine; there is nothing to set aside.", path.display()),
+                format!(
+                    "설정 파일 {}은(는) 정상이라 따로 보관할 필요가 없습니다.",
+                    path.display()
+                ),
+                format!(
+                    "The config file {} is fine; there is nothing to set aside.",
+                    path.display()
+                ),
             ),
             ConfigError::NoConfigDir => lang.pick(
                 format!("설정 폴더를 찾을 수 없습니다. {CONFIG_DIR_ENV}를 지정하세요."),
@@ -338,8 +343,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
         path: path.to_owned(),
         detail,
     };
-    let version: VersionOnly =
-        serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let version: VersionOnly = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
     if version.version > CONFIG_VERSION {
         return Err(ConfigError::TooNew {
             path: path.to_owned(),
@@ -414,7 +418,13 @@ mod tests {
             ..Settings::default()
         };
         assert!(
-            matches!(bad.validate(), Err(ConfigError::Invalid { field: "adminProfile", .. })),
+            matches!(
+                bad.validate(),
+                Err(ConfigError::Invalid {
+                    field: "adminProfile",
+                    ..
+                })
+            ),
             "a profile name with a space is not a profile name"
         );
         Settings::default().validate().expect("defaults are valid");

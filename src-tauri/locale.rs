@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A language the UI and the CLI speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     Ko,
@@ -19,7 +21,11 @@ impl Language {
             .next()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        if lang == "ko" { Language::Ko } else { Language::En }
+        if lang == "ko" {
+            Language::Ko
+        } else {
+            Language::En
+        }
     }
 
     /// The operating system's language: the POSIX variables first (what a terminal user set),

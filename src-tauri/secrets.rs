@@ -170,9 +170,19 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         let secret = SecretString::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
-        for shown in [format!("{secret:?}"), format!("{secret}"), format!("{:#?}", Some(&secret))] {
-            assert!(!shown.contains("wJalr"), "secret leaked through formatting: {shown}");
-            assert!(shown.contains("redacted"), "redaction must be visible: {shown}");
+        for shown in [
+            format!("{secret:?}"),
+            format!("{secret}"),
+            format!("{:#?}", Some(&secret)),
+        ] {
+            assert!(
+                !shown.contains("wJalr"),
+                "secret leaked through formatting: {shown}"
+            );
+            assert!(
+                shown.contains("redacted"),
+                "redaction must be visible: {shown}"
+            );
         }
         assert_eq!(secret.expose(), "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
     }

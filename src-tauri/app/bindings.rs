@@ -17,11 +17,11 @@ const HEADER: &str = "// Generated from the Rust types by tauri-specta: do not e
 /// Every command the UI may call, with its types.
 pub fn specta_builder<R: Runtime>() -> Builder<R> {
     Builder::<R>::new().commands(collect_commands![
-        commands::app_info::<R>,
-        commands::load_settings::<R>,
-        commands::save_settings::<R>,
-        commands::set_aside_config::<R>,
-        commands::list_sources::<R>,
+        commands::app_info,
+        commands::load_settings,
+        commands::save_settings,
+        commands::set_aside_config,
+        commands::list_sources,
     ])
 }
 

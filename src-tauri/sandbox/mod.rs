@@ -227,7 +227,9 @@ pub async fn start(program: &Path, dir: &Path) -> Result<Sandbox, SandboxError> 
         .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
         .send()
         .await
-        .map_err(|e| seed_err("attach admin policy")(&aws_sdk_iam::error::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            seed_err("attach admin policy")(&aws_sdk_iam::error::DisplayErrorContext(e))
+        })?;
     let key = iam
         .create_access_key()
         .user_name(ADMIN_USER)
@@ -346,7 +348,9 @@ mod tests {
 
     #[test]
     fn seed_plan_gives_korean_keys_first_and_unique_keys() {
-        let photos: Vec<PathBuf> = (0..20).map(|i| PathBuf::from(format!("/p/img{i}.jpg"))).collect();
+        let photos: Vec<PathBuf> = (0..20)
+            .map(|i| PathBuf::from(format!("/p/img{i}.jpg")))
+            .collect();
         let plan = seed_plan(&photos);
         assert_eq!(plan.len(), 20);
         assert_eq!(plan[0].0, "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg");

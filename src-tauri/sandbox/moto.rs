@@ -18,7 +18,9 @@ pub const MOTO_PROGRAM_ENV: &str = "BUCKETDESK_MOTO_SERVER";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MotoError {
-    #[error("cannot start {program}: {source} (install it with `pip install 'moto[server]'` or set {MOTO_PROGRAM_ENV})")]
+    #[error(
+        "cannot start {program}: {source} (install it with `pip install 'moto[server]'` or set {MOTO_PROGRAM_ENV})"
+    )]
     Spawn {
         program: PathBuf,
         source: std::io::Error,

@@ -32,9 +32,12 @@ fn help_lists_the_subcommands_of_the_contract() {
     let out = bucketdesk(dir.path(), &["--help"]);
     assert!(out.status.success());
     let help = stdout(&out);
-    for sub in ["source", "ls", "put", "get", "rm", "presign", "cdn", "iam", "keys", "bucket"] {
+    for sub in [
+        "source", "ls", "put", "get", "rm", "presign", "cdn", "iam", "keys", "bucket",
+    ] {
         assert!(
-            help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+            help.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{sub} "))),
             "--help must list `{sub}`:\n{help}"
         );
     }
@@ -43,14 +46,18 @@ fn help_lists_the_subcommands_of_the_contract() {
         ("cdn", &["serve", "url"]),
         ("iam", &["policy", "reader"]),
         ("keys", &["list", "rotate", "deactivate", "delete"]),
-        ("bucket", &["create", "public-access", "policy", "empty", "delete"]),
+        (
+            "bucket",
+            &["create", "public-access", "policy", "empty", "delete"],
+        ),
     ] {
         let out = bucketdesk(dir.path(), &[group, "--help"]);
         assert!(out.status.success(), "{group} --help");
         let help = stdout(&out);
         for sub in subs {
             assert!(
-                help.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+                help.lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{sub} "))),
                 "`{group} --help` must list `{sub}`:\n{help}"
             );
         }
@@ -65,7 +72,10 @@ fn version_prints_the_package_version() {
     let dir = tempfile::tempdir().unwrap();
     let out = bucketdesk(dir.path(), &["--version"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).trim(), format!("bucketdesk {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("bucketdesk {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -82,7 +92,11 @@ fn source_list_on_an_empty_config() {
     assert_eq!(json, serde_json::json!([]));
 
     let out = bucketdesk(&config_dir, &["--lang", "ko", "source", "list"]);
-    assert!(stdout(&out).contains("등록된 소스가 없습니다"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("등록된 소스가 없습니다"),
+        "{}",
+        stdout(&out)
+    );
     assert!(!config_dir.exists(), "listing must not write anything");
 }
 
@@ -105,8 +119,14 @@ fn source_list_shows_sources_with_masked_key_ids() {
         .unwrap();
     let out = bucketdesk(dir.path(), &["source", "list"]);
     let text = stdout(&out);
-    assert!(text.contains("shop-images") && text.contains("AKIA…MPLE"), "{text}");
-    assert!(!text.contains("AKIAIOSFODNN7EXAMPLE"), "the full key ID is never listed");
+    assert!(
+        text.contains("shop-images") && text.contains("AKIA…MPLE"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("AKIAIOSFODNN7EXAMPLE"),
+        "the full key ID is never listed"
+    );
     let out = bucketdesk(dir.path(), &["--json", "source", "list"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[0]["name"], "shop");
@@ -123,14 +143,21 @@ fn a_corrupt_config_fails_with_one_line_and_is_kept() {
     assert!(!out.status.success(), "a corrupt config is an error");
     let err = stderr(&out);
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.contains(&path.display().to_string()), "names the file: {err}");
+    assert!(
+        err.contains(&path.display().to_string()),
+        "names the file: {err}"
+    );
     assert!(stdout(&out).is_empty());
 
     let out = bucketdesk(dir.path(), &["source", "list", "--json"]);
     assert!(!out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
     assert_eq!(json["code"], "config_corrupt");
-    assert_eq!(fs::read_to_string(&path).unwrap(), "{ not json", "file untouched");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "{ not json",
+        "file untouched"
+    );
 }
 
 #[test]
@@ -138,7 +165,11 @@ fn commands_of_later_work_say_so_plainly() {
     let dir = tempfile::tempdir().unwrap();
     let out = bucketdesk(dir.path(), &["ls", "shop"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("`bucketdesk ls` is not in this version yet"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`bucketdesk ls` is not in this version yet"),
+        "{}",
+        stderr(&out)
+    );
     let out = bucketdesk(dir.path(), &["--json", "keys", "rotate", "--user", "u"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["code"], "not_available");

@@ -22,7 +22,10 @@ fn a_missing_config_is_the_default_and_nothing_is_written_by_reading() {
     let dir = tempfile::tempdir().unwrap();
     let store = ConfigStore::new(dir.path().join("nested"));
     assert_eq!(store.load().unwrap(), Config::default());
-    assert!(!store.dir().exists(), "reading must not create the config dir");
+    assert!(
+        !store.dir().exists(),
+        "reading must not create the config dir"
+    );
 }
 
 #[test]
@@ -43,7 +46,11 @@ fn saves_atomically_and_round_trips() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(leftovers, ["config.json"], "no temp file may be left behind");
+    assert_eq!(
+        leftovers,
+        ["config.json"],
+        "no temp file may be left behind"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -69,23 +76,54 @@ fn a_corrupt_config_is_reported_and_preserved() {
         api.message
     );
     let ko = ApiError::from_err(&err, Language::Ko);
-    assert!(ko.message.contains("설정 파일"), "Korean message: {}", ko.message);
+    assert!(
+        ko.message.contains("설정 파일"),
+        "Korean message: {}",
+        ko.message
+    );
 
     // Nothing overwrites it: not a save, not an update.
     let mut fresh = Config::default();
     fresh.sources.push(sample_source());
-    assert!(matches!(store.save(&fresh), Err(ConfigError::Corrupt { .. })));
-    assert!(store.update(|c| { c.settings.cache_mb = 64; Ok(()) }).is_err());
-    assert_eq!(fs::read(store.path()).unwrap(), damaged, "the damaged file is untouched");
+    assert!(matches!(
+        store.save(&fresh),
+        Err(ConfigError::Corrupt { .. })
+    ));
+    assert!(
+        store
+            .update(|c| {
+                c.settings.cache_mb = 64;
+                Ok(())
+            })
+            .is_err()
+    );
+    assert_eq!(
+        fs::read(store.path()).unwrap(),
+        damaged,
+        "the damaged file is untouched"
+    );
 
     // Setting it aside keeps its bytes and lets a fresh config start.
     let kept = store.set_aside().expect("set aside");
-    assert_eq!(fs::read(&kept).unwrap(), damaged, "the set-aside copy has the same bytes");
-    assert!(kept.file_name().unwrap().to_string_lossy().starts_with("config.corrupt-"));
+    assert_eq!(
+        fs::read(&kept).unwrap(),
+        damaged,
+        "the set-aside copy has the same bytes"
+    );
+    assert!(
+        kept.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("config.corrupt-")
+    );
     assert_eq!(store.load().unwrap(), Config::default());
     store.save(&fresh).unwrap();
     assert_eq!(store.load().unwrap(), fresh);
-    assert_eq!(fs::read(&kept).unwrap(), damaged, "still there after the fresh save");
+    assert_eq!(
+        fs::read(&kept).unwrap(),
+        damaged,
+        "still there after the fresh save"
+    );
 }
 
 #[test]
@@ -120,7 +158,10 @@ fn a_config_from_a_newer_version_is_refused_and_kept() {
     let newer = br#"{"version": 7, "somethingNew": true}"#;
     fs::write(store.path(), newer).unwrap();
     let err = store.load().expect_err("newer format");
-    assert_eq!(ApiError::from_err(&err, Language::En).code, ErrorCode::ConfigTooNew);
+    assert_eq!(
+        ApiError::from_err(&err, Language::En).code,
+        ErrorCode::ConfigTooNew
+    );
     assert!(store.save(&Config::default()).is_err());
     assert_eq!(fs::read(store.path()).unwrap(), newer);
 }
@@ -131,7 +172,10 @@ fn a_healthy_config_is_not_set_aside() {
     let store = ConfigStore::new(dir.path());
     store.save(&Config::default()).unwrap();
     let err = store.set_aside().expect_err("nothing to set aside");
-    assert_eq!(ApiError::from_err(&err, Language::En).code, ErrorCode::InvalidInput);
+    assert_eq!(
+        ApiError::from_err(&err, Language::En).code,
+        ErrorCode::InvalidInput
+    );
     assert!(store.path().exists());
 }
 
@@ -144,6 +188,10 @@ fn invalid_settings_are_refused_before_writing() {
     let err = store.save(&config).expect_err("port 22 is refused");
     let api = ApiError::from_err(&err, Language::En);
     assert_eq!(api.code, ErrorCode::InvalidInput);
-    assert!(api.message.contains("cdnPort"), "names the field: {}", api.message);
+    assert!(
+        api.message.contains("cdnPort"),
+        "names the field: {}",
+        api.message
+    );
     assert!(!store.path().exists(), "nothing written");
 }

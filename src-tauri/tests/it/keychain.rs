@@ -13,7 +13,9 @@ fn a_secret_round_trips_through_the_secret_service() {
     let account = "AKIAIOSFODNN7EXAMPLE";
     let secret = SecretString::new("wJalrXUtnFEMI/K7MDENG/bPxRfiCY+한글 with spaces");
 
-    keychain.store(account, &secret).expect("store in the Secret Service");
+    keychain
+        .store(account, &secret)
+        .expect("store in the Secret Service");
     assert_eq!(keychain.get(account).expect("read back"), secret);
 
     // It is really in the Secret Service, where other tools find it.
@@ -32,15 +34,21 @@ fn a_secret_round_trips_through_the_secret_service() {
         matches!(keychain.get(account), Err(SecretError::NotFound { .. })),
         "a deleted secret is gone"
     );
-    keychain.delete(account).expect("deleting twice is not an error");
+    keychain
+        .delete(account)
+        .expect("deleting twice is not an error");
 }
 
 #[test]
 fn replacing_a_secret_keeps_only_the_new_one() {
     keyring_guard();
     let keychain = Keychain::new(unique_name("bucketdesk-test"));
-    keychain.store("AKIAREPLACE", &SecretString::new("old")).unwrap();
-    keychain.store("AKIAREPLACE", &SecretString::new("new")).unwrap();
+    keychain
+        .store("AKIAREPLACE", &SecretString::new("old"))
+        .unwrap();
+    keychain
+        .store("AKIAREPLACE", &SecretString::new("new"))
+        .unwrap();
     assert_eq!(keychain.get("AKIAREPLACE").unwrap().expose(), "new");
     keychain.delete("AKIAREPLACE").unwrap();
 }

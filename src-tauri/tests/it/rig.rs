@@ -13,7 +13,11 @@ fn each_test_gets_its_own_bucket_on_the_shared_endpoint() {
         let (a, b) = (unique_name("rig"), unique_name("rig"));
         assert_ne!(a, b, "unique_name must never repeat");
         for bucket in [&a, &b] {
-            s3.create_bucket().bucket(bucket).send().await.expect("create bucket");
+            s3.create_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+                .expect("create bucket");
         }
         s3.put_object()
             .bucket(&a)
@@ -22,9 +26,23 @@ fn each_test_gets_its_own_bucket_on_the_shared_endpoint() {
             .send()
             .await
             .expect("put");
-        let in_b = s3.list_objects_v2().bucket(&b).send().await.expect("list b");
-        assert_eq!(in_b.key_count(), Some(0), "bucket b must not see a's object");
-        let in_a = s3.list_objects_v2().bucket(&a).send().await.expect("list a");
+        let in_b = s3
+            .list_objects_v2()
+            .bucket(&b)
+            .send()
+            .await
+            .expect("list b");
+        assert_eq!(
+            in_b.key_count(),
+            Some(0),
+            "bucket b must not see a's object"
+        );
+        let in_a = s3
+            .list_objects_v2()
+            .bucket(&a)
+            .send()
+            .await
+            .expect("list a");
         let keys: Vec<_> = in_a.contents().iter().filter_map(|o| o.key()).collect();
         assert_eq!(keys, ["only-in-a.txt"]);
     });
@@ -48,7 +66,11 @@ fn enforcement_turns_on_and_off() {
             .expect("without enforcement any key may list buckets");
 
         endpoint.server.set_auth(true).expect("enforcement on");
-        let denied = nobody_s3.list_buckets().send().await.expect_err("a user with no policy must be denied");
+        let denied = nobody_s3
+            .list_buckets()
+            .send()
+            .await
+            .expect_err("a user with no policy must be denied");
         let code = aws_sdk_s3::error::ProvideErrorMetadata::code(&denied).map(str::to_owned);
         assert_eq!(code.as_deref(), Some("AccessDenied"), "got {denied:?}");
         endpoint
@@ -60,7 +82,11 @@ fn enforcement_turns_on_and_off() {
             .expect("the admin is allowed everything while enforcement is on");
 
         endpoint.server.set_auth(false).expect("enforcement off");
-        nobody_s3.list_buckets().send().await.expect("allowed again once enforcement is off");
+        nobody_s3
+            .list_buckets()
+            .send()
+            .await
+            .expect("allowed again once enforcement is off");
     });
 }
 
@@ -88,15 +114,22 @@ fn the_enforcing_endpoint_checks_policies() {
         let iam = endpoint.iam().await;
         let (id, secret) = moto::create_powerless_key(&iam).await;
         let nobody = aws::s3_client(&aws::sdk_config(&endpoint.target(&id, &secret)).await);
-        let denied = nobody.list_buckets().send().await.expect_err("no policy, no access");
+        let denied = nobody
+            .list_buckets()
+            .send()
+            .await
+            .expect_err("no policy, no access");
         assert_eq!(
             aws_sdk_s3::error::ProvideErrorMetadata::code(&denied),
             Some("AccessDenied")
         );
-        let unknown = aws::s3_client(
-            &aws::sdk_config(&endpoint.target("AKIAUNKNOWNKEY000000", "x")).await,
-        );
-        let err = unknown.list_buckets().send().await.expect_err("unknown key");
+        let unknown =
+            aws::s3_client(&aws::sdk_config(&endpoint.target("AKIAUNKNOWNKEY000000", "x")).await);
+        let err = unknown
+            .list_buckets()
+            .send()
+            .await
+            .expect_err("unknown key");
         assert_eq!(
             aws_sdk_s3::error::ProvideErrorMetadata::code(&err),
             Some("InvalidAccessKeyId")

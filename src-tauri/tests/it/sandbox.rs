@@ -2,7 +2,9 @@
 //! profile usable through the ordinary AWS profile files, enforcement on, gone when stopped.
 
 use aws_config::BehaviorVersion;
-use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use bucketdesk::{aws, sandbox};
 
 use crate::support::{block_on, moto};
@@ -11,7 +13,11 @@ use crate::support::{block_on, moto};
 fn sandbox_is_seeded_enforced_and_stops() {
     let dir = tempfile::tempdir().unwrap();
     let photos = sandbox::photo_library().expect("the photo packages are installed by setup");
-    assert!(photos.len() >= 20, "need at least 20 photographs, found {}", photos.len());
+    assert!(
+        photos.len() >= 20,
+        "need at least 20 photographs, found {}",
+        photos.len()
+    );
 
     block_on(async {
         let sb = sandbox::start(&sandbox::MotoServer::program_from_env(), dir.path())
@@ -35,15 +41,33 @@ fn sandbox_is_seeded_enforced_and_stops() {
         assert_eq!(admin.endpoint_url(), Some(info.endpoint.as_str()));
         let s3 = aws::s3_client(&admin);
         let mut keys = Vec::new();
-        let mut pages = s3.list_objects_v2().bucket(sandbox::BUCKET).into_paginator().send();
+        let mut pages = s3
+            .list_objects_v2()
+            .bucket(sandbox::BUCKET)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.expect("admin may list the sandbox bucket");
-            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
         }
-        assert_eq!(keys.len(), photos.len(), "every photograph is in the bucket");
+        assert_eq!(
+            keys.len(),
+            photos.len(),
+            "every photograph is in the bucket"
+        );
         let korean = "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg";
-        assert!(keys.iter().any(|k| k == korean), "Korean key with spaces listed: {keys:?}");
-        assert!(keys.iter().any(|k| k.starts_with("photos/landscape/")), "nested prefixes");
+        assert!(
+            keys.iter().any(|k| k == korean),
+            "Korean key with spaces listed: {keys:?}"
+        );
+        assert!(
+            keys.iter().any(|k| k.starts_with("photos/landscape/")),
+            "nested prefixes"
+        );
         let head = s3
             .head_object()
             .bucket(sandbox::BUCKET)
@@ -52,7 +76,11 @@ fn sandbox_is_seeded_enforced_and_stops() {
             .await
             .expect("head the Korean key");
         let first = std::fs::metadata(&photos[0]).unwrap().len() as i64;
-        assert_eq!(head.content_length(), Some(first), "the object is the photograph's bytes");
+        assert_eq!(
+            head.content_length(),
+            Some(first),
+            "the object is the photograph's bytes"
+        );
         assert_eq!(head.content_type(), Some("image/jpeg"));
 
         // Enforcement is on: a key without a policy is refused.

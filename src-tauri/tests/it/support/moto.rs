@@ -82,7 +82,11 @@ pub async fn create_admin(server: &MotoServer) -> Target {
     };
     let iam = aws::iam_client(&aws::sdk_config(&bootstrap).await);
     let user = super::unique_name("admin");
-    iam.create_user().user_name(&user).send().await.expect("create admin user");
+    iam.create_user()
+        .user_name(&user)
+        .send()
+        .await
+        .expect("create admin user");
     iam.attach_user_policy()
         .user_name(&user)
         .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
@@ -107,7 +111,11 @@ pub async fn create_admin(server: &MotoServer) -> Target {
 /// Creates a user with no policy at all and returns its access key ID and secret.
 pub async fn create_powerless_key(iam: &aws_sdk_iam::Client) -> (String, String) {
     let user = super::unique_name("nobody");
-    iam.create_user().user_name(&user).send().await.expect("create user");
+    iam.create_user()
+        .user_name(&user)
+        .send()
+        .await
+        .expect("create user");
     let key = iam
         .create_access_key()
         .user_name(&user)
@@ -115,5 +123,8 @@ pub async fn create_powerless_key(iam: &aws_sdk_iam::Client) -> (String, String)
         .await
         .expect("create key");
     let key = key.access_key().expect("key in answer");
-    (key.access_key_id().to_owned(), key.secret_access_key().to_owned())
+    (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    )
 }
