@@ -10,4 +10,4 @@ npx --yes @tauri-apps/cli@2 icon "$BUCKETDESK_ROOT/icons/icon.svg" -o "$out" >/d
 for f in 32x32.png 128x128.png 128x128@2x.png icon.png icon.ico icon.icns; do
     cp "$out/$f" "$BUCKETDESK_ROOT/icons/$f"
 done
-echo "icons: regenerated $(ls "$BUCKETDESK_ROOT/icons" | wc -l) files in icons/"
+echo "icons: regenerated the PNG, ICO and ICNS files in icons/ from icons/icon.svg"

@@ -1,0 +1,19 @@
+# Bucketdesk developer commands. Each installs what it needs first (scripts/setup.sh).
+#   make run    build and start the app (ARGS="..." passes arguments to it)
+#   make test   every check CI runs: fmt, UI typecheck/tests/build, clippy, cargo tests, GUI e2e
+#   make setup  only install the tools (apt, npm, moto venv, tauri-driver)
+#   make e2e    only the GUI end-to-end tests (needs ui/dist built)
+.PHONY: run test setup e2e
+
+run:
+	@scripts/run.sh $(ARGS)
+
+test:
+	@scripts/test.sh
+
+setup:
+	@scripts/setup.sh
+
+e2e:
+	@scripts/setup.sh
+	@scripts/e2e.sh
