@@ -2,9 +2,16 @@
 //! SDK clients, so a real account, an S3-compatible service and the local test endpoint all
 //! go through the same code path.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use std::time::Duration;
 
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+
+use crate::error::{Described, ErrorCode};
+use crate::locale::Language;
 use crate::secrets::SecretString;
 
 /// Where requests go and as whom.
@@ -29,7 +36,15 @@ pub async fn sdk_config(target: &Target) -> SdkConfig {
     );
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(target.region.clone()))
-        .credentials_provider(SharedCredentialsProvider::new(credentials));
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        // An unreachable endpoint fails in seconds, not minutes; slow transfers still work
+        // because only the wait for each read is bounded, not the whole operation.
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(30))
+                .build(),
+        );
     if let Some(url) = &target.endpoint_url {
         loader = loader.endpoint_url(url);
     }
@@ -82,4 +97,258 @@ pub fn credentials_configured() -> bool {
             .map(|text| text.lines().any(|l| l.trim_start().starts_with('[')))
             .unwrap_or(false)
     })
+}
+
+/// What went wrong with an AWS call, in the terms a user can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwsFailure {
+    /// `InvalidAccessKeyId` (S3), `InvalidClientTokenId` (IAM, STS).
+    UnknownKey,
+    /// `SignatureDoesNotMatch`.
+    WrongSecret,
+    NoSuchBucket,
+    /// `AccessDenied`; the action is named by the caller.
+    AccessDenied {
+        action: &'static str,
+    },
+    /// The bucket lives in another region (when the answer says which, `region`).
+    WrongRegion {
+        region: Option<String>,
+    },
+    /// Connection refused, DNS failure, timeout.
+    Unreachable {
+        detail: String,
+    },
+    /// `RequestTimeTooSkewed`.
+    ClockSkew,
+    /// `NoSuchKey`, `NotFound`, 404.
+    NotFound,
+    Throttled,
+    /// Anything else, with the service's code and message.
+    Other {
+        code: String,
+        message: String,
+    },
+}
+
+impl AwsFailure {
+    /// Classifies an SDK error; `action` (e.g. `s3:GetObject`) is named in access errors.
+    pub fn from_sdk<E>(err: &SdkError<E, HttpResponse>, action: &'static str) -> AwsFailure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match err {
+            SdkError::DispatchFailure(f) => AwsFailure::Unreachable {
+                detail: f
+                    .as_connector_error()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "the request could not be sent".into()),
+            },
+            SdkError::TimeoutError(_) => AwsFailure::Unreachable {
+                detail: "timed out".into(),
+            },
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let raw = service.raw();
+                let region = raw.headers().get("x-amz-bucket-region").map(str::to_owned);
+                let status = Some(raw.status().as_u16());
+                AwsFailure::from_code(e.code(), e.message(), status, region, action)
+            }
+            other => AwsFailure::Other {
+                code: "ResponseError".into(),
+                message: aws_sdk_s3::error::DisplayErrorContext(other).to_string(),
+            },
+        }
+    }
+
+    fn from_code(
+        code: Option<&str>,
+        message: Option<&str>,
+        status: Option<u16>,
+        region: Option<String>,
+        action: &'static str,
+    ) -> AwsFailure {
+        match code {
+            Some("InvalidAccessKeyId" | "InvalidClientTokenId") => AwsFailure::UnknownKey,
+            Some("SignatureDoesNotMatch" | "IncompleteSignature") => AwsFailure::WrongSecret,
+            Some("NoSuchBucket") => AwsFailure::NoSuchBucket,
+            Some("AccessDenied" | "AccessDeniedException" | "AllAccessDisabled") => {
+                AwsFailure::AccessDenied { action }
+            }
+            Some("RequestTimeTooSkewed") => AwsFailure::ClockSkew,
+            Some(
+                "PermanentRedirect"
+                | "AuthorizationHeaderMalformed"
+                | "IllegalLocationConstraintException",
+            ) => AwsFailure::WrongRegion { region },
+            Some("NoSuchKey" | "NotFound" | "NoSuchEntity") => AwsFailure::NotFound,
+            Some("Throttling" | "ThrottlingException" | "SlowDown" | "RequestLimitExceeded") => {
+                AwsFailure::Throttled
+            }
+            _ => match status {
+                Some(301) => AwsFailure::WrongRegion { region },
+                Some(403) => AwsFailure::AccessDenied { action },
+                Some(404) => AwsFailure::NotFound,
+                _ => AwsFailure::Other {
+                    code: code.unwrap_or("Unknown").to_owned(),
+                    message: message.unwrap_or_default().to_owned(),
+                },
+            },
+        }
+    }
+
+    /// A plain-words hint for fixing it.
+    pub fn hint(&self, lang: Language) -> Option<String> {
+        let text = match self {
+            AwsFailure::UnknownKey => lang.pick(
+                "AWS 콘솔 → IAM → 사용자 → 보안 자격 증명에서 키가 있는지, 활성 상태인지 확인하고 액세스 키 ID를 다시 복사하세요.",
+                "In the AWS console → IAM → Users → Security credentials, check that the key exists and is active, and copy the Access Key ID again.",
+            ),
+            AwsFailure::WrongSecret => lang.pick(
+                "비밀 액세스 키를 다시 붙여 넣으세요. 앞뒤 공백이 없는지 확인하세요. 잃어버렸다면 새 키를 만드세요.",
+                "Paste the Secret Access Key again, without spaces around it. If it is lost, create a new key.",
+            ),
+            AwsFailure::NoSuchBucket => lang.pick(
+                "버킷 이름의 철자를 확인하세요. 버킷 이름은 소문자입니다.",
+                "Check the bucket name's spelling; bucket names are lowercase.",
+            ),
+            AwsFailure::AccessDenied { action } => {
+                return Some(lang.pick(
+                    format!("이 키의 IAM 정책에 {action} 권한을 추가하세요. (Bucketdesk의 CDN 리더 정책에는 필요한 권한만 들어 있습니다.)"),
+                    format!("Add {action} to this key's IAM policy. (Bucketdesk's CDN reader policy grants exactly what is needed.)"),
+                ));
+            }
+            AwsFailure::WrongRegion { .. } => lang.pick(
+                "버킷이 있는 리전을 선택하세요. Bucketdesk는 가능하면 자동으로 고칩니다.",
+                "Choose the region the bucket is in; Bucketdesk corrects it automatically when it can.",
+            ),
+            AwsFailure::Unreachable { .. } => lang.pick(
+                "네트워크 연결과 엔드포인트 URL을 확인하세요. 프록시나 방화벽이 막고 있을 수 있습니다.",
+                "Check the network connection and the endpoint URL; a proxy or firewall may be blocking it.",
+            ),
+            AwsFailure::ClockSkew => lang.pick(
+                "이 컴퓨터의 시계를 자동 시간 동기화로 맞추세요. 서명된 요청은 15분 이상 어긋나면 거부됩니다.",
+                "Set this computer's clock to synchronize automatically: signed requests are refused when it is off by more than 15 minutes.",
+            ),
+            AwsFailure::NotFound => return None,
+            AwsFailure::Throttled => lang.pick(
+                "잠시 후 다시 시도하세요.",
+                "Wait a moment and try again.",
+            ),
+            AwsFailure::Other { .. } => return None,
+        };
+        Some(text.to_owned())
+    }
+}
+
+impl Described for AwsFailure {
+    fn code(&self) -> ErrorCode {
+        match self {
+            AwsFailure::UnknownKey => ErrorCode::UnknownKey,
+            AwsFailure::WrongSecret => ErrorCode::WrongSecret,
+            AwsFailure::NoSuchBucket => ErrorCode::NoSuchBucket,
+            AwsFailure::AccessDenied { .. } => ErrorCode::AccessDenied,
+            AwsFailure::WrongRegion { .. } => ErrorCode::WrongRegion,
+            AwsFailure::Unreachable { .. } => ErrorCode::Unreachable,
+            AwsFailure::ClockSkew => ErrorCode::ClockSkew,
+            AwsFailure::NotFound => ErrorCode::NotFound,
+            AwsFailure::Throttled => ErrorCode::Throttled,
+            AwsFailure::Other { .. } => ErrorCode::Internal,
+        }
+    }
+
+    fn describe(&self, lang: Language) -> String {
+        match self {
+            AwsFailure::UnknownKey => lang.pick(
+                "이 액세스 키 ID는 존재하지 않습니다(삭제되었거나 잘못 복사됨).".into(),
+                "This Access Key ID does not exist (deleted, or copied wrong).".into(),
+            ),
+            AwsFailure::WrongSecret => lang.pick(
+                "비밀 액세스 키가 이 액세스 키 ID와 맞지 않습니다.".into(),
+                "The Secret Access Key does not match this Access Key ID.".into(),
+            ),
+            AwsFailure::NoSuchBucket => lang.pick(
+                "그런 버킷이 없습니다.".into(),
+                "There is no such bucket.".into(),
+            ),
+            AwsFailure::AccessDenied { action } => lang.pick(
+                format!("이 키에는 {action} 권한이 없습니다."),
+                format!("This key is not allowed {action}."),
+            ),
+            AwsFailure::WrongRegion { region: Some(r) } => lang.pick(
+                format!("버킷은 {r} 리전에 있습니다."),
+                format!("The bucket is in region {r}."),
+            ),
+            AwsFailure::WrongRegion { region: None } => lang.pick(
+                "버킷이 다른 리전에 있습니다.".into(),
+                "The bucket is in another region.".into(),
+            ),
+            AwsFailure::Unreachable { detail } => lang.pick(
+                format!("엔드포인트에 연결할 수 없습니다: {detail}"),
+                format!("The endpoint cannot be reached: {detail}"),
+            ),
+            AwsFailure::ClockSkew => lang.pick(
+                "이 컴퓨터의 시계가 너무 많이 어긋나 있습니다.".into(),
+                "This computer's clock is too far off.".into(),
+            ),
+            AwsFailure::NotFound => lang.pick("찾을 수 없습니다.".into(), "Not found.".into()),
+            AwsFailure::Throttled => lang.pick(
+                "요청이 너무 많아 AWS가 속도를 제한했습니다.".into(),
+                "AWS is throttling the requests.".into(),
+            ),
+            AwsFailure::Other { code, message } => lang.pick(
+                format!("AWS 오류 {code}: {message}"),
+                format!("AWS error {code}: {message}"),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_codes_map_to_failures() {
+        let f =
+            |code: &str| AwsFailure::from_code(Some(code), None, Some(400), None, "s3:GetObject");
+        assert_eq!(f("InvalidAccessKeyId"), AwsFailure::UnknownKey);
+        assert_eq!(f("InvalidClientTokenId"), AwsFailure::UnknownKey);
+        assert_eq!(f("SignatureDoesNotMatch"), AwsFailure::WrongSecret);
+        assert_eq!(f("NoSuchBucket"), AwsFailure::NoSuchBucket);
+        assert_eq!(
+            f("AccessDenied"),
+            AwsFailure::AccessDenied {
+                action: "s3:GetObject"
+            }
+        );
+        assert_eq!(f("RequestTimeTooSkewed"), AwsFailure::ClockSkew);
+        assert!(matches!(
+            f("PermanentRedirect"),
+            AwsFailure::WrongRegion { .. }
+        ));
+        // HEAD answers carry no code: the status decides.
+        assert_eq!(
+            AwsFailure::from_code(None, None, Some(403), None, "s3:GetObject"),
+            AwsFailure::AccessDenied {
+                action: "s3:GetObject"
+            }
+        );
+        assert_eq!(
+            AwsFailure::from_code(None, None, Some(301), Some("eu-west-1".into()), "x"),
+            AwsFailure::WrongRegion {
+                region: Some("eu-west-1".into())
+            }
+        );
+    }
+
+    #[test]
+    fn access_denied_names_the_action_in_both_languages() {
+        let f = AwsFailure::AccessDenied {
+            action: "s3:ListBucket",
+        };
+        assert!(f.describe(Language::En).contains("s3:ListBucket"));
+        assert!(f.describe(Language::Ko).contains("s3:ListBucket"));
+        assert!(f.hint(Language::Ko).unwrap().contains("s3:ListBucket"));
+    }
 }

@@ -11,10 +11,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 
-use crate::config::{ConfigError, ConfigStore};
+use crate::config::{ConfigError, ConfigStore, SourceConfig};
 use crate::error::{ApiError, ErrorCode};
 use crate::locale::Language;
 use crate::secrets::mask_key_id;
+use crate::secrets::{Keychain, SecretString};
+use crate::sources::{Credentials, SourceError, SourceInput, Sources, browse, verify};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,7 +62,11 @@ pub enum Command {
     /// List objects of a source, by folder
     Ls {
         name: String,
+        /// Folder or prefix, relative to the source's BasePath
         prefix: Option<String>,
+        /// Every key below the prefix, not just one folder level
+        #[arg(long, short)]
+        recursive: bool,
     },
     /// Upload a file to a source
     Put {
@@ -289,10 +295,224 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
     let command = cli
         .command
         .expect("parse() routes an absent command to the GUI");
+    let sources = Sources::new(store.clone(), Keychain::new(crate::secrets::SERVICE));
+    let fail = |e: SourceError| ApiError::from_err(&e, lang);
     match command {
         Command::Source(SourceCommand::List) => source_list(store, lang),
+        Command::Source(SourceCommand::Add {
+            name,
+            bucket,
+            access_key_id,
+            secret_stdin: _,
+            region,
+            endpoint_url,
+            base_path,
+        }) => {
+            let secret = read_secret_stdin(lang)?;
+            let input = SourceInput {
+                name,
+                endpoint_url: endpoint_url.or(cli.global.endpoint_url),
+                region,
+                bucket,
+                base_path,
+                access_key_id,
+                secret_access_key: secret,
+            };
+            let input = sources.validate(&input).map_err(fail)?;
+            let report = block_on(verify::verify(
+                &verify::Subject {
+                    credentials: &input.credentials(),
+                    bucket: &input.bucket,
+                    base_path: &input.base_path,
+                    name: Some(&input.name),
+                },
+                lang,
+            ));
+            if !report.ok {
+                return Err(fail(SourceError::NotVerified(Box::new(report))));
+            }
+            let summary = sources.add(&input, &report).map_err(fail)?;
+            let text = format!(
+                "{}\n{}",
+                render_report(&report, lang),
+                lang.pick(
+                    format!(
+                        "소스 '{}'을(를) 저장했습니다. 비밀 키는 OS 키체인에만 있습니다.",
+                        summary.name
+                    ),
+                    format!(
+                        "Saved source '{}'. The secret is only in the OS keychain.",
+                        summary.name
+                    ),
+                )
+            );
+            Ok(Output::new(text, &summary))
+        }
+        Command::Source(SourceCommand::Verify { name }) => {
+            let source = sources.get(&name).map_err(fail)?;
+            let target = sources.target(&source).map_err(fail)?;
+            let creds = Credentials {
+                endpoint_url: target.endpoint_url,
+                region: Some(target.region),
+                access_key_id: target.access_key_id,
+                secret_access_key: target.secret,
+            };
+            let report = block_on(verify::verify(
+                &verify::Subject {
+                    credentials: &creds,
+                    bucket: &source.bucket,
+                    base_path: &source.base_path,
+                    name: Some(&source.name),
+                },
+                lang,
+            ));
+            sources
+                .record_verification(&name, report.ok)
+                .map_err(fail)?;
+            if report.ok {
+                Ok(Output::new(render_report(&report, lang), &report))
+            } else {
+                Err(fail(SourceError::NotVerified(Box::new(report))))
+            }
+        }
+        Command::Source(SourceCommand::Remove { name }) => {
+            sources.remove(&name).map_err(fail)?;
+            Ok(Output::new(
+                lang.pick(
+                    format!("소스 '{name}'과(와) 키체인 항목을 삭제했습니다."),
+                    format!("Removed source '{name}' and its keychain entry."),
+                ),
+                &serde_json::json!({ "removed": name }),
+            ))
+        }
+        Command::Ls {
+            name,
+            prefix,
+            recursive,
+        } => {
+            let (source, s3) = source_client(&sources, &name).map_err(fail)?;
+            let prefix = prefix.unwrap_or_default();
+            let listing = block_on(list_all(&s3, &source, &prefix, recursive)).map_err(fail)?;
+            let mut lines: Vec<String> = listing
+                .folders
+                .iter()
+                .map(|f| format!("{:>12}  {f}", "DIR"))
+                .collect();
+            lines.extend(
+                listing
+                    .objects
+                    .iter()
+                    .map(|o| format!("{:>12}  {}", o.size, o.key)),
+            );
+            Ok(Output::new(lines.join("\n"), &listing))
+        }
+        Command::Presign { name, key, expires } => {
+            let expires = browse::parse_expiry(&expires).map_err(fail)?;
+            let (source, s3) = source_client(&sources, &name).map_err(fail)?;
+            let url = block_on(browse::presign_get(&s3, &source, &key, expires)).map_err(fail)?;
+            Ok(Output::new(
+                url.clone(),
+                &serde_json::json!({ "url": url, "expiresSecs": expires.as_secs() }),
+            ))
+        }
         other => Err(not_available(&other, lang)),
     }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(future)
+}
+
+/// The Secret Access Key from standard input: the first line, surrounding white space
+/// removed (so `echo`, a file and a password manager's pipe all work).
+fn read_secret_stdin(lang: Language) -> Result<SecretString, ApiError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut text)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+    let secret = SecretString::new(text.lines().next().unwrap_or_default().trim());
+    text.clear();
+    if secret.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            lang.pick(
+                "표준 입력에서 비밀 액세스 키를 읽지 못했습니다(예: echo \"$SECRET\" | bucketdesk source add …).",
+                "No Secret Access Key on standard input (e.g. echo \"$SECRET\" | bucketdesk source add …).",
+            ),
+        ));
+    }
+    Ok(secret)
+}
+
+fn source_client(
+    sources: &Sources,
+    name: &str,
+) -> Result<(SourceConfig, aws_sdk_s3::Client), SourceError> {
+    let source = sources.get(name)?;
+    let target = sources.target(&source)?;
+    let s3 = block_on(async { crate::aws::s3_client(&crate::aws::sdk_config(&target).await) });
+    Ok((source, s3))
+}
+
+/// Every page of a listing, folder level or recursive.
+async fn list_all(
+    s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    prefix: &str,
+    recursive: bool,
+) -> Result<browse::ObjectPage, SourceError> {
+    let mut all = browse::ObjectPage {
+        prefix: prefix.to_owned(),
+        folders: Vec::new(),
+        objects: Vec::new(),
+        next_token: None,
+    };
+    let mut token = None;
+    loop {
+        let page = if recursive {
+            browse::list_page_recursive(s3, source, prefix, token.as_deref(), browse::PAGE_SIZE)
+                .await?
+        } else {
+            browse::list_page(s3, source, prefix, token.as_deref(), browse::PAGE_SIZE).await?
+        };
+        all.folders.extend(page.folders);
+        all.objects.extend(page.objects);
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// A verification report as lines: ✓/✗/– per check, the hint under a failure.
+fn render_report(report: &verify::VerifyReport, lang: Language) -> String {
+    let mut lines = Vec::new();
+    for check in &report.checks {
+        let mark = match check.status {
+            verify::CheckStatus::Passed => "✓",
+            verify::CheckStatus::Failed => "✗",
+            verify::CheckStatus::Skipped => "–",
+        };
+        let id = serde_json::to_value(check.id)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        lines.push(format!("{mark} {id}: {}", check.message));
+        if let Some(hint) = &check.hint {
+            lines.push(format!("    {} {hint}", lang.pick("해결:", "Fix:")));
+        }
+    }
+    for w in &report.warnings {
+        lines.push(format!("! {w}"));
+    }
+    lines.join("\n")
 }
 
 /// One source as `source list` prints it: never the secret, the key ID masked.

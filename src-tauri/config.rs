@@ -99,6 +99,20 @@ pub struct SourceConfig {
     pub access_key_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
+    /// When the source was added (RFC 3339); the key's age as Bucketdesk knows it.
+    #[serde(default)]
+    pub added_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified: Option<LastVerified>,
+}
+
+/// The outcome of the last verification of a source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LastVerified {
+    /// RFC 3339.
+    pub at: String,
+    pub ok: bool,
 }
 
 /// Everything the config file holds.

@@ -23,6 +23,26 @@ pub enum ErrorCode {
     KeychainUnavailable,
     /// The feature is not part of this build yet.
     NotAvailable,
+    /// The access key ID does not exist.
+    UnknownKey,
+    /// The access key exists but the secret is wrong.
+    WrongSecret,
+    /// The bucket does not exist.
+    NoSuchBucket,
+    /// The key is not allowed the action (the message names it).
+    AccessDenied,
+    /// The request went to the wrong region.
+    WrongRegion,
+    /// The endpoint could not be reached or did not answer in time.
+    Unreachable,
+    /// This computer's clock is too far off for signed requests.
+    ClockSkew,
+    /// The named thing (source, object) does not exist.
+    NotFound,
+    /// The name is already used.
+    NameTaken,
+    /// The service asked us to slow down.
+    Throttled,
     /// Anything else: a bug or an unexpected state.
     Internal,
 }
@@ -86,6 +106,8 @@ mod tests {
             ErrorCode::KeychainUnavailable,
             ErrorCode::NotAvailable,
             ErrorCode::Internal,
+            ErrorCode::UnknownKey,
+            ErrorCode::AccessDenied,
         ]
         .iter()
         .map(|c| serde_json::to_string(c).unwrap())
@@ -99,7 +121,9 @@ mod tests {
                 "\"io\"",
                 "\"keychain_unavailable\"",
                 "\"not_available\"",
-                "\"internal\""
+                "\"internal\"",
+                "\"unknown_key\"",
+                "\"access_denied\""
             ]
         );
     }

@@ -11,3 +11,4 @@ pub mod error;
 pub mod locale;
 pub mod sandbox;
 pub mod secrets;
+pub mod sources;

@@ -22,6 +22,16 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::save_settings,
         commands::set_aside_config,
         commands::list_sources,
+        commands::list_buckets,
+        commands::detect_region,
+        commands::verify_source,
+        commands::save_source,
+        commands::verify_saved_source,
+        commands::update_source,
+        commands::remove_source,
+        commands::list_objects,
+        commands::object_details,
+        commands::presign_get,
     ])
 }
 

@@ -9,7 +9,13 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::locale::Language;
 use crate::sandbox::SandboxInfo;
-use crate::secrets::mask_key_id;
+use std::time::Duration;
+
+use crate::aws::{self, AwsFailure};
+use crate::config::SourceConfig;
+use crate::sources::browse::{self, ObjectDetails, ObjectPage};
+use crate::sources::verify::{self, VerifyReport};
+use crate::sources::{self, Credentials, SourceError, SourceInput, SourceSummary, SourceUpdate};
 
 /// The sandbox as the UI shows it.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -28,17 +34,6 @@ pub struct AppInfo {
     pub config_dir: String,
     pub os_language: Language,
     pub sandbox: SandboxState,
-}
-
-/// A source row of the source list: never the secret; the key ID masked.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceSummary {
-    pub name: String,
-    pub bucket: String,
-    pub region: String,
-    pub base_path: String,
-    pub key_id_masked: String,
 }
 
 #[tauri::command]
@@ -98,19 +93,208 @@ pub fn set_aside_config(state: State<'_, AppState>) -> Result<String, ApiError> 
 #[tauri::command]
 #[specta::specta]
 pub fn list_sources(state: State<'_, AppState>) -> Result<Vec<SourceSummary>, ApiError> {
-    let config = state
-        .store
-        .load()
-        .map_err(|e| ApiError::from_err(&e, state.language()))?;
-    Ok(config
+    state.sources.list().map_err(|e| fail(&state, e))
+}
+
+fn fail(state: &AppState, err: SourceError) -> ApiError {
+    ApiError::from_err(&err, state.language())
+}
+
+fn aws_fail(state: &AppState, err: AwsFailure) -> ApiError {
+    ApiError::from_err(&err, state.language())
+}
+
+/// Bucket names the key may list; `access_denied` when it may not.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_buckets(
+    state: State<'_, AppState>,
+    creds: Credentials,
+) -> Result<Vec<String>, ApiError> {
+    let creds = checked_credentials(&state, creds)?;
+    verify::list_buckets(&creds)
+        .await
+        .map_err(|e| aws_fail(&state, e))
+}
+
+/// The bucket's region.
+#[tauri::command]
+#[specta::specta]
+pub async fn detect_region(
+    state: State<'_, AppState>,
+    creds: Credentials,
+    bucket: String,
+) -> Result<String, ApiError> {
+    let creds = checked_credentials(&state, creds)?;
+    sources::validate_bucket(&bucket).map_err(|e| fail(&state, e))?;
+    verify::detect_region(&creds, &bucket)
+        .await
+        .map_err(|e| aws_fail(&state, e))
+}
+
+fn checked_credentials(state: &AppState, mut creds: Credentials) -> Result<Credentials, ApiError> {
+    sources::validate_key(&creds.access_key_id, &creds.secret_access_key)
+        .map_err(|e| fail(state, e))?;
+    creds.endpoint_url =
+        sources::normalize_endpoint(creds.endpoint_url.as_deref()).map_err(|e| fail(state, e))?;
+    if let Some(r) = &creds.region {
+        sources::validate_region(r).map_err(|e| fail(state, e))?;
+    }
+    Ok(creds)
+}
+
+async fn run_verify(state: &AppState, input: &SourceInput) -> VerifyReport {
+    verify::verify(
+        &verify::Subject {
+            credentials: &input.credentials(),
+            bucket: &input.bucket,
+            base_path: &input.base_path,
+            name: Some(&input.name),
+        },
+        state.language(),
+    )
+    .await
+}
+
+/// Runs the checks with the given secret; saves nothing and never writes to the bucket.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_source(
+    state: State<'_, AppState>,
+    input: SourceInput,
+) -> Result<VerifyReport, ApiError> {
+    let input = state
         .sources
-        .iter()
-        .map(|s| SourceSummary {
-            name: s.name.clone(),
-            bucket: s.bucket.clone(),
-            region: s.region.clone(),
-            base_path: s.base_path.clone(),
-            key_id_masked: mask_key_id(&s.access_key_id),
-        })
-        .collect())
+        .validate(&input)
+        .map_err(|e| fail(&state, e))?;
+    Ok(run_verify(&state, &input).await)
+}
+
+/// Verifies again, then keeps the secret in the keychain and the rest in the config.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_source(
+    state: State<'_, AppState>,
+    input: SourceInput,
+) -> Result<SourceSummary, ApiError> {
+    let input = state
+        .sources
+        .validate(&input)
+        .map_err(|e| fail(&state, e))?;
+    let report = run_verify(&state, &input).await;
+    state
+        .sources
+        .add(&input, &report)
+        .map_err(|e| fail(&state, e))
+}
+
+/// Verifies a saved source with its keychain secret and records the outcome.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_saved_source(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<VerifyReport, ApiError> {
+    let source = state.sources.get(&name).map_err(|e| fail(&state, e))?;
+    let target = state.sources.target(&source).map_err(|e| fail(&state, e))?;
+    let creds = Credentials {
+        endpoint_url: target.endpoint_url,
+        region: Some(target.region),
+        access_key_id: target.access_key_id,
+        secret_access_key: target.secret,
+    };
+    let report = verify::verify(
+        &verify::Subject {
+            credentials: &creds,
+            bucket: &source.bucket,
+            base_path: &source.base_path,
+            name: Some(&source.name),
+        },
+        state.language(),
+    )
+    .await;
+    state
+        .sources
+        .record_verification(&name, report.ok)
+        .map_err(|e| fail(&state, e))?;
+    Ok(report)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn update_source(
+    state: State<'_, AppState>,
+    name: String,
+    update: SourceUpdate,
+) -> Result<SourceSummary, ApiError> {
+    state
+        .sources
+        .update(&name, &update)
+        .map_err(|e| fail(&state, e))
+}
+
+/// Removes the source and its keychain entry.
+#[tauri::command]
+#[specta::specta]
+pub fn remove_source(state: State<'_, AppState>, name: String) -> Result<(), ApiError> {
+    state.sources.remove(&name).map_err(|e| fail(&state, e))
+}
+
+async fn source_s3(
+    state: &AppState,
+    name: &str,
+) -> Result<(SourceConfig, aws_sdk_s3::Client), ApiError> {
+    let source = state.sources.get(name).map_err(|e| fail(state, e))?;
+    let target = state.sources.target(&source).map_err(|e| fail(state, e))?;
+    let s3 = aws::s3_client(&aws::sdk_config(&target).await);
+    Ok((source, s3))
+}
+
+/// One page of a folder (prefix relative to the BasePath).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_objects(
+    state: State<'_, AppState>,
+    name: String,
+    prefix: String,
+    continuation_token: Option<String>,
+) -> Result<ObjectPage, ApiError> {
+    let (source, s3) = source_s3(&state, &name).await?;
+    browse::list_page(
+        &s3,
+        &source,
+        &prefix,
+        continuation_token.as_deref(),
+        browse::PAGE_SIZE,
+    )
+    .await
+    .map_err(|e| fail(&state, e))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn object_details(
+    state: State<'_, AppState>,
+    name: String,
+    key: String,
+) -> Result<ObjectDetails, ApiError> {
+    let (source, s3) = source_s3(&state, &name).await?;
+    browse::details(&s3, &source, &key)
+        .await
+        .map_err(|e| fail(&state, e))
+}
+
+/// A presigned GET URL, valid for at most 7 days.
+#[tauri::command]
+#[specta::specta]
+pub async fn presign_get(
+    state: State<'_, AppState>,
+    name: String,
+    key: String,
+    expires_secs: u32,
+) -> Result<String, ApiError> {
+    let (source, s3) = source_s3(&state, &name).await?;
+    browse::presign_get(&s3, &source, &key, Duration::from_secs(expires_secs.into()))
+        .await
+        .map_err(|e| fail(&state, e))
 }

@@ -14,8 +14,10 @@ use crate::config::ConfigStore;
 use crate::error::ApiError;
 use crate::locale::Language;
 use crate::sandbox::{self, MotoServer, Sandbox, SandboxMode};
+use crate::secrets::Keychain;
+use crate::sources::Sources;
 
-pub use commands::{AppInfo, SandboxState, SourceSummary};
+pub use commands::{AppInfo, SandboxState};
 
 /// Where the sandbox is in its life.
 enum SandboxSlot {
@@ -28,6 +30,7 @@ enum SandboxSlot {
 /// What the commands share.
 pub struct AppState {
     store: ConfigStore,
+    sources: Sources,
     os_language: Language,
     sandbox: Mutex<SandboxSlot>,
     /// Set when the sandbox is wanted: where its files go.
@@ -47,20 +50,26 @@ impl AppState {
         }
         let dir = store.dir().join("sandbox");
         let _ = std::fs::remove_dir_all(&dir);
-        let mut state = AppState::new(ConfigStore::new(dir.join("config")), os_language, Some(dir));
+        let sandbox_store = ConfigStore::new(dir.join("config"));
         // The sandbox follows the language the user picked in the real config.
         if let Some(lang) = store.load().ok().and_then(|c| c.settings.language) {
-            let _ = state.store.update(|c| {
+            let _ = sandbox_store.update(|c| {
                 c.settings.language = Some(lang);
                 Ok(())
             });
-            state.os_language = lang;
         }
-        Ok(state)
+        Ok(AppState::new(sandbox_store, os_language, Some(dir)))
     }
 
     pub fn new(store: ConfigStore, os_language: Language, sandbox_dir: Option<PathBuf>) -> Self {
+        // Sandbox keys are throwaway keys of a throwaway endpoint: keep them apart.
+        let service = if sandbox_dir.is_some() {
+            format!("{}-sandbox", crate::secrets::SERVICE)
+        } else {
+            crate::secrets::SERVICE.to_owned()
+        };
         AppState {
+            sources: Sources::new(store.clone(), Keychain::new(service)),
             store,
             os_language,
             sandbox: Mutex::new(if sandbox_dir.is_some() {
@@ -73,7 +82,7 @@ impl AppState {
     }
 
     /// The language for messages: the user's choice, else the OS's.
-    fn language(&self) -> Language {
+    pub(crate) fn language(&self) -> Language {
         self.store
             .load()
             .ok()

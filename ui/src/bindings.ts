@@ -44,6 +44,110 @@ async listSources() : Promise<Result<SourceSummary[], ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Bucket names the key may list; `access_denied` when it may not.
+ */
+async listBuckets(creds: Credentials) : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_buckets", { creds }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The bucket's region.
+ */
+async detectRegion(creds: Credentials, bucket: string) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("detect_region", { creds, bucket }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs the checks with the given secret; saves nothing and never writes to the bucket.
+ */
+async verifySource(input: SourceInput) : Promise<Result<VerifyReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("verify_source", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Verifies again, then keeps the secret in the keychain and the rest in the config.
+ */
+async saveSource(input: SourceInput) : Promise<Result<SourceSummary, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_source", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Verifies a saved source with its keychain secret and records the outcome.
+ */
+async verifySavedSource(name: string) : Promise<Result<VerifyReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("verify_saved_source", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async updateSource(name: string, update: SourceUpdate) : Promise<Result<SourceSummary, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_source", { name, update }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes the source and its keychain entry.
+ */
+async removeSource(name: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_source", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of a folder (prefix relative to the BasePath).
+ */
+async listObjects(name: string, prefix: string, continuationToken: string | null) : Promise<Result<ObjectPage, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_objects", { name, prefix, continuationToken }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async objectDetails(name: string, key: string) : Promise<Result<ObjectDetails, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("object_details", { name, key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * A presigned GET URL, valid for at most 7 days.
+ */
+async presignGet(name: string, key: string, expiresSecs: number) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("presign_get", { name, key, expiresSecs }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -62,6 +166,17 @@ async listSources() : Promise<Result<SourceSummary[], ApiError>> {
  */
 export type ApiError = { code: ErrorCode; message: string }
 export type AppInfo = { version: string; configDir: string; osLanguage: Language; sandbox: SandboxState }
+export type Check = { id: CheckId; status: CheckStatus; code: ErrorCode | null; message: string; hint: string | null }
+export type CheckId = 
+/**
+ * STS GetCallerIdentity: the key exists and the secret matches.
+ */
+"identity" | "get_bucket_location" | "list_bucket" | "get_object"
+export type CheckStatus = "passed" | "failed" | "skipped"
+/**
+ * A key and where to use it, as typed in the wizard (the secret only on the way in).
+ */
+export type Credentials = { endpointUrl: string | null; region: string | null; accessKeyId: string; secretAccessKey: string }
 /**
  * What a caller may branch on.
  */
@@ -91,6 +206,46 @@ export type ErrorCode =
  */
 "not_available" | 
 /**
+ * The access key ID does not exist.
+ */
+"unknown_key" | 
+/**
+ * The access key exists but the secret is wrong.
+ */
+"wrong_secret" | 
+/**
+ * The bucket does not exist.
+ */
+"no_such_bucket" | 
+/**
+ * The key is not allowed the action (the message names it).
+ */
+"access_denied" | 
+/**
+ * The request went to the wrong region.
+ */
+"wrong_region" | 
+/**
+ * The endpoint could not be reached or did not answer in time.
+ */
+"unreachable" | 
+/**
+ * This computer's clock is too far off for signed requests.
+ */
+"clock_skew" | 
+/**
+ * The named thing (source, object) does not exist.
+ */
+"not_found" | 
+/**
+ * The name is already used.
+ */
+"name_taken" | 
+/**
+ * The service asked us to slow down.
+ */
+"throttled" | 
+/**
  * Anything else: a bug or an unexpected state.
  */
 "internal"
@@ -98,6 +253,33 @@ export type ErrorCode =
  * A language the UI and the CLI speak.
  */
 export type Language = "ko" | "en"
+/**
+ * The outcome of the last verification of a source.
+ */
+export type LastVerified = { 
+/**
+ * RFC 3339.
+ */
+at: string; ok: boolean }
+/**
+ * A new key for an existing source.
+ */
+export type NewKey = { accessKeyId: string; secretAccessKey: string }
+export type ObjectDetails = { key: string; size: number; contentType: string | null; lastModified: string | null; etag: string | null; storageClass: string | null; metadata: ([string, string])[]; cdnUrl: string }
+export type ObjectEntry = { 
+/**
+ * Relative to the BasePath.
+ */
+key: string; 
+/**
+ * The last path segment.
+ */
+name: string; size: number; lastModified: string | null; etag: string | null; storageClass: string | null }
+export type ObjectPage = { prefix: string; 
+/**
+ * Relative to the BasePath, ending in `/`.
+ */
+folders: string[]; objects: ObjectEntry[]; nextToken: string | null }
 /**
  * What the UI shows about a running sandbox.
  */
@@ -127,10 +309,39 @@ cacheMb: number;
  */
 adminProfile: string | null }
 /**
- * A source row of the source list: never the secret; the key ID masked.
+ * Everything needed to add a source.
  */
-export type SourceSummary = { name: string; bucket: string; region: string; basePath: string; keyIdMasked: string }
+export type SourceInput = { name: string; endpointUrl: string | null; region: string | null; bucket: string; basePath: string; accessKeyId: string; secretAccessKey: string }
+/**
+ * A row of the source list: never the secret; the key ID masked.
+ */
+export type SourceSummary = { name: string; bucket: string; region: string; basePath: string; keyIdMasked: string; endpointUrl: string | null; addedAt: string; lastVerified: LastVerified | null }
+/**
+ * The editable, non-secret fields of a source, and optionally a replacement key.
+ */
+export type SourceUpdate = { bucket: string; region: string | null; basePath: string; endpointUrl: string | null; newKey: NewKey | null }
 export type Theme = "system" | "light" | "dark"
+export type VerifyReport = { 
+/**
+ * No check failed.
+ */
+ok: boolean; 
+/**
+ * The bucket's region (detected; what the source will use).
+ */
+region: string; 
+/**
+ * The region given was not the bucket's and was corrected.
+ */
+regionCorrected: boolean; checks: Check[]; 
+/**
+ * An object under the BasePath, relative to it (what `GetObject` was tried on).
+ */
+sampleKey: string | null; 
+/**
+ * The production CDN URL of the sample, when there is a name to build it with.
+ */
+cdnUrl: string | null; warnings: string[] }
 
 /** tauri-specta globals **/
 

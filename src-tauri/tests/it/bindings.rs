@@ -53,6 +53,16 @@ fn the_check_fails_when_a_rust_type_changes_without_regenerating() {
         commands::save_settings,
         commands::set_aside_config,
         commands::list_sources,
+        commands::list_buckets,
+        commands::detect_region,
+        commands::verify_source,
+        commands::save_source,
+        commands::verify_saved_source,
+        commands::update_source,
+        commands::remove_source,
+        commands::list_objects,
+        commands::object_details,
+        commands::presign_get,
     ]);
     let changed = bindings::render(&builder);
     // What is committed is what the unchanged types give (the test above holds the file to it).

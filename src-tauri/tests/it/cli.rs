@@ -113,6 +113,8 @@ fn source_list_shows_sources_with_masked_key_ids() {
                 base_path: "/assets".into(),
                 access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
                 endpoint_url: None,
+                added_at: "2026-01-01T00:00:00Z".into(),
+                last_verified: None,
             }],
             ..Config::default()
         })
@@ -163,10 +165,10 @@ fn a_corrupt_config_fails_with_one_line_and_is_kept() {
 #[test]
 fn commands_of_later_work_say_so_plainly() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bucketdesk(dir.path(), &["ls", "shop"]);
+    let out = bucketdesk(dir.path(), &["put", "shop", "a.jpg", "a.jpg"]);
     assert!(!out.status.success());
     assert!(
-        stderr(&out).contains("`bucketdesk ls` is not in this version yet"),
+        stderr(&out).contains("`bucketdesk put` is not in this version yet"),
         "{}",
         stderr(&out)
     );

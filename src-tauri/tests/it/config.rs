@@ -14,6 +14,8 @@ fn sample_source() -> SourceConfig {
         base_path: "/assets".into(),
         access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
         endpoint_url: None,
+        added_at: "2026-01-01T00:00:00Z".into(),
+        last_verified: None,
     }
 }
 

@@ -1,0 +1,388 @@
+//! Verification of a key against a bucket, check by check, each with a plain-words result
+//! and a fix hint. Verification only reads: it never writes to the bucket.
+
+use serde::Serialize;
+
+use super::{Credentials, DEFAULT_REGION, cdn_url, relative_key};
+use crate::aws::{self, AwsFailure, Target};
+use crate::error::{Described, ErrorCode};
+use crate::locale::Language;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    /// STS GetCallerIdentity: the key exists and the secret matches.
+    Identity,
+    GetBucketLocation,
+    ListBucket,
+    GetObject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Check {
+    pub id: CheckId,
+    pub status: CheckStatus,
+    pub code: Option<ErrorCode>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    /// No check failed.
+    pub ok: bool,
+    /// The bucket's region (detected; what the source will use).
+    pub region: String,
+    /// The region given was not the bucket's and was corrected.
+    pub region_corrected: bool,
+    pub checks: Vec<Check>,
+    /// An object under the BasePath, relative to it (what `GetObject` was tried on).
+    pub sample_key: Option<String>,
+    /// The production CDN URL of the sample, when there is a name to build it with.
+    pub cdn_url: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// What to verify.
+pub struct Subject<'a> {
+    pub credentials: &'a Credentials,
+    pub bucket: &'a str,
+    pub base_path: &'a str,
+    /// The source's identifier, for the CDN URL of the sample.
+    pub name: Option<&'a str>,
+}
+
+fn target(creds: &Credentials, region: &str) -> Target {
+    Target {
+        endpoint_url: creds.endpoint_url.clone(),
+        region: region.to_owned(),
+        access_key_id: creds.access_key_id.clone(),
+        secret: creds.secret_access_key.clone(),
+    }
+}
+
+fn failed(id: CheckId, failure: &AwsFailure, lang: Language) -> Check {
+    Check {
+        id,
+        status: CheckStatus::Failed,
+        code: Some(failure.code()),
+        message: failure.describe(lang),
+        hint: failure.hint(lang),
+    }
+}
+
+fn passed(id: CheckId, message: String) -> Check {
+    Check {
+        id,
+        status: CheckStatus::Passed,
+        code: None,
+        message,
+        hint: None,
+    }
+}
+
+fn skipped(id: CheckId, message: String) -> Check {
+    Check {
+        id,
+        status: CheckStatus::Skipped,
+        code: None,
+        message,
+        hint: None,
+    }
+}
+
+/// `GetBucketLocation`'s answer as a region name.
+pub fn location_to_region(constraint: Option<&str>) -> String {
+    match constraint {
+        None | Some("") => DEFAULT_REGION.to_owned(),
+        Some("EU") => "eu-west-1".to_owned(),
+        Some(r) => r.to_owned(),
+    }
+}
+
+/// Finds the bucket's region: `GetBucketLocation`, else the region a redirect names.
+pub async fn detect_region(creds: &Credentials, bucket: &str) -> Result<String, AwsFailure> {
+    let start = creds.region.as_deref().unwrap_or(DEFAULT_REGION);
+    let s3 = aws::s3_client(&aws::sdk_config(&target(creds, start)).await);
+    match s3.get_bucket_location().bucket(bucket).send().await {
+        Ok(out) => Ok(location_to_region(
+            out.location_constraint().map(|c| c.as_str()),
+        )),
+        Err(e) => match AwsFailure::from_sdk(&e, "s3:GetBucketLocation") {
+            AwsFailure::WrongRegion { region: Some(r) } => Ok(r),
+            other => Err(other),
+        },
+    }
+}
+
+/// Lists the buckets the key may see (`s3:ListAllMyBuckets`).
+pub async fn list_buckets(creds: &Credentials) -> Result<Vec<String>, AwsFailure> {
+    let region = creds.region.as_deref().unwrap_or(DEFAULT_REGION);
+    let s3 = aws::s3_client(&aws::sdk_config(&target(creds, region)).await);
+    let out = s3
+        .list_buckets()
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk(&e, "s3:ListAllMyBuckets"))?;
+    Ok(out
+        .buckets()
+        .iter()
+        .filter_map(|b| b.name().map(str::to_owned))
+        .collect())
+}
+
+/// Runs the checks in order. A key that does not exist or a wrong secret stops the rest;
+/// a missing bucket stops the bucket checks; each permission is checked on its own.
+pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
+    let creds = subject.credentials;
+    let given_region = creds.region.clone();
+    let mut checks = Vec::new();
+    let mut warnings = Vec::new();
+
+    // 1. Who is this key?
+    let sts = aws::sts_client(
+        &aws::sdk_config(&target(
+            creds,
+            given_region.as_deref().unwrap_or(DEFAULT_REGION),
+        ))
+        .await,
+    );
+    match sts.get_caller_identity().send().await {
+        Ok(id) => checks.push(passed(
+            CheckId::Identity,
+            lang.pick(
+                format!("키가 유효합니다: {}", id.arn().unwrap_or("?")),
+                format!("The key is valid: {}", id.arn().unwrap_or("?")),
+            ),
+        )),
+        Err(e) => {
+            let failure = AwsFailure::from_sdk(&e, "sts:GetCallerIdentity");
+            let fatal = matches!(
+                failure,
+                AwsFailure::UnknownKey
+                    | AwsFailure::WrongSecret
+                    | AwsFailure::ClockSkew
+                    | AwsFailure::Unreachable { .. }
+            );
+            if fatal {
+                checks.push(failed(CheckId::Identity, &failure, lang));
+                let why = lang.pick(
+                    "키를 확인할 수 없어 건너뛰었습니다.".to_owned(),
+                    "Skipped: the key could not be checked.".to_owned(),
+                );
+                for id in [
+                    CheckId::GetBucketLocation,
+                    CheckId::ListBucket,
+                    CheckId::GetObject,
+                ] {
+                    checks.push(skipped(id, why.clone()));
+                }
+                return VerifyReport {
+                    ok: false,
+                    region: given_region.unwrap_or_else(|| DEFAULT_REGION.into()),
+                    region_corrected: false,
+                    checks,
+                    sample_key: None,
+                    cdn_url: None,
+                    warnings,
+                };
+            }
+            // S3-compatible services often have no STS; the S3 checks below still tell.
+            checks.push(skipped(
+                CheckId::Identity,
+                lang.pick(
+                    format!(
+                        "이 엔드포인트는 신원 확인(STS)에 답하지 않았습니다: {}",
+                        failure.describe(lang)
+                    ),
+                    format!(
+                        "This endpoint did not answer the identity check (STS): {}",
+                        failure.describe(lang)
+                    ),
+                ),
+            ));
+        }
+    }
+
+    // 2. Where is the bucket? (Also tells whether it exists.)
+    let mut region = given_region
+        .clone()
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let mut region_corrected = false;
+    let mut bucket_missing = false;
+    match detect_region(creds, subject.bucket).await {
+        Ok(found) => {
+            region_corrected = given_region.as_deref().is_some_and(|g| g != found);
+            region = found;
+            checks.push(passed(
+                CheckId::GetBucketLocation,
+                lang.pick(
+                    format!("버킷 리전: {region}"),
+                    format!("Bucket region: {region}"),
+                ),
+            ));
+        }
+        Err(failure) => {
+            bucket_missing = failure == AwsFailure::NoSuchBucket;
+            checks.push(failed(CheckId::GetBucketLocation, &failure, lang));
+        }
+    }
+
+    if bucket_missing {
+        let why = lang.pick(
+            "버킷이 없어 건너뛰었습니다.".to_owned(),
+            "Skipped: the bucket does not exist.".to_owned(),
+        );
+        checks.push(skipped(CheckId::ListBucket, why.clone()));
+        checks.push(skipped(CheckId::GetObject, why));
+        return VerifyReport {
+            ok: false,
+            region,
+            region_corrected,
+            checks,
+            sample_key: None,
+            cdn_url: None,
+            warnings,
+        };
+    }
+
+    // 3. May it list the BasePath? Find a sample object on the way.
+    let s3 = aws::s3_client(&aws::sdk_config(&target(creds, &region)).await);
+    let prefix = match subject.base_path.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    };
+    let mut sample = None;
+    match s3
+        .list_objects_v2()
+        .bucket(subject.bucket)
+        .prefix(&prefix)
+        .max_keys(50)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            sample = out
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .find(|k| !k.ends_with('/'))
+                .map(str::to_owned);
+            checks.push(passed(
+                CheckId::ListBucket,
+                lang.pick(
+                    "객체 목록을 볼 수 있습니다.".to_owned(),
+                    "The key can list objects.".to_owned(),
+                ),
+            ));
+        }
+        Err(e) => checks.push(failed(
+            CheckId::ListBucket,
+            &AwsFailure::from_sdk(&e, "s3:ListBucket"),
+            lang,
+        )),
+    }
+
+    // 4. May it read an object? One byte of the sample is enough.
+    match &sample {
+        Some(key) => match s3
+            .get_object()
+            .bucket(subject.bucket)
+            .key(key)
+            .range("bytes=0-0")
+            .send()
+            .await
+        {
+            Ok(_) => checks.push(passed(
+                CheckId::GetObject,
+                lang.pick(
+                    format!("객체를 읽을 수 있습니다: {key}"),
+                    format!("The key can read objects: {key}"),
+                ),
+            )),
+            Err(e) => checks.push(failed(
+                CheckId::GetObject,
+                &AwsFailure::from_sdk(&e, "s3:GetObject"),
+                lang,
+            )),
+        },
+        None => {
+            let listed = checks
+                .iter()
+                .any(|c| c.id == CheckId::ListBucket && c.status == CheckStatus::Passed);
+            checks.push(skipped(
+                CheckId::GetObject,
+                if listed {
+                    lang.pick(
+                        "BasePath 아래에 객체가 없어 읽기를 확인하지 못했습니다.".to_owned(),
+                        "No object under the BasePath to try reading.".to_owned(),
+                    )
+                } else {
+                    lang.pick(
+                        "목록을 볼 수 없어 읽어 볼 객체를 찾지 못했습니다.".to_owned(),
+                        "No object to try: the key cannot list.".to_owned(),
+                    )
+                },
+            ));
+            if listed {
+                warnings.push(lang.pick(
+                    "BasePath 아래에 객체가 없습니다. 경로가 맞는지 확인하세요.".to_owned(),
+                    "There are no objects under the BasePath; check the path.".to_owned(),
+                ));
+            }
+        }
+    }
+
+    // More than a reader needs? Listing every bucket is the cheap, read-only tell.
+    if list_buckets(creds).await.is_ok() {
+        warnings.push(lang.pick(
+            "이 키는 계정의 모든 버킷 목록을 볼 수 있습니다. CDN 리더에게는 필요 없는 권한입니다. 전용 리더 키를 쓰세요.".to_owned(),
+            "This key can list every bucket in the account, which a CDN reader does not need. Prefer a dedicated reader key.".to_owned(),
+        ));
+    }
+    if region_corrected {
+        warnings.push(lang.pick(
+            format!("리전을 버킷의 실제 리전 {region}(으)로 고쳤습니다."),
+            format!("The region was corrected to the bucket's region, {region}."),
+        ));
+    }
+
+    let ok = checks.iter().all(|c| c.status != CheckStatus::Failed);
+    let sample_key = sample.map(|k| relative_key(subject.base_path, &k).to_owned());
+    let cdn = match (subject.name, &sample_key) {
+        (Some(name), Some(key)) => Some(cdn_url(name, key)),
+        _ => None,
+    };
+
+    VerifyReport {
+        ok,
+        region,
+        region_corrected,
+        checks,
+        sample_key,
+        cdn_url: cdn,
+        warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_map_to_regions() {
+        assert_eq!(location_to_region(None), "us-east-1");
+        assert_eq!(location_to_region(Some("")), "us-east-1");
+        assert_eq!(location_to_region(Some("EU")), "eu-west-1");
+        assert_eq!(location_to_region(Some("ap-northeast-2")), "ap-northeast-2");
+    }
+}
