@@ -33,7 +33,8 @@ elapsed() {
 run_step() {
     current="$1"
     shift
-    step "$current: $*"
+    local shown="$*"
+    step "$current: ${shown/#in_ui /(in ui\/) }"
     local start=$SECONDS
     "$@" 2>&1 | tee "$logs/$(tr -c 'a-zA-Z0-9\n' _ <<<"$current").log"
     printf -- '--- %s ok (%s)\n' "$current" "$(elapsed $((SECONDS - start)))"
@@ -58,7 +59,7 @@ run_step "gui e2e" scripts/e2e.sh
 
 # Count what the runners reported: cargo test ("test result: ok. 3 passed; 0 failed;
 # 1 ignored"), vitest ("Tests  1 failed | 4 passed (5)") and node --test ("# pass 2").
-read -r total_passed total_failed total_skipped < <(cat "$logs"/*.log | awk '
+read -r total_passed total_failed total_skipped < <(sed 's/\x1b\[[0-9;]*m//g' "$logs"/*.log | awk '
     /^test result: / {
         for (i = 1; i <= NF; i++) {
             if ($(i + 1) ~ /^passed/) p += $i

@@ -13,7 +13,7 @@
 //                         shell's trap can end them even if node dies
 
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,7 +21,8 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SCREENSHOT_DIR = path.join(here, "screenshots");
-const ELEMENT = "element-6066-11e4-a52f-4a6d4e6c6c4e";
+// The W3C web element identifier key.
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 function required(name) {
   const value = process.env[name];
@@ -71,7 +72,10 @@ class WebDriverError extends Error {
 
 // Process groups of drivers still running, ended on exit whatever happens.
 const liveGroups = new Set();
-process.on("exit", () => {
+// Config dirs and driver logs this process made; removed when it exits.
+const scratch = new Set();
+
+function killLiveGroups() {
   for (const pgid of liveGroups) {
     try {
       process.kill(-pgid, "SIGKILL");
@@ -79,7 +83,18 @@ process.on("exit", () => {
       // already gone
     }
   }
+}
+process.on("exit", () => {
+  killLiveGroups();
+  for (const file of scratch) rmSync(file, { recursive: true, force: true });
 });
+// Node skips "exit" handlers when a signal ends it: end the drivers first.
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]]) {
+  process.once(signal, () => {
+    killLiveGroups();
+    process.exit(code);
+  });
+}
 
 /** One running app: its tauri-driver, WebDriver session and config dir. */
 export class App {
@@ -106,7 +121,10 @@ export class App {
     const bin = required("BUCKETDESK_BIN");
     const tauriDriver = required("TAURI_DRIVER");
     required("DISPLAY");
-    configDir ??= mkdtempSync(path.join(tmpdir(), "bucketdesk-e2e-config-"));
+    if (configDir === undefined) {
+      configDir = mkdtempSync(path.join(tmpdir(), "bucketdesk-e2e-config-"));
+      scratch.add(configDir);
+    }
 
     // The app inherits tauri-driver's environment. Drop anything that could reach a real
     // AWS account or pick another locale.
@@ -118,8 +136,6 @@ export class App {
       LANG: "en_US.UTF-8",
       LANGUAGE: "en_US",
       BUCKETDESK_CONFIG_DIR: configDir,
-      // WebKitGTK's compositing is slow and flaky without a GPU.
-      WEBKIT_DISABLE_COMPOSITING_MODE: "1",
     });
     for (const [key, value] of Object.entries(env)) {
       if (value === undefined) delete childEnv[key];
@@ -131,6 +147,7 @@ export class App {
     while (nativePort === port) nativePort = await freePort();
     const logPath = path.join(tmpdir(), `bucketdesk-e2e-driver-${process.pid}-${port}.log`);
     writeFileSync(logPath, "");
+    scratch.add(logPath);
     const log = { path: logPath };
     // A process group of its own: tauri-driver, WebKitWebDriver and the app end together.
     const driver = spawn(tauriDriver, ["--port", String(port), "--native-port", String(nativePort)], {
@@ -278,19 +295,19 @@ export class Element {
   }
 
   click() {
-    return this.command("POST", "/click", {});
+    return this.#call("POST", "/click", {});
   }
 
   text() {
-    return this.command("GET", "/text");
+    return this.#call("GET", "/text");
   }
 
   isDisplayed() {
-    return this.command("GET", "/displayed");
+    return this.#call("GET", "/displayed");
   }
 
   property(name) {
-    return this.command("GET", `/property/${name}`);
+    return this.#call("GET", `/property/${name}`);
   }
 
   /** Picks an <option> of this native <select> by value, as a user's click would. */
@@ -301,9 +318,13 @@ export class Element {
   }
 }
 
+// No WebDriver command here should take this long; a hung one fails instead of stalling.
+const COMMAND_TIMEOUT_MS = 60000;
+
 async function request(method, url, body) {
   const response = await fetch(url, {
     method,
+    signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
