@@ -138,11 +138,9 @@ impl AwsFailure {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         match err {
-            SdkError::DispatchFailure(f) => AwsFailure::Unreachable {
-                detail: f
-                    .as_connector_error()
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "the request could not be sent".into()),
+            SdkError::DispatchFailure(_) => AwsFailure::Unreachable {
+                // The innermost cause says it best ("Connection refused (os error 111)").
+                detail: innermost_cause(err),
             },
             SdkError::TimeoutError(_) => AwsFailure::Unreachable {
                 detail: "timed out".into(),
@@ -239,6 +237,14 @@ impl AwsFailure {
         };
         Some(text.to_owned())
     }
+}
+
+fn innermost_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 impl Described for AwsFailure {

@@ -100,6 +100,14 @@ fn skipped(id: CheckId, message: String) -> Check {
     }
 }
 
+/// A failure that means the key itself cannot be used: nothing else is worth checking.
+fn is_key_failure(failure: &AwsFailure) -> bool {
+    matches!(
+        failure,
+        AwsFailure::UnknownKey | AwsFailure::WrongSecret | AwsFailure::ClockSkew
+    )
+}
+
 /// `GetBucketLocation`'s answer as a region name.
 pub fn location_to_region(constraint: Option<&str>) -> String {
     match constraint {
@@ -166,14 +174,7 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
         )),
         Err(e) => {
             let failure = AwsFailure::from_sdk(&e, "sts:GetCallerIdentity");
-            let fatal = matches!(
-                failure,
-                AwsFailure::UnknownKey
-                    | AwsFailure::WrongSecret
-                    | AwsFailure::ClockSkew
-                    | AwsFailure::Unreachable { .. }
-            );
-            if fatal {
+            if is_key_failure(&failure) || matches!(failure, AwsFailure::Unreachable { .. }) {
                 checks.push(failed(CheckId::Identity, &failure, lang));
                 let why = lang.pick(
                     "키를 확인할 수 없어 건너뛰었습니다.".to_owned(),
@@ -232,6 +233,32 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
             ));
         }
         Err(failure) => {
+            if is_key_failure(&failure) {
+                // The identity check could not tell (no STS, or an answer without a code);
+                // S3 just did: report it there and stop, as for a failed identity check.
+                checks.retain(|c| c.id != CheckId::Identity);
+                checks.push(failed(CheckId::Identity, &failure, lang));
+                let why = lang.pick(
+                    "키를 확인할 수 없어 건너뛰었습니다.".to_owned(),
+                    "Skipped: the key could not be checked.".to_owned(),
+                );
+                for id in [
+                    CheckId::GetBucketLocation,
+                    CheckId::ListBucket,
+                    CheckId::GetObject,
+                ] {
+                    checks.push(skipped(id, why.clone()));
+                }
+                return VerifyReport {
+                    ok: false,
+                    region,
+                    region_corrected: false,
+                    checks,
+                    sample_key: None,
+                    cdn_url: None,
+                    warnings,
+                };
+            }
             bucket_missing = failure == AwsFailure::NoSuchBucket;
             checks.push(failed(CheckId::GetBucketLocation, &failure, lang));
         }

@@ -8,4 +8,5 @@ mod config;
 mod keychain;
 mod rig;
 mod sandbox;
+mod sources;
 mod support;
