@@ -7,6 +7,10 @@
 # (scripts/with-keyring.sh) so the app never touches the developer's keychain.
 # Screenshots land in ui/e2e/screenshots/. Xvfb, the drivers and the app are ended on
 # exit, also on failure or Ctrl-C.
+#
+# Already inside a private keyring (BUCKETDESK_TEST_KEYRING=private) it skips the build
+# and runs the tests at once: `scripts/with-keyring.sh scripts/e2e.sh` reruns them against
+# the binary as it is.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BUCKETDESK_ROOT"
