@@ -19,8 +19,8 @@ fi
 
 step "setup"
 "$BUCKETDESK_ROOT/scripts/setup.sh"
-step "UI build (npm run build)"
-(cd ui && npm run build)
+step "UI build (npm run build, unchanged files keep their mtime)"
+"$BUCKETDESK_ROOT/scripts/ui-build.sh"
 step "app build (cargo build --features $BUCKETDESK_FEATURES)"
 cargo build --features "$BUCKETDESK_FEATURES"
 

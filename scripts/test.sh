@@ -4,7 +4,8 @@
 # Every check, in order, stopping at the first failure:
 #   setup, rustfmt, UI typecheck, UI unit tests, UI build, clippy, cargo tests (in a
 #   private keyring, against moto), GUI end-to-end tests (Xvfb + tauri-driver).
-# clippy, test and the e2e build use one feature set so nothing compiles twice.
+# clippy, test and the e2e build use one feature set so nothing compiles twice, and the UI
+# build keeps unchanged ui/dist files' mtimes so the app crate isn't rebuilt for nothing.
 # Ends with one summary line counting the tests of every runner.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -51,7 +52,7 @@ run_step "setup" scripts/setup.sh
 run_step "rustfmt" cargo fmt --check
 run_step "ui typecheck" in_ui npm run typecheck
 run_step "ui unit tests" in_ui npm test
-run_step "ui build" in_ui npm run build
+run_step "ui build" scripts/ui-build.sh
 run_step "clippy" cargo clippy --all-targets --features "$features" -- -D warnings
 # The Rust tests start moto themselves from BUCKETDESK_MOTO_SERVER (exported by env.sh).
 run_step "cargo tests" scripts/with-keyring.sh cargo test --features "$features"
