@@ -614,3 +614,117 @@ fn korean_keys_with_spaces_are_listed_shown_and_presigned() {
         );
     });
 }
+
+#[test]
+fn without_a_keychain_nothing_is_saved() {
+    let endpoint = moto::enforcing();
+    let (bucket, creds) = block_on(async {
+        let bucket = bucket_with_objects(endpoint, "us-east-1").await;
+        (bucket.clone(), reader_key(endpoint, &bucket, ALL).await)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    // A session bus that does not exist: no Secret Service at all.
+    let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args([
+            "--json",
+            "source",
+            "add",
+            "shop",
+            "--bucket",
+            &bucket,
+            "--access-key-id",
+        ])
+        .arg(&creds.access_key_id)
+        .args([
+            "--secret-stdin",
+            "--endpoint-url",
+            &endpoint.server.endpoint(),
+        ])
+        .env("BUCKETDESK_CONFIG_DIR", dir.path())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/bucketdesk-test-bus",
+        )
+        .env("LANG", "en_US.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(creds.secret_access_key.expose().as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(!out.status.success(), "no keychain, no save");
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(err["code"], "keychain_unavailable", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("not stored anywhere else"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("config.json").exists(),
+        "nothing was written to the config"
+    );
+}
+
+#[test]
+fn replacing_the_key_moves_the_secret_and_forgets_the_old_one() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    block_on(async {
+        let bucket = bucket_with_objects(endpoint, "us-east-1").await;
+        let old = reader_key(endpoint, &bucket, ALL).await;
+        let new = reader_key(endpoint, &bucket, ALL).await;
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = Keychain::new(unique_name("bucketdesk-test"));
+        let sources = Sources::new(ConfigStore::new(dir.path()), keychain.clone());
+        let input = SourceInput {
+            name: "shop".into(),
+            endpoint_url: old.endpoint_url.clone(),
+            region: None,
+            bucket: bucket.clone(),
+            base_path: "assets".into(),
+            access_key_id: old.access_key_id.clone(),
+            secret_access_key: old.secret_access_key.clone(),
+        };
+        let report = run(&old, &bucket, "/assets").await;
+        sources.add(&input, &report).expect("add");
+        let update = bucketdesk::sources::SourceUpdate {
+            bucket: bucket.clone(),
+            region: None,
+            base_path: "/assets".into(),
+            endpoint_url: old.endpoint_url.clone(),
+            new_key: Some(bucketdesk::sources::NewKey {
+                access_key_id: new.access_key_id.clone(),
+                secret_access_key: new.secret_access_key.clone(),
+            }),
+        };
+        let summary = sources.update("shop", &update).expect("update");
+        assert!(
+            summary
+                .key_id_masked
+                .ends_with(&new.access_key_id[new.access_key_id.len() - 4..])
+        );
+        assert_eq!(
+            keychain.get(&new.access_key_id).unwrap(),
+            new.secret_access_key
+        );
+        assert!(
+            keychain.get(&old.access_key_id).is_err(),
+            "the old secret is forgotten"
+        );
+        // The source still works with the new key, from the keychain.
+        let target = sources.target(&sources.get("shop").unwrap()).unwrap();
+        assert_eq!(target.access_key_id, new.access_key_id);
+        sources.remove("shop").unwrap();
+        assert!(keychain.get(&new.access_key_id).is_err());
+    });
+}
