@@ -310,6 +310,16 @@ export class Element {
     return this.#call("GET", `/property/${name}`);
   }
 
+  /** Empties an input or textarea. */
+  clear() {
+    return this.#call("POST", "/clear", {});
+  }
+
+  /** Types `text` into the element as keystrokes (after whatever it holds). */
+  sendKeys(text) {
+    return this.#call("POST", "/value", { text });
+  }
+
   /** Picks an <option> of this native <select> by value, as a user's click would. */
   async selectByValue(value) {
     const option = await this.#app.$(`${this.selector} option[value="${value}"]`);
