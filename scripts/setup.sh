@@ -19,7 +19,7 @@ APT_PACKAGES=(
     # Keychain tests: a real Secret Service under a private D-Bus session
     gnome-keyring dbus-x11 libsecret-tools
     # Real photographs for the image pipeline and the sandbox's seed bucket
-    lomiri-wallpapers-20.04 lomiri-wallpapers-16.04
+    lomiri-wallpapers-20.04 lomiri-wallpapers-16.04 ukui-wallpapers
     # `python3 -m venv` on a system Python
     python3 python3-venv
     # Korean text in the UI (the base image has Latin fonts only)
