@@ -4,7 +4,8 @@
 #
 #   apt packages     WebKitGTK build deps, Xvfb + WebKitWebDriver, gnome-keyring, test photos
 #   npm              `npm install` in ui/ when node_modules is missing or older than package.json/lock
-#   Python venv      moto[server] 5.x at $BUCKETDESK_TOOLS/venv (the local S3 + IAM endpoint)
+#   Python venv      moto[server] 5.x (the local S3 + IAM endpoint) and parliament (IAM policy
+#                    linter, a test oracle) at $BUCKETDESK_TOOLS/venv
 #   tauri-driver     the WebDriver bridge for the GUI tests, at $BUCKETDESK_TOOLS/bin
 #   target dir       $CARGO_TARGET_DIR, outside the clone so every clone reuses it
 set -euo pipefail
@@ -111,6 +112,7 @@ moto_venv() {
 import sys
 from importlib.metadata import version
 version("flask"), version("flask-cors")  # the [server] extras
+version("parliament")  # the IAM policy linter the tests use as an oracle
 sys.exit(0 if version("moto").startswith("5.") else 1)' >/dev/null 2>&1; then
         return 0
     fi
@@ -120,7 +122,7 @@ sys.exit(0 if version("moto").startswith("5.") else 1)' >/dev/null 2>&1; then
         rm -rf "$BUCKETDESK_VENV"
     fi
     python3 -m venv "$BUCKETDESK_VENV"
-    "$py" -m pip install -q --disable-pip-version-check 'moto[server]>=5,<6'
+    "$py" -m pip install -q --disable-pip-version-check 'moto[server]>=5,<6' 'parliament>=1.6,<2'
     "$py" -c 'import moto; print("setup: moto", moto.__version__)'
 }
 

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use crate::config::{ConfigError, ConfigStore, SourceConfig};
 use crate::error::{ApiError, ErrorCode};
+use crate::iam::lint;
+use crate::iam::policy::{self, Template};
 use crate::locale::Language;
 use crate::secrets::mask_key_id;
 use crate::secrets::{Keychain, SecretString};
@@ -155,9 +157,11 @@ pub enum CdnCommand {
 pub enum IamCommand {
     /// Print a generated policy (cdn-reader, uploader, public-read)
     Policy {
-        template: String,
+        #[arg(value_enum)]
+        template: Template,
         #[arg(long)]
         bucket: String,
+        /// Scope object access to this BasePath (default: the whole bucket)
         #[arg(long)]
         base_path: Option<String>,
     },
@@ -414,6 +418,26 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
                 url.clone(),
                 &serde_json::json!({ "url": url, "expiresSecs": expires.as_secs() }),
             ))
+        }
+        Command::Iam(IamCommand::Policy {
+            template,
+            bucket,
+            base_path,
+        }) => {
+            let policy = policy::generate(template, &bucket, base_path.as_deref().unwrap_or("/"))
+                .map_err(fail)?;
+            let findings = lint::lint(&policy);
+            if !findings.is_empty() {
+                return Err(ApiError::new(
+                    ErrorCode::Internal,
+                    format!("generated policy has lint findings: {findings:?}"),
+                ));
+            }
+            let text = serde_json::to_string_pretty(&policy).expect("policy serializes");
+            Ok(Output {
+                text: text.clone(),
+                json: text,
+            })
         }
         other => Err(not_available(&other, lang)),
     }

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod iam;
 pub mod locale;
 pub mod sandbox;
 pub mod secrets;

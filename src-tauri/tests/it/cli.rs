@@ -184,3 +184,41 @@ fn bad_usage_is_refused_by_the_parser() {
     assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
     assert!(stderr(&out).contains("--bucket"), "{}", stderr(&out));
 }
+
+#[test]
+fn iam_policy_prints_the_generated_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bucketdesk(
+        dir.path(),
+        &[
+            "iam",
+            "policy",
+            "cdn-reader",
+            "--bucket",
+            "my-images",
+            "--base-path",
+            "assets/",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.trim_start().starts_with("{\n  \"Version\""),
+        "Version first: {text}"
+    );
+    let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        policy["Statement"][1]["Resource"],
+        "arn:aws:s3:::my-images/assets/*"
+    );
+    let out = bucketdesk(
+        dir.path(),
+        &["iam", "policy", "cdn-reader", "--bucket", "Bad_Name"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("Bucket:"),
+        "names the field: {}",
+        stderr(&out)
+    );
+}

@@ -5,6 +5,7 @@
 mod bindings;
 mod cli;
 mod config;
+mod iam;
 mod keychain;
 mod rig;
 mod sandbox;

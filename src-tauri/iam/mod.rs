@@ -1,0 +1,5 @@
+//! IAM: least-privilege policies generated from templates, and a lint that checks policies
+//! offline before they are attached.
+
+pub mod lint;
+pub mod policy;

@@ -1,0 +1,287 @@
+//! Generated policies: parliament (PyPI) as an independent lint oracle, and what the keys
+//! they make may and may not do on the IAM-enforcing moto endpoint.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use aws_sdk_s3::primitives::ByteStream;
+use bucketdesk::aws::{self, AwsFailure, Target};
+use bucketdesk::iam::lint::lint;
+use bucketdesk::iam::policy::{Template, generate};
+use bucketdesk::secrets::SecretString;
+use serde_json::{Value, json};
+
+use crate::support::moto::{self, Endpoint};
+use crate::support::{block_on, unique_name};
+
+/// The kinds of finding the built-in lint covers.
+const KINDS: &[&str] = &[
+    "MALFORMED",
+    "NO_VERSION",
+    "UNKNOWN_ACTION",
+    "RESOURCE_MISMATCH",
+    "RESOURCE_STAR",
+];
+
+fn parliament() -> PathBuf {
+    let venv = std::env::var_os("BUCKETDESK_VENV")
+        .expect("make test sets BUCKETDESK_VENV (scripts/env.sh)");
+    PathBuf::from(venv).join("bin/parliament")
+}
+
+/// parliament's finding kinds for a policy (all of them, or only ours with `ours_only`).
+fn parliament_kinds(policy: &Value, ours_only: bool) -> BTreeSet<String> {
+    let out = Command::new(parliament())
+        .args(["--json", "--string", &policy.to_string()])
+        .output()
+        .expect("parliament runs (setup installs it into the venv)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("parliament JSON {l:?}: {e}"));
+            v["issue"].as_str().unwrap().to_owned()
+        })
+        .filter(|k| !ours_only || KINDS.contains(&k.as_str()))
+        .collect()
+}
+
+fn our_kinds(policy: &Value) -> BTreeSet<String> {
+    lint(policy).into_iter().map(|f| f.issue).collect()
+}
+
+#[test]
+fn every_template_output_has_no_findings_in_parliament_or_ours() {
+    for template in [
+        Template::CdnReader,
+        Template::Uploader,
+        Template::PublicRead,
+    ] {
+        for bucket in ["my-images", "shop.assets-2026", "a1b"] {
+            for base in ["/", "assets/", "/제품 이미지/봄 컬렉션"] {
+                let policy = generate(template, bucket, base).unwrap();
+                assert_eq!(
+                    parliament_kinds(&policy, false),
+                    BTreeSet::new(),
+                    "parliament on {template:?} {bucket} {base}: {policy}"
+                );
+                assert_eq!(
+                    our_kinds(&policy),
+                    BTreeSet::new(),
+                    "our lint on {template:?} {bucket} {base}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_builtin_lint_agrees_with_parliament_on_bad_policies() {
+    let v = "2012-10-17";
+    let bad = [
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b/*"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:Teleport"], "Resource": "arn:aws:s3:::b/*"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Maybe", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Bogus": 1}]}),
+        json!({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:s3:::b/*"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:GetObject"], "Resource": "arn:aws:s3:::b"}]}),
+        json!({"Version": v, "Statement": [{"Effect": "Allow", "Action": "s3:DeleteObject", "Resource": ["arn:aws:s3:::b"]}]}),
+    ];
+    for policy in bad {
+        let theirs = parliament_kinds(&policy, true);
+        assert!(
+            !theirs.is_empty(),
+            "each policy of the set is bad for parliament: {policy}"
+        );
+        assert_eq!(our_kinds(&policy), theirs, "agreement on {policy}");
+    }
+}
+
+/// A user with `policy` inline and its key, on the enforcing endpoint.
+async fn key_with(endpoint: &Endpoint, policy: &Value) -> Target {
+    let iam = endpoint.iam().await;
+    let user = unique_name("tmpl");
+    iam.create_user().user_name(&user).send().await.unwrap();
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("generated")
+        .policy_document(policy.to_string())
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    Target {
+        endpoint_url: Some(endpoint.server.endpoint()),
+        region: moto::REGION.into(),
+        access_key_id: key.access_key_id().into(),
+        secret: SecretString::new(key.secret_access_key()),
+    }
+}
+
+fn denied<T, E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug>(
+    r: Result<T, E>,
+    what: &str,
+) {
+    match r {
+        Ok(_) => panic!("{what} must be denied"),
+        Err(e) => assert_eq!(e.code(), Some("AccessDenied"), "{what}: {e:?}"),
+    }
+}
+
+#[test]
+fn keys_from_the_templates_can_do_exactly_their_job() {
+    let endpoint = moto::enforcing();
+    block_on(async {
+        let admin = endpoint.s3().await;
+        let (bucket, other) = (unique_name("tmpl"), unique_name("other"));
+        for b in [&bucket, &other] {
+            admin.create_bucket().bucket(b).send().await.unwrap();
+        }
+        for key in ["assets/a.jpg", "private/b.jpg"] {
+            admin
+                .put_object()
+                .bucket(&bucket)
+                .key(key)
+                .body(ByteStream::from_static(b"x"))
+                .send()
+                .await
+                .unwrap();
+        }
+        admin
+            .put_object()
+            .bucket(&other)
+            .key("c.jpg")
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .unwrap();
+
+        // The CDN reader, scoped to /assets.
+        let reader = key_with(
+            endpoint,
+            &generate(Template::CdnReader, &bucket, "/assets").unwrap(),
+        )
+        .await;
+        let config = aws::sdk_config(&reader).await;
+        let s3 = aws::s3_client(&config);
+        s3.get_object()
+            .bucket(&bucket)
+            .key("assets/a.jpg")
+            .send()
+            .await
+            .expect("reader reads under the BasePath");
+        s3.list_objects_v2()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("reader lists");
+        s3.get_bucket_location()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("reader locates");
+        denied(
+            s3.get_object()
+                .bucket(&bucket)
+                .key("private/b.jpg")
+                .send()
+                .await,
+            "reading outside the BasePath",
+        );
+        denied(
+            s3.put_object()
+                .bucket(&bucket)
+                .key("assets/new.jpg")
+                .body(ByteStream::from_static(b"x"))
+                .send()
+                .await,
+            "PutObject",
+        );
+        denied(
+            s3.delete_object()
+                .bucket(&bucket)
+                .key("assets/a.jpg")
+                .send()
+                .await,
+            "DeleteObject",
+        );
+        denied(s3.list_buckets().send().await, "ListBuckets");
+        denied(
+            s3.get_object().bucket(&other).key("c.jpg").send().await,
+            "another bucket",
+        );
+        denied(
+            s3.list_objects_v2().bucket(&other).send().await,
+            "listing another bucket",
+        );
+        let iam = aws::iam_client(&config);
+        let iam_err = iam.list_users().send().await.expect_err("IAM is denied");
+        // moto wraps IAM auth errors in an extra <Errors> element the SDK does not parse;
+        // the 403 still classifies as access denied, which is what the app shows.
+        assert_eq!(
+            AwsFailure::from_sdk(&iam_err, "iam:ListUsers"),
+            AwsFailure::AccessDenied {
+                action: "iam:ListUsers"
+            },
+            "{iam_err:?}"
+        );
+
+        // The uploader, whole bucket.
+        let uploader = key_with(
+            endpoint,
+            &generate(Template::Uploader, &bucket, "/").unwrap(),
+        )
+        .await;
+        let config = aws::sdk_config(&uploader).await;
+        let s3 = aws::s3_client(&config);
+        s3.put_object()
+            .bucket(&bucket)
+            .key("uploads/new.jpg")
+            .body(ByteStream::from_static(b"x"))
+            .send()
+            .await
+            .expect("uploader writes");
+        s3.get_object()
+            .bucket(&bucket)
+            .key("private/b.jpg")
+            .send()
+            .await
+            .expect("uploader reads");
+        denied(
+            s3.delete_object()
+                .bucket(&bucket)
+                .key("uploads/new.jpg")
+                .send()
+                .await,
+            "uploader DeleteObject",
+        );
+        denied(
+            s3.delete_bucket().bucket(&other).send().await,
+            "uploader DeleteBucket",
+        );
+        let iam_err = aws::iam_client(&config)
+            .create_user()
+            .user_name("x")
+            .send()
+            .await
+            .expect_err("IAM is denied");
+        assert_eq!(
+            AwsFailure::from_sdk(&iam_err, "iam:CreateUser"),
+            AwsFailure::AccessDenied {
+                action: "iam:CreateUser"
+            }
+        );
+    });
+}
