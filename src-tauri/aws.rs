@@ -51,6 +51,29 @@ pub async fn sdk_config(target: &Target) -> SdkConfig {
     loader.load().await
 }
 
+/// The admin's SDK config from the AWS credential chain (environment, `--profile` or
+/// `AWS_PROFILE`, SSO, shared files), with an optional endpoint override. The region falls
+/// back to us-east-1, where IAM and `GetBucketLocation` answer for every region.
+pub async fn admin_config(profile: Option<&str>, endpoint_url: Option<&str>) -> SdkConfig {
+    let region = aws_config::meta::region::RegionProviderChain::default_provider()
+        .or_else(Region::new("us-east-1"));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(Duration::from_secs(30))
+                .build(),
+        );
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
 /// An S3 client; path-style addressing wherever a custom endpoint is used (local endpoints
 /// and most S3-compatible services have no per-bucket DNS names).
 pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {

@@ -15,10 +15,11 @@ use crate::config::{ConfigError, ConfigStore, SourceConfig};
 use crate::error::{ApiError, ErrorCode};
 use crate::iam::lint;
 use crate::iam::policy::{self, Template};
+use crate::iam::reader;
 use crate::locale::Language;
 use crate::secrets::mask_key_id;
 use crate::secrets::{Keychain, SecretString};
-use crate::sources::{Credentials, SourceError, SourceInput, Sources, browse, verify};
+use crate::sources::{self, Credentials, SourceError, SourceInput, Sources, browse, verify};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -176,10 +177,15 @@ pub enum ReaderCommand {
     Create {
         #[arg(long)]
         bucket: String,
+        /// IAM user name [default: weekerp-cdn-reader]
         #[arg(long)]
         user: Option<String>,
+        /// Also add a verified source of this name with the new key
         #[arg(long)]
         source: Option<String>,
+        /// Scope reading to this BasePath (and use it for the source)
+        #[arg(long, default_value = "/")]
+        base_path: String,
     },
 }
 
@@ -438,6 +444,49 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
                 text: text.clone(),
                 json: text,
             })
+        }
+        Command::Iam(IamCommand::Reader(ReaderCommand::Create {
+            bucket,
+            user,
+            source,
+            base_path,
+        })) => {
+            let endpoint_url =
+                sources::normalize_endpoint(cli.global.endpoint_url.as_deref()).map_err(fail)?;
+            let request = reader::ReaderRequest {
+                bucket,
+                base_path,
+                user: user.unwrap_or_else(|| reader::DEFAULT_USER.to_owned()),
+                source,
+                endpoint_url: endpoint_url.clone(),
+                region: None,
+            };
+            let keychain = Keychain::new(crate::secrets::SERVICE);
+            let created = block_on(async {
+                let admin = crate::aws::admin_config(
+                    cli.global.profile.as_deref(),
+                    endpoint_url.as_deref(),
+                )
+                .await;
+                let iam = crate::aws::iam_client(&admin);
+                reader::create(&iam, &keychain, &sources, &request, lang).await
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            let text = lang.pick(
+                format!(
+                    "리더 사용자 {}와(과) 키 {}를 만들었습니다. 비밀 키는 OS 키체인에만 있습니다.{}",
+                    created.user,
+                    crate::secrets::mask_key_id(&created.access_key_id),
+                    created.source.as_ref().map(|s| format!(" 소스 '{}'을(를) 검증하고 저장했습니다.", s.name)).unwrap_or_default()
+                ),
+                format!(
+                    "Created reader user {} and key {}. The secret is only in the OS keychain.{}",
+                    created.user,
+                    crate::secrets::mask_key_id(&created.access_key_id),
+                    created.source.as_ref().map(|s| format!(" Verified and saved source '{}'.", s.name)).unwrap_or_default()
+                ),
+            );
+            Ok(Output::new(text, &created))
         }
         other => Err(not_available(&other, lang)),
     }

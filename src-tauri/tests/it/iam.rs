@@ -285,3 +285,112 @@ fn keys_from_the_templates_can_do_exactly_their_job() {
         );
     });
 }
+
+fn reader_create(
+    endpoint: &Endpoint,
+    config_dir: &std::path::Path,
+    args: &[&str],
+) -> (bool, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args([
+            "--json",
+            "iam",
+            "reader",
+            "create",
+            "--endpoint-url",
+            &endpoint.server.endpoint(),
+        ])
+        .args(args)
+        .env("BUCKETDESK_CONFIG_DIR", config_dir)
+        .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
+        .env("AWS_REGION", moto::REGION)
+        .env_remove("AWS_PROFILE")
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .expect("run bucketdesk");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON output ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.success(), json)
+}
+
+#[test]
+fn create_a_reader_for_me_ends_in_a_verified_source() {
+    crate::support::keyring_guard();
+    let endpoint = moto::enforcing();
+    let bucket = block_on(crate::sources::bucket_with_objects(endpoint, "us-east-1"));
+    let dir = tempfile::tempdir().unwrap();
+    let user = unique_name("reader");
+    let (ok, out) = reader_create(
+        endpoint,
+        dir.path(),
+        &[
+            "--bucket",
+            &bucket,
+            "--user",
+            &user,
+            "--source",
+            "shop-cdn",
+            "--base-path",
+            "assets",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(out["source"]["name"], "shop-cdn");
+    assert_eq!(out["source"]["basePath"], "/assets");
+    let key_id = out["accessKeyId"].as_str().unwrap();
+    let stored = Command::new("secret-tool")
+        .args(["lookup", "service", "bucketdesk", "username", key_id])
+        .output()
+        .unwrap();
+    assert!(
+        !stored.stdout.is_empty(),
+        "the new key's secret is in the keychain"
+    );
+    block_on(async {
+        let iam = endpoint.iam().await;
+        let tags = iam.list_user_tags().user_name(&user).send().await.unwrap();
+        assert!(
+            tags.tags()
+                .iter()
+                .any(|t| t.key() == "managed-by" && t.value() == "bucketdesk"),
+            "the user is tagged as Bucketdesk's"
+        );
+    });
+}
+
+#[test]
+fn a_failed_reader_creation_leaves_nothing_behind() {
+    crate::support::keyring_guard();
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let user = unique_name("reader");
+    let missing = unique_name("missing");
+    let (ok, out) = reader_create(
+        endpoint,
+        dir.path(),
+        &[
+            "--bucket", &missing, "--user", &user, "--source", "shop-cdn",
+        ],
+    );
+    assert!(!ok, "a source on a missing bucket cannot verify");
+    assert!(
+        out["message"].as_str().unwrap().contains("removed again"),
+        "{out}"
+    );
+    block_on(async {
+        let iam = endpoint.iam().await;
+        let gone = iam.get_user().user_name(&user).send().await;
+        assert!(gone.is_err(), "the user was deleted again");
+        let users = iam.list_users().send().await.unwrap();
+        assert!(!users.users().iter().any(|u| u.user_name() == user));
+    });
+    assert!(
+        !dir.path().join("config.json").exists(),
+        "no source was saved"
+    );
+}

@@ -19,7 +19,7 @@ use crate::support::{block_on, keyring_guard, unique_name};
 const ALL: &[&str] = &["s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject"];
 
 /// A bucket in `region` with a few objects under `assets/`.
-async fn bucket_with_objects(endpoint: &Endpoint, region: &str) -> String {
+pub(crate) async fn bucket_with_objects(endpoint: &Endpoint, region: &str) -> String {
     let s3 = endpoint.s3().await;
     let bucket = unique_name("src");
     let mut create = s3.create_bucket().bucket(&bucket);
