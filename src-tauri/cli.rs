@@ -15,7 +15,7 @@ use crate::config::{ConfigError, ConfigStore, SourceConfig};
 use crate::error::{ApiError, ErrorCode};
 use crate::iam::lint;
 use crate::iam::policy::{self, Template};
-use crate::iam::reader;
+use crate::iam::{keys, reader};
 use crate::locale::Language;
 use crate::secrets::mask_key_id;
 use crate::secrets::{Keychain, SecretString};
@@ -203,10 +203,23 @@ pub enum KeysCommand {
         #[arg(long)]
         source: Option<String>,
     },
-    /// Deactivate an access key
-    Deactivate { id: String },
+    /// Deactivate an access key (or activate it again with --activate)
+    Deactivate {
+        id: String,
+        /// Make it active again instead
+        #[arg(long)]
+        activate: bool,
+        /// Even when a source uses it
+        #[arg(long)]
+        force: bool,
+    },
     /// Delete an access key
-    Delete { id: String },
+    Delete {
+        id: String,
+        /// Even when a source uses it
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -488,8 +501,83 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             );
             Ok(Output::new(text, &created))
         }
+        Command::Keys(KeysCommand::List { user }) => {
+            let keys = with_admin_iam(&cli.global, |iam| async move {
+                keys::list(&iam, &sources, &user).await
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            let mut table = vec![
+                [
+                    "ACCESS KEY ID",
+                    "STATUS",
+                    lang.pick("생성", "CREATED"),
+                    lang.pick("마지막 사용", "LAST USED"),
+                    lang.pick("소스", "SOURCES"),
+                ]
+                .map(str::to_owned),
+            ];
+            table.extend(keys.iter().map(|k| {
+                [
+                    k.access_key_id.clone(),
+                    k.status.clone(),
+                    k.age_days
+                        .map(|d| lang.pick(format!("{d}일 전"), format!("{d} days ago")))
+                        .unwrap_or_default(),
+                    k.last_used
+                        .clone()
+                        .unwrap_or_else(|| lang.pick("없음", "never").to_owned()),
+                    k.sources.join(","),
+                ]
+            }));
+            Ok(Output::new(render_table(&table), &keys))
+        }
+        Command::Keys(KeysCommand::Deactivate {
+            id,
+            activate,
+            force,
+        }) => {
+            let user = with_admin_iam(&cli.global, |iam| {
+                let (sources, id) = (&sources, id.clone());
+                async move { keys::set_active(&iam, sources, &id, activate, force).await }
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            let state = if activate { "Active" } else { "Inactive" };
+            Ok(Output::new(
+                format!("{id} ({user}): {state}"),
+                &serde_json::json!({"accessKeyId": id, "user": user, "status": state}),
+            ))
+        }
+        Command::Keys(KeysCommand::Delete { id, force }) => {
+            let user = with_admin_iam(&cli.global, |iam| {
+                let (sources, id) = (&sources, id.clone());
+                async move { keys::delete(&iam, sources, &id, force).await }
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            Ok(Output::new(
+                lang.pick(
+                    format!("{user}의 키 {id}를 삭제했습니다."),
+                    format!("Deleted key {id} of {user}."),
+                ),
+                &serde_json::json!({"deleted": id, "user": user}),
+            ))
+        }
         other => Err(not_available(&other, lang)),
     }
+}
+
+/// Runs `work` with an IAM client on the admin's credentials (`--profile`, the chain,
+/// `--endpoint-url`).
+fn with_admin_iam<T, E, F, Fut>(global: &GlobalArgs, work: F) -> Result<T, E>
+where
+    F: FnOnce(aws_sdk_iam::Client) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    block_on(async {
+        let admin =
+            crate::aws::admin_config(global.profile.as_deref(), global.endpoint_url.as_deref())
+                .await;
+        work(crate::aws::iam_client(&admin)).await
+    })
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {

@@ -394,3 +394,107 @@ fn a_failed_reader_creation_leaves_nothing_behind() {
         "no source was saved"
     );
 }
+
+fn keys_cli(endpoint: &Endpoint, config_dir: &std::path::Path, args: &[&str]) -> (bool, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args([
+            "--json",
+            "--endpoint-url",
+            &endpoint.server.endpoint(),
+            "keys",
+        ])
+        .args(args)
+        .env("BUCKETDESK_CONFIG_DIR", config_dir)
+        .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
+        .env("AWS_REGION", moto::REGION)
+        .env_remove("AWS_PROFILE")
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .expect("run bucketdesk");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON output ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.success(), json)
+}
+
+#[test]
+fn keys_list_deactivate_and_delete_guard_the_keys_sources_use() {
+    crate::support::keyring_guard();
+    let endpoint = moto::enforcing();
+    let bucket = block_on(crate::sources::bucket_with_objects(endpoint, "us-east-1"));
+    let dir = tempfile::tempdir().unwrap();
+    let user = unique_name("reader");
+    let (ok, created) = reader_create(
+        endpoint,
+        dir.path(),
+        &["--bucket", &bucket, "--user", &user, "--source", "shop-cdn"],
+    );
+    assert!(ok, "{created}");
+    let bound = created["accessKeyId"].as_str().unwrap().to_owned();
+    let spare = block_on(async {
+        let iam = endpoint.iam().await;
+        let k = iam
+            .create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        k.access_key().unwrap().access_key_id().to_owned()
+    });
+
+    let (ok, list) = keys_cli(endpoint, dir.path(), &["list", "--user", &user]);
+    assert!(ok, "{list}");
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let bound_row = rows
+        .iter()
+        .find(|r| r["accessKeyId"] == bound.as_str())
+        .unwrap();
+    assert_eq!(
+        bound_row["sources"],
+        json!(["shop-cdn"]),
+        "the list says which source uses a key"
+    );
+    assert_eq!(bound_row["status"], "Active");
+    assert_eq!(bound_row["ageDays"], 0);
+
+    // The source's key is protected.
+    let (ok, err) = keys_cli(endpoint, dir.path(), &["deactivate", &bound]);
+    assert!(!ok);
+    assert!(
+        err["message"].as_str().unwrap().contains("shop-cdn"),
+        "{err}"
+    );
+    let (ok, err) = keys_cli(endpoint, dir.path(), &["delete", &bound]);
+    assert!(!ok, "{err}");
+
+    // The spare key is not.
+    let (ok, out) = keys_cli(endpoint, dir.path(), &["deactivate", &spare]);
+    assert!(ok, "{out}");
+    assert_eq!(out["user"], user.as_str());
+    let (_, list) = keys_cli(endpoint, dir.path(), &["list", "--user", &user]);
+    let spare_row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["accessKeyId"] == spare.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(spare_row["status"], "Inactive");
+    let (ok, out) = keys_cli(endpoint, dir.path(), &["delete", &spare]);
+    assert!(ok, "{out}");
+    let (_, list) = keys_cli(endpoint, dir.path(), &["list", "--user", &user]);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "only the source's key is left"
+    );
+
+    let (ok, err) = keys_cli(endpoint, dir.path(), &["delete", "AKIANOSUCHKEY0000000"]);
+    assert!(!ok);
+    assert_eq!(err["code"], "not_found", "{err}");
+}
