@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { withApp } from "./harness.mjs";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+import { waitFor, withApp } from "./harness.mjs";
 
 test("sandbox: without AWS credentials the app runs on the local endpoint and says so", async () => {
   // HOME is a fresh temp dir (scripts/with-keyring.sh) and the harness drops AWS_*
@@ -17,5 +20,17 @@ test("sandbox: without AWS credentials the app runs on the local endpoint and sa
     assert.match(text, /127\.0\.0\.1:\d+/, `the banner should name the local endpoint; it reads "${text}"`);
     await app.byTestId("app-title");
     await app.screenshot("01-banner");
+
+    // Quitting the app (closing its only window) stops the sandbox: no moto process left.
+    const port = text.match(/127\.0\.0\.1:(\d+)/)[1];
+    const pids = execFileSync("pgrep", ["-f", `moto_server -H 127.0.0.1 -p ${port}`], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean);
+    assert.equal(pids.length, 1, `one moto process serves port ${port}`);
+    const alive = () => existsSync(`/proc/${pids[0]}`);
+    assert.ok(alive());
+    await app.command("DELETE", "/window").catch(() => {});
+    await waitFor(`moto (pid ${pids[0]}) to stop after the app quits`, async () => !alive(), { timeout: 20000 });
   });
 });
