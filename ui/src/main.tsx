@@ -20,8 +20,8 @@ function browserPreviewBackend(): Backend {
     sources:
       query.get("sources") === "sample"
         ? [
-            { name: "photos", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…7QXA" },
-            { name: "assets", bucket: "acme-web", region: "us-east-1", basePath: "/assets", keyIdMasked: "AKIA…M2D4" },
+            { name: "photos", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…7QXA", endpointUrl: null, addedAt: "2026-01-01T00:00:00Z", lastVerified: null },
+            { name: "assets", bucket: "acme-web", region: "us-east-1", basePath: "/assets", keyIdMasked: "AKIA…M2D4", endpointUrl: null, addedAt: "2026-01-01T00:00:00Z", lastVerified: null },
           ]
         : [],
   });

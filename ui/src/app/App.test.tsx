@@ -74,7 +74,7 @@ describe("App", () => {
 
   it("lists sources with their masked key IDs", async () => {
     const backend = new MemoryBackend({
-      sources: [{ name: "photos", bucket: "b1", region: "ap-northeast-2", basePath: "/assets", keyIdMasked: "AKIA…ABCD" }],
+      sources: [{ name: "photos", bucket: "b1", region: "ap-northeast-2", basePath: "/assets", keyIdMasked: "AKIA…ABCD", endpointUrl: null, addedAt: "2026-01-01T00:00:00Z", lastVerified: null }],
     });
     await render(backend);
     const row = byTestId("source-row");
