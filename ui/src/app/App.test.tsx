@@ -78,13 +78,14 @@ describe("App", () => {
     });
     await render(backend);
     const row = byTestId("source-row");
-    expect([...row.querySelectorAll("td")].map((td) => td.textContent)).toEqual([
+    expect([...row.querySelectorAll("td")].slice(0, 5).map((td) => td.textContent)).toEqual([
       "photos",
       "b1",
       "ap-northeast-2",
       "/assets",
       "AKIA…ABCD",
     ]);
+    expect(row.querySelector('[data-testid="source-verified"]')?.textContent).toBe("never");
   });
 
   it("switches language at once, saves it, and keeps it on the next start", async () => {

@@ -5,9 +5,15 @@
 import type {
   ApiError,
   AppInfo,
+  Credentials,
   ErrorCode,
+  ObjectDetails,
+  ObjectPage,
   Settings,
+  SourceInput,
   SourceSummary,
+  SourceUpdate,
+  VerifyReport,
 } from "../bindings";
 
 export type {
@@ -19,6 +25,16 @@ export type {
   Settings,
   SourceSummary,
   Theme,
+  Credentials,
+  SourceInput,
+  SourceUpdate,
+  VerifyReport,
+  Check,
+  CheckId,
+  CheckStatus,
+  ObjectEntry,
+  ObjectPage,
+  ObjectDetails,
 } from "../bindings";
 
 /**
@@ -76,4 +92,19 @@ export interface Backend {
   /** Moves an unreadable config file aside and returns where the old file now is. */
   setAsideConfig(): Promise<string>;
   listSources(): Promise<SourceSummary[]>;
+  /** Bucket names the key may list; rejects with `access_denied` when it may not. */
+  listBuckets(creds: Credentials): Promise<string[]>;
+  detectRegion(creds: Credentials, bucket: string): Promise<string>;
+  /** Runs the checks with the given secret; saves nothing, writes nothing to the bucket. */
+  verifySource(input: SourceInput): Promise<VerifyReport>;
+  /** Verifies again, then the secret goes to the keychain and the rest to the config. */
+  saveSource(input: SourceInput): Promise<SourceSummary>;
+  verifySavedSource(name: string): Promise<VerifyReport>;
+  updateSource(name: string, update: SourceUpdate): Promise<SourceSummary>;
+  /** Removes the source and its keychain entry. */
+  removeSource(name: string): Promise<void>;
+  /** One page of a folder; `prefix` is relative to the BasePath. */
+  listObjects(name: string, prefix: string, continuationToken: string | null): Promise<ObjectPage>;
+  objectDetails(name: string, key: string): Promise<ObjectDetails>;
+  presignGet(name: string, key: string, expiresSecs: number): Promise<string>;
 }

@@ -9,10 +9,18 @@ import {
   type AppInfo,
   type Backend,
   type ErrorCode,
+  type Credentials,
+  type ObjectDetails,
+  type ObjectEntry,
+  type ObjectPage,
   type SandboxState,
   type Settings,
+  type SourceInput,
   type SourceSummary,
+  type SourceUpdate,
+  type VerifyReport,
 } from "./backend";
+import { cdnUrl, normalizeBasePath } from "../sources/rules";
 
 export const defaultSettings: Settings = {
   language: null,
@@ -47,7 +55,31 @@ export class MemoryBackend implements Backend {
     saveSettings: 0,
     setAsideConfig: 0,
     listSources: 0,
+    listBuckets: 0,
+    detectRegion: 0,
+    verifySource: 0,
+    saveSource: 0,
+    verifySavedSource: 0,
+    updateSource: 0,
+    removeSource: 0,
+    listObjects: 0,
+    objectDetails: 0,
+    presignGet: 0,
   };
+  /** The buckets the fake account has, and their keys (full keys, BasePath included). */
+  buckets: Record<string, { region: string; keys: string[] }> = {
+    "acme-photos": {
+      region: "ap-northeast-2",
+      keys: [
+        ...Array.from({ length: 2500 }, (_, i) => `photos/${String(i).padStart(5, "0")}.jpg`),
+        "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg",
+        "제품 이미지/봄 컬렉션/벚꽃 사진 02.jpg",
+        "배너/메인 배너 (가을).jpg",
+      ],
+    },
+  };
+  /** Secrets by key ID: stands in for the keychain. */
+  private readonly secrets = new Map<string, string>();
   private readonly failures = new Map<Operation, BackendError>();
 
   constructor(options: MemoryBackendOptions = {}) {
@@ -116,6 +148,171 @@ export class MemoryBackend implements Backend {
     return this.sources.map((source) => ({ ...source }));
   }
 
+  async listBuckets(creds: Credentials): Promise<string[]> {
+    this.enter("listBuckets");
+    this.checkKey(creds);
+    return Object.keys(this.buckets);
+  }
+
+  async detectRegion(creds: Credentials, bucket: string): Promise<string> {
+    this.enter("detectRegion");
+    this.checkKey(creds);
+    return this.bucket(bucket).region;
+  }
+
+  async verifySource(input: SourceInput): Promise<VerifyReport> {
+    this.enter("verifySource");
+    return this.verify(input);
+  }
+
+  async saveSource(input: SourceInput): Promise<SourceSummary> {
+    this.enter("saveSource");
+    if (this.sources.some((s) => s.name === input.name)) {
+      throw new BackendError("name_taken", `Unique identifier: '${input.name}' is already used by another source.`);
+    }
+    const report = this.verify(input);
+    if (!report.ok) throw new BackendError("invalid_input", "Not saved: verification failed.");
+    this.secrets.set(input.accessKeyId, input.secretAccessKey);
+    const summary: SourceSummary = {
+      name: input.name,
+      bucket: input.bucket,
+      region: report.region,
+      basePath: normalizeBasePath(input.basePath) ?? "/",
+      keyIdMasked: `${input.accessKeyId.slice(0, 4)}…${input.accessKeyId.slice(-4)}`,
+      endpointUrl: input.endpointUrl,
+      addedAt: new Date().toISOString(),
+      lastVerified: { at: new Date().toISOString(), ok: true },
+    };
+    this.sources.push(summary);
+    return { ...summary };
+  }
+
+  async verifySavedSource(name: string): Promise<VerifyReport> {
+    this.enter("verifySavedSource");
+    const source = this.source(name);
+    const report = this.verify({
+      name,
+      endpointUrl: source.endpointUrl,
+      region: source.region,
+      bucket: source.bucket,
+      basePath: source.basePath,
+      accessKeyId: "AKIAMEMORY0000000000",
+      secretAccessKey: "memory",
+    });
+    source.lastVerified = { at: new Date().toISOString(), ok: report.ok };
+    return report;
+  }
+
+  async updateSource(name: string, update: SourceUpdate): Promise<SourceSummary> {
+    this.enter("updateSource");
+    const source = this.source(name);
+    source.bucket = update.bucket;
+    source.region = update.region ?? source.region;
+    source.basePath = normalizeBasePath(update.basePath) ?? source.basePath;
+    source.endpointUrl = update.endpointUrl;
+    if (update.newKey) {
+      const id = update.newKey.accessKeyId;
+      source.keyIdMasked = `${id.slice(0, 4)}…${id.slice(-4)}`;
+    }
+    source.lastVerified = null;
+    return { ...source };
+  }
+
+  async removeSource(name: string): Promise<void> {
+    this.enter("removeSource");
+    this.source(name);
+    this.sources = this.sources.filter((s) => s.name !== name);
+  }
+
+  async listObjects(name: string, prefix: string, continuationToken: string | null): Promise<ObjectPage> {
+    this.enter("listObjects");
+    const source = this.source(name);
+    const base = source.basePath.replace(/^\/+|\/+$/g, "");
+    const full = base ? `${base}/${prefix}` : prefix;
+    const folders = new Set<string>();
+    const objects: ObjectEntry[] = [];
+    for (const key of this.bucket(source.bucket).keys.filter((k) => k.startsWith(full)).sort()) {
+      const rest = key.slice(full.length);
+      const relative = base ? key.slice(base.length + 1) : key;
+      const slash = rest.indexOf("/");
+      if (slash >= 0) {
+        folders.add(relative.slice(0, relative.length - rest.length + slash + 1));
+      } else {
+        objects.push(entry(relative));
+      }
+    }
+    const start = continuationToken ? Number(continuationToken) : 0;
+    const page = objects.slice(start, start + 1000);
+    const next = start + 1000 < objects.length ? String(start + 1000) : null;
+    return { prefix, folders: start === 0 ? [...folders] : [], objects: page, nextToken: next };
+  }
+
+  async objectDetails(name: string, key: string): Promise<ObjectDetails> {
+    this.enter("objectDetails");
+    this.source(name);
+    return {
+      ...entry(key),
+      contentType: "image/jpeg",
+      metadata: [],
+      cdnUrl: cdnUrl(name, key),
+    };
+  }
+
+  async presignGet(name: string, key: string, expiresSecs: number): Promise<string> {
+    this.enter("presignGet");
+    const source = this.source(name);
+    return `https://${source.bucket}.s3.amazonaws.com/${encodeURI(key)}?X-Amz-Expires=${expiresSecs}`;
+  }
+
+  private checkKey(creds: Credentials): void {
+    if (!creds.accessKeyId.startsWith("AKIA")) {
+      throw new BackendError("unknown_key", "This Access Key ID does not exist (deleted, or copied wrong).");
+    }
+  }
+
+  private bucket(name: string): { region: string; keys: string[] } {
+    const bucket = this.buckets[name];
+    if (!bucket) throw new BackendError("no_such_bucket", "There is no such bucket.");
+    return bucket;
+  }
+
+  private source(name: string): SourceSummary {
+    const source = this.sources.find((s) => s.name === name);
+    if (!source) throw new BackendError("not_found", `There is no source named '${name}'.`);
+    return source;
+  }
+
+  private verify(input: SourceInput): VerifyReport {
+    const bucket = this.buckets[input.bucket];
+    const keyOk = input.accessKeyId.startsWith("AKIA") && input.secretAccessKey !== "wrong";
+    const check = (id: VerifyReport["checks"][number]["id"], ok: boolean, skipped = false) => ({
+      id,
+      status: skipped ? ("skipped" as const) : ok ? ("passed" as const) : ("failed" as const),
+      code: ok || skipped ? null : keyOk ? ("no_such_bucket" as const) : ("wrong_secret" as const),
+      message: ok ? "ok" : skipped ? "skipped" : keyOk ? "There is no such bucket." : "The Secret Access Key does not match this Access Key ID.",
+      hint: ok || skipped ? null : "Check it and try again.",
+    });
+    const checks = [
+      check("identity", keyOk),
+      check("get_bucket_location", !!bucket, !keyOk),
+      check("list_bucket", !!bucket, !keyOk || !bucket),
+      check("get_object", !!bucket, !keyOk || !bucket),
+    ];
+    const ok = checks.every((c) => c.status !== "failed");
+    const base = (normalizeBasePath(input.basePath) ?? "/").replace(/^\//, "");
+    const sample = bucket?.keys.find((k) => k.startsWith(base ? `${base}/` : "")) ?? null;
+    const relative = sample && base ? sample.slice(base.length + 1) : sample;
+    return {
+      ok,
+      region: bucket?.region ?? input.region ?? "us-east-1",
+      regionCorrected: !!bucket && input.region !== null && input.region !== bucket.region,
+      checks,
+      sampleKey: ok ? relative : null,
+      cdnUrl: ok && relative ? cdnUrl(input.name, relative) : null,
+      warnings: [],
+    };
+  }
+
   private enter(operation: Operation): void {
     this.calls[operation] += 1;
     const failure = this.failures.get(operation);
@@ -139,4 +336,15 @@ export class MemoryBackend implements Backend {
       );
     }
   }
+}
+
+function entry(key: string): ObjectEntry {
+  return {
+    key,
+    name: key.split("/").pop() ?? key,
+    size: 123_456,
+    lastModified: "2026-11-01T00:00:00Z",
+    etag: '"0123456789abcdef"',
+    storageClass: "STANDARD",
+  };
 }

@@ -28,4 +28,16 @@ export const tauriBackend: Backend = {
   saveSettings: (settings) => unwrap(() => commands.saveSettings(settings)),
   setAsideConfig: () => unwrap(() => commands.setAsideConfig()),
   listSources: () => unwrap(() => commands.listSources()),
+  listBuckets: (creds) => unwrap(() => commands.listBuckets(creds)),
+  detectRegion: (creds, bucket) => unwrap(() => commands.detectRegion(creds, bucket)),
+  verifySource: (input) => unwrap(() => commands.verifySource(input)),
+  saveSource: (input) => unwrap(() => commands.saveSource(input)),
+  verifySavedSource: (name) => unwrap(() => commands.verifySavedSource(name)),
+  updateSource: (name, update) => unwrap(() => commands.updateSource(name, update)),
+  removeSource: async (name) => {
+    await unwrap(() => commands.removeSource(name));
+  },
+  listObjects: (name, prefix, token) => unwrap(() => commands.listObjects(name, prefix, token)),
+  objectDetails: (name, key) => unwrap(() => commands.objectDetails(name, key)),
+  presignGet: (name, key, expiresSecs) => unwrap(() => commands.presignGet(name, key, expiresSecs)),
 };

@@ -1,8 +1,10 @@
-// Sources (home): the configured sources as the core lists them. Adding one arrives with
-// the setup wizard; until then the page says so instead of offering a button that does nothing.
+// Sources (home): the configured sources as the core lists them, the Add Source wizard, and
+// per source: browse, verify again, remove (asks first; the keychain entry goes too).
 
 import { useCallback, useEffect, useId, useState } from "react";
-import type { Backend, SourceSummary } from "../backend/backend";
+import { BackendError, type Backend, type SourceSummary, type VerifyReport } from "../backend/backend";
+import { Browser } from "../sources/Browser";
+import { ReportView, Wizard } from "../sources/Wizard";
 import { useI18n } from "../i18n/context";
 import { useReportError } from "../app/toasts";
 
@@ -13,6 +15,11 @@ export function SourcesPage({ backend }: { backend: Backend }) {
   const report = useReportError();
   const id = useId();
   const [listing, setListing] = useState<Listing>({ state: "loading" });
+  const [adding, setAdding] = useState(false);
+  const [browsing, setBrowsing] = useState<SourceSummary | null>(null);
+  const [removing, setRemoving] = useState<SourceSummary | null>(null);
+  const [shown, setShown] = useState<{ name: string; report: VerifyReport } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
 
   const load = useCallback(async (isCurrent: () => boolean) => {
     setListing({ state: "loading" });
@@ -34,9 +41,72 @@ export function SourcesPage({ backend }: { backend: Backend }) {
     };
   }, [load]);
 
+  const verify = async (source: SourceSummary) => {
+    setBusy(source.name);
+    try {
+      setShown({ name: source.name, report: await backend.verifySavedSource(source.name) });
+      await load(() => true);
+    } catch (thrown) {
+      report(thrown);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const remove = async (source: SourceSummary) => {
+    setRemoving(null);
+    try {
+      await backend.removeSource(source.name);
+      await load(() => true);
+    } catch (thrown) {
+      report(BackendError.from(thrown));
+    }
+  };
+
+  if (browsing) {
+    return <Browser backend={backend} source={browsing} onClose={() => setBrowsing(null)} />;
+  }
+
+  const names = listing.state === "loaded" ? listing.sources.map((s) => s.name) : [];
   return (
     <section className="page" data-testid="page-sources" aria-labelledby={id}>
       <h1 id={id}>{t("sources.title")}</h1>
+      {adding ? (
+        <Wizard
+          backend={backend}
+          takenNames={names}
+          onClose={(saved) => {
+            setAdding(false);
+            if (saved) void load(() => true);
+          }}
+        />
+      ) : (
+        <p>
+          <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding(true)}>
+            {t("sources.add")}
+          </button>
+        </p>
+      )}
+      {removing && (
+        <div className="card confirm" role="alertdialog" data-testid="confirm">
+          <p>{t("sources.removeConfirm", { name: removing.name })}</p>
+          <button type="button" className="button-quiet" data-testid="confirm-cancel" onClick={() => setRemoving(null)}>
+            {t("common.cancel")}
+          </button>{" "}
+          <button type="button" className="button-primary" data-testid="confirm-ok" onClick={() => void remove(removing)}>
+            {t("sources.remove")}
+          </button>
+        </div>
+      )}
+      {shown && (
+        <div className="card" data-testid="source-report">
+          <h2>{t("sources.report", { name: shown.name })}</h2>
+          <ReportView report={shown.report} />
+          <button type="button" className="button-quiet" onClick={() => setShown(null)}>
+            {t("common.close")}
+          </button>
+        </div>
+      )}
       {listing.state === "loading" && <p className="muted">{t("sources.loading")}</p>}
       {listing.state === "failed" && (
         <p className="muted">
@@ -46,16 +116,36 @@ export function SourcesPage({ backend }: { backend: Backend }) {
           </button>
         </p>
       )}
-      {listing.state === "loaded" && <SourceTable sources={listing.sources} />}
-      <p className="muted note" data-testid="sources-add-note">
-        {t("sources.addComing")}
-      </p>
+      {listing.state === "loaded" && (
+        <SourceTable
+          sources={listing.sources}
+          busy={busy}
+          onBrowse={setBrowsing}
+          onVerify={(s) => void verify(s)}
+          onRemove={setRemoving}
+        />
+      )}
     </section>
   );
 }
 
-function SourceTable({ sources }: { sources: SourceSummary[] }) {
-  const { t } = useI18n();
+interface TableProps {
+  sources: SourceSummary[];
+  busy: string | null;
+  onBrowse: (s: SourceSummary) => void;
+  onVerify: (s: SourceSummary) => void;
+  onRemove: (s: SourceSummary) => void;
+}
+
+function age(iso: string, language: string): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return "—";
+  const days = Math.floor((Date.now() - then) / 86_400_000);
+  return new Intl.RelativeTimeFormat(language, { numeric: "auto" }).format(-days, "day");
+}
+
+function SourceTable({ sources, busy, onBrowse, onVerify, onRemove }: TableProps) {
+  const { t, language } = useI18n();
   if (sources.length === 0) {
     return (
       <p className="empty" data-testid="sources-empty">
@@ -72,11 +162,14 @@ function SourceTable({ sources }: { sources: SourceSummary[] }) {
           <th scope="col">{t("sources.column.region")}</th>
           <th scope="col">{t("sources.column.basePath")}</th>
           <th scope="col">{t("sources.column.keyId")}</th>
+          <th scope="col">{t("sources.column.added")}</th>
+          <th scope="col">{t("sources.column.verified")}</th>
+          <th scope="col">{t("sources.column.actions")}</th>
         </tr>
       </thead>
       <tbody>
         {sources.map((source) => (
-          <tr key={source.name} data-testid="source-row">
+          <tr key={source.name} data-testid="source-row" data-name={source.name}>
             <td className="strong">{source.name}</td>
             <td>{source.bucket}</td>
             <td>{source.region}</td>
@@ -85,6 +178,21 @@ function SourceTable({ sources }: { sources: SourceSummary[] }) {
             </td>
             <td>
               <code>{source.keyIdMasked}</code>
+            </td>
+            <td>{age(source.addedAt, language)}</td>
+            <td data-testid="source-verified">
+              {source.lastVerified ? `${source.lastVerified.ok ? "✓" : "✗"} ${age(source.lastVerified.at, language)}` : t("sources.never")}
+            </td>
+            <td className="actions">
+              <button type="button" className="button-quiet" data-testid="source-browse" onClick={() => onBrowse(source)}>
+                {t("sources.browse")}
+              </button>
+              <button type="button" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => onVerify(source)}>
+                {t("sources.verify")}
+              </button>
+              <button type="button" className="button-quiet" data-testid="source-remove" onClick={() => onRemove(source)}>
+                {t("sources.remove")}
+              </button>
             </td>
           </tr>
         ))}

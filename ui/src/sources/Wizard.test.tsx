@@ -1,0 +1,139 @@
+// @vitest-environment happy-dom
+// The Add Source wizard and the browser on the in-memory backend, with the selectors the GUI
+// end-to-end test uses.
+
+import { act } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MemoryBackend } from "../backend/memory";
+import { App } from "../app/App";
+
+declare global {
+  var IS_REACT_ACT_ENVIRONMENT: boolean;
+}
+globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+
+let container: HTMLElement;
+let root: Root;
+
+beforeEach(() => {
+  container = document.createElement("div");
+  document.body.append(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+});
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const query = (id: string) => container.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const found = container.querySelector<T>(`[data-testid="${id}"]`);
+  if (!found) throw new Error(`no element with data-testid="${id}" in: ${container.innerHTML.slice(0, 600)}`);
+  return found;
+}
+async function click(id: string) {
+  await act(async () => byTestId(id).click());
+}
+async function type(id: string, text: string) {
+  const input = byTestId<HTMLInputElement>(id);
+  await act(async () => {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, text);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+}
+async function settle(ms = 500) {
+  await act(async () => wait(ms));
+}
+
+async function walkTo5(backend: MemoryBackend, secret: string) {
+  await act(async () => root.render(<App backend={backend} />));
+  await click("sources-add");
+  await click("wizard-next"); // Amazon S3
+  await type("wizard-key-id", "AKIAIOSFODNN7EXAMPLE");
+  await type("wizard-secret", secret);
+  await click("wizard-next");
+  await settle(50);
+  expect(query("wizard-bucket-select"), "the key may list buckets: a select").not.toBeNull();
+  await type("wizard-bucket-input", "acme-photos");
+  await settle();
+  expect(byTestId("wizard-detected-region").textContent).toContain("ap-northeast-2");
+  await type("wizard-base-path", "photos/");
+  await click("wizard-next");
+  await type("wizard-name", "Bad Name");
+  await click("wizard-next");
+  expect(byTestId("wizard-error").textContent).toContain("lowercase");
+  await type("wizard-name", "acme");
+  await click("wizard-next");
+}
+
+describe("Add Source wizard", () => {
+  it("goes from provider to a saved source in the list", async () => {
+    const backend = new MemoryBackend();
+    await walkTo5(backend, "secret");
+    await click("wizard-verify-run");
+    await settle(50);
+    for (const id of ["identity", "get_bucket_location", "list_bucket", "get_object"]) {
+      expect(byTestId(`wizard-check-${id}`).dataset.status, id).toBe("passed");
+    }
+    await click("wizard-next");
+    await click("wizard-save");
+    await settle(50);
+    expect(byTestId("wizard-cdn-url").textContent).toBe("https://cdn.weekerp.com/image/acme/00000.jpg");
+    await click("wizard-done");
+    await settle(50);
+    const row = container.querySelector('[data-testid="source-row"][data-name="acme"]');
+    expect(row, "the saved source is listed").not.toBeNull();
+    expect(backend.sources[0]?.basePath).toBe("/photos");
+  });
+
+  it("keeps Next disabled and shows the hint when a check fails", async () => {
+    const backend = new MemoryBackend();
+    await walkTo5(backend, "wrong");
+    await click("wizard-verify-run");
+    await settle(50);
+    expect(byTestId("wizard-check-identity").dataset.status).toBe("failed");
+    expect(byTestId("wizard-check-identity").textContent).toContain("Check it and try again.");
+    expect(byTestId<HTMLButtonElement>("wizard-next").disabled).toBe(true);
+    expect(backend.calls.saveSource).toBe(0);
+  });
+});
+
+describe("browser", () => {
+  it("opens folders, pages lazily, and shows an object's URLs", async () => {
+    const backend = new MemoryBackend({
+      sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
+    });
+    await act(async () => root.render(<App backend={backend} />));
+    await click("source-browse");
+    await settle(50);
+    const folders = [...container.querySelectorAll<HTMLElement>('[data-testid="browser-row"][data-kind="folder"]')].map((r) => r.dataset.key);
+    expect(folders).toEqual(["photos/", "배너/", "제품 이미지/"]);
+    await act(async () => container.querySelector<HTMLElement>('[data-key="제품 이미지/"]')!.click());
+    await settle(50);
+    await act(async () => container.querySelector<HTMLElement>('[data-key="제품 이미지/봄 컬렉션/"]')!.click());
+    await settle(50);
+    const photo = container.querySelector<HTMLElement>('[data-key="제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg"]');
+    expect(photo, "Korean keys with spaces are listed").not.toBeNull();
+    await act(async () => photo!.click());
+    await settle(50);
+    expect(byTestId("object-cdn-url").textContent).toBe(
+      "https://cdn.weekerp.com/image/acme/%EC%A0%9C%ED%92%88%20%EC%9D%B4%EB%AF%B8%EC%A7%80/%EB%B4%84%20%EC%BB%AC%EB%A0%89%EC%85%98/%EB%B2%9A%EA%BD%83%20%EC%82%AC%EC%A7%84%2001.jpg",
+    );
+    await click("presign-generate");
+    await settle(50);
+    expect(byTestId("presign-url").textContent).toContain("X-Amz-Expires=3600");
+
+    // 2,500 objects in photos/: the first page is 1,000, only visible rows are rendered.
+    await act(async () => container.querySelector<HTMLElement>('[data-testid="browser-breadcrumb"] button')!.click());
+    await settle(50);
+    await act(async () => container.querySelector<HTMLElement>('[data-key="photos/"]')!.click());
+    await settle(100);
+    const rendered = container.querySelectorAll('[data-testid="browser-row"]').length;
+    expect(rendered).toBeGreaterThan(0);
+    expect(rendered, "virtualized: far fewer rows in the DOM than loaded").toBeLessThan(60);
+    expect(backend.calls.listObjects).toBeGreaterThanOrEqual(4);
+  });
+});
