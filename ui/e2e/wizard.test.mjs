@@ -1,0 +1,124 @@
+// The Add Source wizard clicked through in the real app against the sandbox's IAM-enforcing
+// moto: a least-privilege reader key (made with boto3 as an admin would) passes every check,
+// the source is saved, and it appears in the list. A screenshot of every step.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { waitFor, withApp } from "./harness.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BUCKET = "bucketdesk-sandbox-photos";
+const REGION = "ap-northeast-2";
+
+/** The sandbox admin profile the app wrote (its throwaway key, for making the reader). */
+function sandboxAdmin(configDir) {
+  const aws = path.join(configDir, "sandbox", "aws");
+  const creds = readFileSync(path.join(aws, "credentials"), "utf8");
+  const config = readFileSync(path.join(aws, "config"), "utf8");
+  const field = (text, name) => text.match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
+  return {
+    keyId: field(creds, "aws_access_key_id"),
+    secret: field(creds, "aws_secret_access_key"),
+    endpoint: field(config, "endpoint_url"),
+  };
+}
+
+async function type(app, testId, text) {
+  const el = await app.byTestId(testId);
+  await el.clear();
+  await el.sendKeys(text);
+}
+
+async function dataStatus(app, testId) {
+  return app.execute(
+    `const el = document.querySelector('[data-testid="${testId}"]'); return el ? el.dataset.status : null;`,
+  );
+}
+
+test("wizard: a reader key is verified and saved, and the source is listed", async () => {
+  await withApp({ name: "wizard", env: { BUCKETDESK_SANDBOX: "on" } }, async (app) => {
+    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+    const admin = sandboxAdmin(app.configDir);
+    const python = path.join(process.env.BUCKETDESK_VENV, "bin", "python");
+    const reader = JSON.parse(
+      execFileSync(python, [path.join(here, "make_reader.py"), admin.endpoint, REGION, admin.keyId, admin.secret, BUCKET], {
+        encoding: "utf8",
+      }),
+    );
+
+    await (await app.byTestId("nav-sources")).click();
+    await (await app.byTestId("sources-add")).click();
+    await app.byTestId("wizard");
+
+    // 1. Provider: the sandbox is an S3-compatible endpoint.
+    await (await app.byTestId("wizard-provider-compatible")).click();
+    await type(app, "wizard-endpoint", admin.endpoint);
+    await type(app, "wizard-region", REGION);
+    await app.screenshot("01-provider");
+    await (await app.byTestId("wizard-next")).click();
+
+    // 2. Credentials.
+    await type(app, "wizard-key-id", reader.accessKeyId);
+    await type(app, "wizard-secret", reader.secretAccessKey);
+    await app.screenshot("02-credentials");
+    await (await app.byTestId("wizard-next")).click();
+
+    // 3. Bucket: a reader may not list buckets, so the name is typed; the region is detected.
+    await type(app, "wizard-bucket-input", BUCKET);
+    await app.waitForText("wizard-detected-region", REGION, { timeout: 20000 });
+    await type(app, "wizard-base-path", "사진 모음/");
+    await app.screenshot("03-bucket");
+    await (await app.byTestId("wizard-next")).click();
+
+    // 4. Unique identifier.
+    await type(app, "wizard-name", "sandbox-photos");
+    await app.screenshot("04-name");
+    await (await app.byTestId("wizard-next")).click();
+
+    // 5. Verify: every check passes.
+    await (await app.byTestId("wizard-verify-run")).click();
+    for (const check of ["identity", "get_bucket_location", "list_bucket", "get_object"]) {
+      await waitFor(`check ${check} passed`, async () => (await dataStatus(app, `wizard-check-${check}`)) === "passed", {
+        timeout: 30000,
+      });
+    }
+    await app.screenshot("05-verified");
+    await (await app.byTestId("wizard-next")).click();
+
+    // 6. Save: the production CDN URL of a sample image is shown.
+    await (await app.byTestId("wizard-save")).click();
+    await app.waitForText("wizard-cdn-url", "https://cdn.weekerp.com/image/sandbox-photos/", { timeout: 30000 });
+    await app.screenshot("06-saved");
+    await (await app.byTestId("wizard-done")).click();
+
+    await waitFor("the source row", async () =>
+      app.execute(`return !!document.querySelector('[data-testid="source-row"][data-name="sandbox-photos"]');`),
+    );
+    await app.screenshot("07-listed");
+
+    // Browse it: the BasePath's folders, a Korean key with spaces, its URLs.
+    await (await app.$('[data-testid="source-row"][data-name="sandbox-photos"] [data-testid="source-browse"]')).click();
+    await app.byTestId("browser");
+    await (await app.$('[data-testid="browser-row"][data-key="2024 여름/"]', { timeout: 20000 })).click();
+    await (await app.$('[data-testid="browser-row"][data-key="2024 여름/한강 공원 1.jpg"]', { timeout: 20000 })).click();
+    await app.waitForText(
+      "object-cdn-url",
+      "https://cdn.weekerp.com/image/sandbox-photos/2024%20%EC%97%AC%EB%A6%84/%ED%95%9C%EA%B0%95%20%EA%B3%B5%EC%9B%90%201.jpg",
+      { timeout: 20000 },
+    );
+    await (await app.byTestId("presign-generate")).click();
+    await app.waitForText("presign-url", "X-Amz-Expires=3600", { timeout: 20000 });
+    await app.screenshot("08-browser");
+
+    const saved = readFileSync(path.join(app.configDir, "sandbox", "config", "config.json"), "utf8");
+    const source = JSON.parse(saved).sources.find((s) => s.name === "sandbox-photos");
+    assert.ok(source, `the source is in the sandbox config: ${saved}`);
+    assert.equal(source.basePath, "/사진 모음");
+    assert.equal(source.region, REGION);
+    assert.ok(!saved.includes(reader.secretAccessKey), "the config never holds the secret");
+  });
+});
