@@ -150,5 +150,9 @@ export const en = {
   "browser.expiry.day": "24 hours",
   "browser.expiry.week": "7 days",
   "browser.generate": "Generate",
+  "edit.title": "Edit {name}",
+  "edit.replaceKey": "Replace the key (optional): the new secret goes to the OS keychain, the old one is removed from it.",
+  "edit.reverify": "After saving, verify the source again.",
+  "sources.edit": "Edit",
   "common.dismiss": "Dismiss",
 } as const;

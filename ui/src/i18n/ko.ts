@@ -152,5 +152,9 @@ export const ko: Catalog = {
   "browser.expiry.day": "24시간",
   "browser.expiry.week": "7일",
   "browser.generate": "생성",
+  "edit.title": "{name} 편집",
+  "edit.replaceKey": "키 교체(선택): 새 비밀 키는 OS 키체인에 저장하고 이전 키는 키체인에서 지웁니다.",
+  "edit.reverify": "저장한 뒤 소스를 다시 검증하세요.",
+  "sources.edit": "편집",
   "common.dismiss": "닫기",
 };

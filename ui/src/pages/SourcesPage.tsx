@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useId, useState } from "react";
 import { BackendError, type Backend, type SourceSummary, type VerifyReport } from "../backend/backend";
 import { Browser } from "../sources/Browser";
+import { EditSource } from "../sources/EditSource";
 import { ReportView, Wizard } from "../sources/Wizard";
 import { useI18n } from "../i18n/context";
 import { useReportError } from "../app/toasts";
@@ -20,6 +21,7 @@ export function SourcesPage({ backend }: { backend: Backend }) {
   const [removing, setRemoving] = useState<SourceSummary | null>(null);
   const [shown, setShown] = useState<{ name: string; report: VerifyReport } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [editing, setEditing] = useState<SourceSummary | null>(null);
 
   const load = useCallback(async (isCurrent: () => boolean) => {
     setListing({ state: "loading" });
@@ -87,6 +89,16 @@ export function SourcesPage({ backend }: { backend: Backend }) {
           </button>
         </p>
       )}
+      {editing && (
+        <EditSource
+          backend={backend}
+          source={editing}
+          onClose={(saved) => {
+            setEditing(null);
+            if (saved) void load(() => true);
+          }}
+        />
+      )}
       {removing && (
         <div className="card confirm" role="alertdialog" data-testid="confirm">
           <p>{t("sources.removeConfirm", { name: removing.name })}</p>
@@ -123,6 +135,7 @@ export function SourcesPage({ backend }: { backend: Backend }) {
           onBrowse={setBrowsing}
           onVerify={(s) => void verify(s)}
           onRemove={setRemoving}
+          onEdit={setEditing}
         />
       )}
     </section>
@@ -135,6 +148,7 @@ interface TableProps {
   onBrowse: (s: SourceSummary) => void;
   onVerify: (s: SourceSummary) => void;
   onRemove: (s: SourceSummary) => void;
+  onEdit: (s: SourceSummary) => void;
 }
 
 function age(iso: string, language: string): string {
@@ -144,7 +158,7 @@ function age(iso: string, language: string): string {
   return new Intl.RelativeTimeFormat(language, { numeric: "auto" }).format(-days, "day");
 }
 
-function SourceTable({ sources, busy, onBrowse, onVerify, onRemove }: TableProps) {
+function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit }: TableProps) {
   const { t, language } = useI18n();
   if (sources.length === 0) {
     return (
@@ -189,6 +203,9 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove }: TableProps
               </button>
               <button type="button" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => onVerify(source)}>
                 {t("sources.verify")}
+              </button>
+              <button type="button" className="button-quiet" data-testid="source-edit" onClick={() => onEdit(source)}>
+                {t("sources.edit")}
               </button>
               <button type="button" className="button-quiet" data-testid="source-remove" onClick={() => onRemove(source)}>
                 {t("sources.remove")}

@@ -137,3 +137,52 @@ describe("browser", () => {
     expect(backend.calls.listObjects).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe("source actions", () => {
+  const saved = () =>
+    new MemoryBackend({
+      sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
+    });
+
+  it("edits the BasePath and replaces the key", async () => {
+    const backend = saved();
+    await act(async () => root.render(<App backend={backend} />));
+    await click("source-edit");
+    await type("edit-base-path", "photos/");
+    await type("edit-key-id", "AKIANEWKEY0000001234");
+    await click("edit-save");
+    expect(
+      container.querySelector('[data-testid="edit-source"] [role="alert"]')?.textContent,
+      "a key ID without its secret is refused before calling the core",
+    ).toContain("Enter both");
+    expect(backend.calls.updateSource).toBe(0);
+    await type("edit-secret", "new-secret");
+    await click("edit-save");
+    await settle(50);
+    expect(query("edit-source")).toBeNull();
+    expect(backend.sources[0]).toMatchObject({ basePath: "/photos", keyIdMasked: "AKIA…1234", lastVerified: null });
+  });
+
+  it("asks before removing, and removes on OK", async () => {
+    const backend = saved();
+    await act(async () => root.render(<App backend={backend} />));
+    await click("source-remove");
+    expect(byTestId("confirm").textContent).toContain("acme");
+    await click("confirm-cancel");
+    expect(backend.calls.removeSource).toBe(0);
+    await click("source-remove");
+    await click("confirm-ok");
+    await settle(50);
+    expect(backend.sources).toEqual([]);
+    expect(query("source-row")).toBeNull();
+  });
+
+  it("verifies a saved source again and shows the report", async () => {
+    const backend = saved();
+    await act(async () => root.render(<App backend={backend} />));
+    await click("source-verify");
+    await settle(50);
+    expect(byTestId("source-report").textContent).toContain("acme");
+    expect(byTestId("source-verified").textContent).toContain("✓");
+  });
+});
