@@ -3,62 +3,9 @@
 // here in milliseconds and with the exact selectors they use.
 
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryBackend, defaultSettings } from "../backend/memory";
-import { App } from "./App";
-
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean;
-}
-globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.append(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
-
-async function render(backend: MemoryBackend) {
-  await act(async () => root.render(<App backend={backend} />));
-}
-
-function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = container.querySelector<T>(`[data-testid="${id}"]`);
-  if (!found) throw new Error(`no element with data-testid="${id}" in: ${container.innerHTML.slice(0, 400)}`);
-  return found;
-}
-
-const query = (id: string) => container.querySelector(`[data-testid="${id}"]`);
-
-async function click(id: string) {
-  await act(async () => byTestId(id).click());
-}
-
-async function choose(id: string, value: string) {
-  const select = byTestId<HTMLSelectElement>(id);
-  await act(async () => {
-    select.value = value;
-    select.dispatchEvent(new Event("change", { bubbles: true }));
-  });
-}
-
-async function type(id: string, text: string) {
-  const input = byTestId<HTMLInputElement>(id);
-  await act(async () => {
-    // React tracks the value it set; go through the native setter as a typing user would.
-    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, text);
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-}
+import { byTestId, choose, click, dom, query, render, restart, type } from "../test/dom";
 
 describe("App", () => {
   it("opens on Sources in the OS language when none is saved", async () => {
@@ -98,9 +45,7 @@ describe("App", () => {
     expect(document.documentElement.lang).toBe("ko");
     expect(backend.settings.language, "the choice is saved through saveSettings").toBe("ko");
 
-    act(() => root.unmount());
-    root = createRoot(container);
-    await render(backend);
+    await restart(backend);
     expect(byTestId("nav-buckets").textContent).toBe("버킷");
   });
 

@@ -3,53 +3,12 @@
 // end-to-end test uses.
 
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MemoryBackend } from "../backend/memory";
-import { App } from "../app/App";
-
-declare global {
-  var IS_REACT_ACT_ENVIRONMENT: boolean;
-}
-globalThis.IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.append(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const query = (id: string) => container.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-function byTestId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const found = container.querySelector<T>(`[data-testid="${id}"]`);
-  if (!found) throw new Error(`no element with data-testid="${id}" in: ${container.innerHTML.slice(0, 600)}`);
-  return found;
-}
-async function click(id: string) {
-  await act(async () => byTestId(id).click());
-}
-async function type(id: string, text: string) {
-  const input = byTestId<HTMLInputElement>(id);
-  await act(async () => {
-    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, text);
-    input.dispatchEvent(new Event("input", { bubbles: true }));
-  });
-}
-async function settle(ms = 500) {
-  await act(async () => wait(ms));
-}
+import { byTestId, click, dom, query, render, settle, type } from "../test/dom";
 
 async function walkTo5(backend: MemoryBackend, secret: string) {
-  await act(async () => root.render(<App backend={backend} />));
+  await render(backend);
   await click("sources-add");
   await click("wizard-next"); // Amazon S3
   await type("wizard-key-id", "AKIAIOSFODNN7EXAMPLE");
@@ -84,7 +43,7 @@ describe("Add Source wizard", () => {
     expect(byTestId("wizard-cdn-url").textContent).toBe("https://cdn.weekerp.com/image/acme/00000.jpg");
     await click("wizard-done");
     await settle(50);
-    const row = container.querySelector('[data-testid="source-row"][data-name="acme"]');
+    const row = dom.container.querySelector('[data-testid="source-row"][data-name="acme"]');
     expect(row, "the saved source is listed").not.toBeNull();
     expect(backend.sources[0]?.basePath).toBe("/photos");
   });
@@ -106,16 +65,16 @@ describe("browser", () => {
     const backend = new MemoryBackend({
       sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
     });
-    await act(async () => root.render(<App backend={backend} />));
+    await render(backend);
     await click("source-browse");
     await settle(50);
-    const folders = [...container.querySelectorAll<HTMLElement>('[data-testid="browser-row"][data-kind="folder"]')].map((r) => r.dataset.key);
+    const folders = [...dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-row"][data-kind="folder"]')].map((r) => r.dataset.key);
     expect(folders).toEqual(["photos/", "배너/", "제품 이미지/"]);
-    await act(async () => container.querySelector<HTMLElement>('[data-key="제품 이미지/"]')!.click());
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="제품 이미지/"]')!.click());
     await settle(50);
-    await act(async () => container.querySelector<HTMLElement>('[data-key="제품 이미지/봄 컬렉션/"]')!.click());
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="제품 이미지/봄 컬렉션/"]')!.click());
     await settle(50);
-    const photo = container.querySelector<HTMLElement>('[data-key="제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg"]');
+    const photo = dom.container.querySelector<HTMLElement>('[data-key="제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg"]');
     expect(photo, "Korean keys with spaces are listed").not.toBeNull();
     await act(async () => photo!.click());
     await settle(50);
@@ -127,11 +86,11 @@ describe("browser", () => {
     expect(byTestId("presign-url").textContent).toContain("X-Amz-Expires=3600");
 
     // 2,500 objects in photos/: the first page is 1,000, only visible rows are rendered.
-    await act(async () => container.querySelector<HTMLElement>('[data-testid="browser-breadcrumb"] button')!.click());
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-testid="browser-breadcrumb"] button')!.click());
     await settle(50);
-    await act(async () => container.querySelector<HTMLElement>('[data-key="photos/"]')!.click());
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="photos/"]')!.click());
     await settle(100);
-    const rendered = container.querySelectorAll('[data-testid="browser-row"]').length;
+    const rendered = dom.container.querySelectorAll('[data-testid="browser-row"]').length;
     expect(rendered).toBeGreaterThan(0);
     expect(rendered, "virtualized: far fewer rows in the DOM than loaded").toBeLessThan(60);
     expect(backend.calls.listObjects).toBeGreaterThanOrEqual(4);
@@ -146,13 +105,13 @@ describe("source actions", () => {
 
   it("edits the BasePath and replaces the key", async () => {
     const backend = saved();
-    await act(async () => root.render(<App backend={backend} />));
+    await render(backend);
     await click("source-edit");
     await type("edit-base-path", "photos/");
     await type("edit-key-id", "AKIANEWKEY0000001234");
     await click("edit-save");
     expect(
-      container.querySelector('[data-testid="edit-source"] [role="alert"]')?.textContent,
+      dom.container.querySelector('[data-testid="edit-source"] [role="alert"]')?.textContent,
       "a key ID without its secret is refused before calling the core",
     ).toContain("Enter both");
     expect(backend.calls.updateSource).toBe(0);
@@ -165,7 +124,7 @@ describe("source actions", () => {
 
   it("asks before removing, and removes on OK", async () => {
     const backend = saved();
-    await act(async () => root.render(<App backend={backend} />));
+    await render(backend);
     await click("source-remove");
     expect(byTestId("confirm").textContent).toContain("acme");
     await click("confirm-cancel");
@@ -179,7 +138,7 @@ describe("source actions", () => {
 
   it("verifies a saved source again and shows the report", async () => {
     const backend = saved();
-    await act(async () => root.render(<App backend={backend} />));
+    await render(backend);
     await click("source-verify");
     await settle(50);
     expect(byTestId("source-report").textContent).toContain("acme");
