@@ -100,6 +100,36 @@ fn skipped(id: CheckId, message: String) -> Check {
     }
 }
 
+/// The report when the key itself cannot be used: identity failed, the rest skipped.
+fn key_unusable(
+    mut checks: Vec<Check>,
+    failure: &AwsFailure,
+    region: String,
+    lang: Language,
+) -> VerifyReport {
+    checks.push(failed(CheckId::Identity, failure, lang));
+    let why = lang.pick(
+        "키를 확인할 수 없어 건너뛰었습니다.".to_owned(),
+        "Skipped: the key could not be checked.".to_owned(),
+    );
+    for id in [
+        CheckId::GetBucketLocation,
+        CheckId::ListBucket,
+        CheckId::GetObject,
+    ] {
+        checks.push(skipped(id, why.clone()));
+    }
+    VerifyReport {
+        ok: false,
+        region,
+        region_corrected: false,
+        checks,
+        sample_key: None,
+        cdn_url: None,
+        warnings: Vec::new(),
+    }
+}
+
 /// A failure that means the key itself cannot be used: nothing else is worth checking.
 fn is_key_failure(failure: &AwsFailure) -> bool {
     matches!(
@@ -175,27 +205,8 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
         Err(e) => {
             let failure = AwsFailure::from_sdk(&e, "sts:GetCallerIdentity");
             if is_key_failure(&failure) || matches!(failure, AwsFailure::Unreachable { .. }) {
-                checks.push(failed(CheckId::Identity, &failure, lang));
-                let why = lang.pick(
-                    "키를 확인할 수 없어 건너뛰었습니다.".to_owned(),
-                    "Skipped: the key could not be checked.".to_owned(),
-                );
-                for id in [
-                    CheckId::GetBucketLocation,
-                    CheckId::ListBucket,
-                    CheckId::GetObject,
-                ] {
-                    checks.push(skipped(id, why.clone()));
-                }
-                return VerifyReport {
-                    ok: false,
-                    region: given_region.unwrap_or_else(|| DEFAULT_REGION.into()),
-                    region_corrected: false,
-                    checks,
-                    sample_key: None,
-                    cdn_url: None,
-                    warnings,
-                };
+                let region = given_region.unwrap_or_else(|| DEFAULT_REGION.into());
+                return key_unusable(checks, &failure, region, lang);
             }
             // S3-compatible services often have no STS; the S3 checks below still tell.
             checks.push(skipped(
@@ -237,27 +248,7 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
                 // The identity check could not tell (no STS, or an answer without a code);
                 // S3 just did: report it there and stop, as for a failed identity check.
                 checks.retain(|c| c.id != CheckId::Identity);
-                checks.push(failed(CheckId::Identity, &failure, lang));
-                let why = lang.pick(
-                    "키를 확인할 수 없어 건너뛰었습니다.".to_owned(),
-                    "Skipped: the key could not be checked.".to_owned(),
-                );
-                for id in [
-                    CheckId::GetBucketLocation,
-                    CheckId::ListBucket,
-                    CheckId::GetObject,
-                ] {
-                    checks.push(skipped(id, why.clone()));
-                }
-                return VerifyReport {
-                    ok: false,
-                    region,
-                    region_corrected: false,
-                    checks,
-                    sample_key: None,
-                    cdn_url: None,
-                    warnings,
-                };
+                return key_unusable(checks, &failure, region, lang);
             }
             bucket_missing = failure == AwsFailure::NoSuchBucket;
             checks.push(failed(CheckId::GetBucketLocation, &failure, lang));

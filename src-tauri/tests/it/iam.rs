@@ -286,20 +286,11 @@ fn keys_from_the_templates_can_do_exactly_their_job() {
     });
 }
 
-fn reader_create(
-    endpoint: &Endpoint,
-    config_dir: &std::path::Path,
-    args: &[&str],
-) -> (bool, Value) {
+/// Runs the CLI as the admin of the enforcing endpoint (credentials from the environment,
+/// as the AWS credential chain would give them) and parses its `--json` output.
+fn admin_cli(endpoint: &Endpoint, config_dir: &std::path::Path, args: &[&str]) -> (bool, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
-        .args([
-            "--json",
-            "iam",
-            "reader",
-            "create",
-            "--endpoint-url",
-            &endpoint.server.endpoint(),
-        ])
+        .args(["--json", "--endpoint-url", &endpoint.server.endpoint()])
         .args(args)
         .env("BUCKETDESK_CONFIG_DIR", config_dir)
         .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
@@ -316,6 +307,18 @@ fn reader_create(
         )
     });
     (out.status.success(), json)
+}
+
+fn reader_create(
+    endpoint: &Endpoint,
+    config_dir: &std::path::Path,
+    args: &[&str],
+) -> (bool, Value) {
+    let args: Vec<&str> = ["iam", "reader", "create"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    admin_cli(endpoint, config_dir, &args)
 }
 
 #[test]
@@ -396,29 +399,8 @@ fn a_failed_reader_creation_leaves_nothing_behind() {
 }
 
 fn keys_cli(endpoint: &Endpoint, config_dir: &std::path::Path, args: &[&str]) -> (bool, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
-        .args([
-            "--json",
-            "--endpoint-url",
-            &endpoint.server.endpoint(),
-            "keys",
-        ])
-        .args(args)
-        .env("BUCKETDESK_CONFIG_DIR", config_dir)
-        .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
-        .env("AWS_REGION", moto::REGION)
-        .env_remove("AWS_PROFILE")
-        .env("LANG", "en_US.UTF-8")
-        .output()
-        .expect("run bucketdesk");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "JSON output ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    (out.status.success(), json)
+    let args: Vec<&str> = ["keys"].into_iter().chain(args.iter().copied()).collect();
+    admin_cli(endpoint, config_dir, &args)
 }
 
 #[test]

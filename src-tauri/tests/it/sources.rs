@@ -463,6 +463,25 @@ fn a_failed_config_write_takes_the_secret_back_out() {
     });
 }
 
+/// A source on the shared (non-enforcing) endpoint, for browsing tests.
+fn shared_source(
+    endpoint: &Endpoint,
+    name: &str,
+    bucket: &str,
+    base_path: &str,
+) -> bucketdesk::config::SourceConfig {
+    bucketdesk::config::SourceConfig {
+        name: name.into(),
+        bucket: bucket.into(),
+        region: moto::REGION.into(),
+        base_path: base_path.into(),
+        access_key_id: "testing".into(),
+        endpoint_url: Some(endpoint.server.endpoint()),
+        added_at: String::new(),
+        last_verified: None,
+    }
+}
+
 #[test]
 fn paging_returns_each_of_5000_keys_exactly_once() {
     let endpoint = moto::shared();
@@ -491,16 +510,7 @@ fn paging_returns_each_of_5000_keys_exactly_once() {
         while let Some(done) = tasks.join_next().await {
             done.unwrap();
         }
-        let source = bucketdesk::config::SourceConfig {
-            name: "paging".into(),
-            bucket: bucket.clone(),
-            region: moto::REGION.into(),
-            base_path: "/imgs".into(),
-            access_key_id: "testing".into(),
-            endpoint_url: Some(endpoint.server.endpoint()),
-            added_at: String::new(),
-            last_verified: None,
-        };
+        let source = shared_source(endpoint, "paging", &bucket, "/imgs");
         let mut seen = Vec::new();
         let mut token = None;
         let mut pages = 0;
@@ -559,16 +569,7 @@ fn korean_keys_with_spaces_are_listed_shown_and_presigned() {
             .send()
             .await
             .unwrap();
-        let source = bucketdesk::config::SourceConfig {
-            name: "shop".into(),
-            bucket: bucket.clone(),
-            region: moto::REGION.into(),
-            base_path: "/제품 이미지".into(),
-            access_key_id: "testing".into(),
-            endpoint_url: Some(endpoint.server.endpoint()),
-            added_at: String::new(),
-            last_verified: None,
-        };
+        let source = shared_source(endpoint, "shop", &bucket, "/제품 이미지");
         let top = browse::list_page(&s3, &source, "", None, 1000)
             .await
             .unwrap();
