@@ -19,7 +19,7 @@ use crate::iam::{keys, reader};
 use crate::locale::Language;
 use crate::secrets::mask_key_id;
 use crate::secrets::{Keychain, SecretString};
-use crate::sources::{self, Credentials, SourceError, SourceInput, Sources, browse, verify};
+use crate::sources::{self, SourceError, SourceInput, Sources, browse, verify};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -372,26 +372,7 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             Ok(Output::new(text, &summary))
         }
         Command::Source(SourceCommand::Verify { name }) => {
-            let source = sources.get(&name).map_err(fail)?;
-            let target = sources.target(&source).map_err(fail)?;
-            let creds = Credentials {
-                endpoint_url: target.endpoint_url,
-                region: Some(target.region),
-                access_key_id: target.access_key_id,
-                secret_access_key: target.secret,
-            };
-            let report = block_on(verify::verify(
-                &verify::Subject {
-                    credentials: &creds,
-                    bucket: &source.bucket,
-                    base_path: &source.base_path,
-                    name: Some(&source.name),
-                },
-                lang,
-            ));
-            sources
-                .record_verification(&name, report.ok)
-                .map_err(fail)?;
+            let report = block_on(sources.verify_saved(&name, lang)).map_err(fail)?;
             if report.ok {
                 Ok(Output::new(render_report(&report, lang), &report))
             } else {

@@ -195,29 +195,11 @@ pub async fn verify_saved_source(
     state: State<'_, AppState>,
     name: String,
 ) -> Result<VerifyReport, ApiError> {
-    let source = state.sources.get(&name).map_err(|e| fail(&state, e))?;
-    let target = state.sources.target(&source).map_err(|e| fail(&state, e))?;
-    let creds = Credentials {
-        endpoint_url: target.endpoint_url,
-        region: Some(target.region),
-        access_key_id: target.access_key_id,
-        secret_access_key: target.secret,
-    };
-    let report = verify::verify(
-        &verify::Subject {
-            credentials: &creds,
-            bucket: &source.bucket,
-            base_path: &source.base_path,
-            name: Some(&source.name),
-        },
-        state.language(),
-    )
-    .await;
     state
         .sources
-        .record_verification(&name, report.ok)
-        .map_err(|e| fail(&state, e))?;
-    Ok(report)
+        .verify_saved(&name, state.language())
+        .await
+        .map_err(|e| fail(&state, e))
 }
 
 #[tauri::command]

@@ -553,6 +553,34 @@ impl Sources {
         }
     }
 
+    /// Verifies a saved source with its keychain secret and records the outcome.
+    pub async fn verify_saved(
+        &self,
+        name: &str,
+        lang: Language,
+    ) -> Result<verify::VerifyReport, SourceError> {
+        let source = self.get(name)?;
+        let target = self.target(&source)?;
+        let credentials = Credentials {
+            endpoint_url: target.endpoint_url,
+            region: Some(target.region),
+            access_key_id: target.access_key_id,
+            secret_access_key: target.secret,
+        };
+        let report = verify::verify(
+            &verify::Subject {
+                credentials: &credentials,
+                bucket: &source.bucket,
+                base_path: &source.base_path,
+                name: Some(&source.name),
+            },
+            lang,
+        )
+        .await;
+        self.record_verification(name, report.ok)?;
+        Ok(report)
+    }
+
     /// Records the outcome of a verification of a saved source.
     pub fn record_verification(&self, name: &str, ok: bool) -> Result<(), SourceError> {
         self.store.update(|c| {
