@@ -15,7 +15,7 @@ use crate::config::{ConfigError, ConfigStore, SourceConfig};
 use crate::error::{ApiError, ErrorCode};
 use crate::iam::lint;
 use crate::iam::policy::{self, Template};
-use crate::iam::{keys, reader};
+use crate::iam::{keys, reader, rotation};
 use crate::locale::Language;
 use crate::secrets::mask_key_id;
 use crate::secrets::{Keychain, SecretString};
@@ -202,6 +202,12 @@ pub enum KeysCommand {
         user: Option<String>,
         #[arg(long)]
         source: Option<String>,
+        /// With two keys already, delete the user's other key first (never one a source uses)
+        #[arg(long)]
+        retire_older: bool,
+        /// Delete the old key at the end instead of leaving it inactive
+        #[arg(long)]
+        delete_old: bool,
     },
     /// Deactivate an access key (or activate it again with --activate)
     Deactivate {
@@ -542,6 +548,41 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
                 &serde_json::json!({"deleted": id, "user": user}),
             ))
         }
+        Command::Keys(KeysCommand::Rotate {
+            source: Some(source),
+            retire_older,
+            delete_old,
+            ..
+        }) => {
+            let outcome = with_admin_iam(&cli.global, |iam| {
+                let (sources, source) = (&sources, source.clone());
+                async move {
+                    rotation::rotate(&iam, sources, &source, retire_older, delete_old, lang).await
+                }
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            let text = lang.pick(
+                format!(
+                    "소스 '{}'의 키를 {}에서 {}(으)로 교체했습니다. 이전 키: {}.",
+                    outcome.source,
+                    crate::secrets::mask_key_id(&outcome.old_key),
+                    crate::secrets::mask_key_id(&outcome.new_key),
+                    if outcome.old_key_state == "deleted" {
+                        "삭제됨"
+                    } else {
+                        "비활성"
+                    }
+                ),
+                format!(
+                    "Rotated source '{}' from {} to {}; the old key is {}.",
+                    outcome.source,
+                    crate::secrets::mask_key_id(&outcome.old_key),
+                    crate::secrets::mask_key_id(&outcome.new_key),
+                    outcome.old_key_state
+                ),
+            );
+            Ok(Output::new(text, &outcome))
+        }
         other => Err(not_available(&other, lang)),
     }
 }
@@ -754,6 +795,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Iam(IamCommand::Policy { .. }) => "iam policy",
         Command::Iam(IamCommand::Reader(_)) => "iam reader create",
         Command::Keys(KeysCommand::List { .. }) => "keys list",
+        Command::Keys(KeysCommand::Rotate { user: Some(_), .. }) => "keys rotate --user",
         Command::Keys(KeysCommand::Rotate { .. }) => "keys rotate",
         Command::Keys(KeysCommand::Deactivate { .. }) => "keys deactivate",
         Command::Keys(KeysCommand::Delete { .. }) => "keys delete",

@@ -379,7 +379,7 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
 
 /// Temp file in the same directory, flushed to disk, renamed over the target, directory
 /// flushed: a crash leaves either the old file or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
     let dir = path.parent().expect("config path has a parent");
     let io_err = |action: &'static str, p: &Path| {
         let p = p.to_owned();

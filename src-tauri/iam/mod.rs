@@ -5,3 +5,4 @@ pub mod keys;
 pub mod lint;
 pub mod policy;
 pub mod reader;
+pub mod rotation;

@@ -595,7 +595,30 @@ impl Sources {
         Ok(())
     }
 
-    fn forget_secret_unless_used(&self, key_id: &str) {
+    /// Points a source at another key whose secret is already in the keychain (key
+    /// rotation); the old key's secret stays until the rotation retires it.
+    pub fn switch_key(&self, name: &str, new_key_id: &str) -> Result<(), SourceError> {
+        self.keychain.get(new_key_id)?;
+        let found = self.store.update(|c| {
+            let Some(s) = c.sources.iter_mut().find(|s| s.name == name) else {
+                return Ok(false);
+            };
+            s.access_key_id = new_key_id.to_owned();
+            s.added_at = now_rfc3339();
+            Ok(true)
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(SourceError::NoSuchSource(name.to_owned()))
+        }
+    }
+
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
+    pub(crate) fn forget_secret_unless_used(&self, key_id: &str) {
         let used = self
             .store
             .load()

@@ -8,6 +8,7 @@ mod config;
 mod iam;
 mod keychain;
 mod rig;
+mod rotation;
 mod sandbox;
 mod sources;
 mod support;
