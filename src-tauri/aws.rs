@@ -51,10 +51,19 @@ pub async fn sdk_config(target: &Target) -> SdkConfig {
     loader.load().await
 }
 
-/// The admin's SDK config from the AWS credential chain (environment, `--profile` or
-/// `AWS_PROFILE`, SSO, shared files), with an optional endpoint override. The region falls
-/// back to us-east-1, where IAM and `GetBucketLocation` answer for every region.
-pub async fn admin_config(profile: Option<&str>, endpoint_url: Option<&str>) -> SdkConfig {
+/// Where admin credentials come from: the AWS credential chain (environment, a named
+/// profile, SSO, the shared files), or profile files of Bucketdesk's own (the sandbox).
+#[derive(Debug, Clone, Default)]
+pub struct Admin {
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// `(config, credentials)` files to read instead of `~/.aws`.
+    pub files: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+/// The admin's SDK config, with an optional endpoint override. The region falls back to
+/// us-east-1, where IAM and `GetBucketLocation` answer for every region.
+pub async fn admin_config(admin: &Admin) -> SdkConfig {
     let region = aws_config::meta::region::RegionProviderChain::default_provider()
         .or_else(Region::new("us-east-1"));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -65,13 +74,41 @@ pub async fn admin_config(profile: Option<&str>, endpoint_url: Option<&str>) -> 
                 .read_timeout(Duration::from_secs(30))
                 .build(),
         );
-    if let Some(profile) = profile {
+    if let Some((config, credentials)) = &admin.files {
+        use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+        let files = EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, config)
+            .with_file(EnvConfigFileKind::Credentials, credentials)
+            .build();
+        loader = loader.profile_files(files);
+    }
+    if let Some(profile) = &admin.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(url) = endpoint_url {
+    if let Some(url) = &admin.endpoint_url {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// Who the admin credentials are (account and ARN), as STS says.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+}
+
+pub async fn caller_identity(config: &SdkConfig) -> Result<Identity, AwsFailure> {
+    let out = sts_client(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk(&e, "sts:GetCallerIdentity"))?;
+    Ok(Identity {
+        account: out.account().unwrap_or_default().to_owned(),
+        arn: out.arn().unwrap_or_default().to_owned(),
+    })
 }
 
 /// An S3 client; path-style addressing wherever a custom endpoint is used (local endpoints

@@ -463,10 +463,11 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             };
             let keychain = Keychain::new(crate::secrets::SERVICE);
             let created = block_on(async {
-                let admin = crate::aws::admin_config(
-                    cli.global.profile.as_deref(),
-                    endpoint_url.as_deref(),
-                )
+                let admin = crate::aws::admin_config(&crate::aws::Admin {
+                    profile: cli.global.profile.clone(),
+                    endpoint_url: endpoint_url.clone(),
+                    files: None,
+                })
                 .await;
                 let iam = crate::aws::iam_client(&admin);
                 reader::create(&iam, &keychain, &sources, &request, lang).await
@@ -595,9 +596,12 @@ where
     Fut: std::future::Future<Output = Result<T, E>>,
 {
     block_on(async {
-        let admin =
-            crate::aws::admin_config(global.profile.as_deref(), global.endpoint_url.as_deref())
-                .await;
+        let admin = crate::aws::admin_config(&crate::aws::Admin {
+            profile: global.profile.clone(),
+            endpoint_url: global.endpoint_url.clone(),
+            files: None,
+        })
+        .await;
         work(crate::aws::iam_client(&admin)).await
     })
 }

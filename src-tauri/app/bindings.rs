@@ -32,6 +32,9 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::list_objects,
         commands::object_details,
         commands::presign_get,
+        commands::admin_identity,
+        commands::create_reader,
+        commands::rotate_source_key,
     ])
 }
 

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::aws::{self, AwsFailure};
 use crate::config::SourceConfig;
+use crate::iam::{reader, rotation};
 use crate::sources::browse::{self, ObjectDetails, ObjectPage};
 use crate::sources::verify::{self, VerifyReport};
 use crate::sources::{self, Credentials, SourceError, SourceInput, SourceSummary, SourceUpdate};
@@ -279,4 +280,99 @@ pub async fn presign_get(
     browse::presign_get(&s3, &source, &key, Duration::from_secs(expires_secs.into()))
         .await
         .map_err(|e| fail(&state, e))
+}
+
+/// Who the admin credentials are, and where they come from.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminInfo {
+    pub profile: Option<String>,
+    pub sandbox: bool,
+    pub identity: crate::aws::Identity,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn admin_identity(state: State<'_, AppState>) -> Result<AdminInfo, ApiError> {
+    let admin = state.admin();
+    let config = aws::admin_config(&admin).await;
+    let identity = aws::caller_identity(&config)
+        .await
+        .map_err(|e| aws_fail(&state, e))?;
+    Ok(AdminInfo {
+        profile: admin.profile,
+        sandbox: admin.files.is_some(),
+        identity,
+    })
+}
+
+/// What the wizard's "create a dedicated reader for me" asks for.
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReaderInput {
+    pub bucket: String,
+    pub base_path: String,
+    /// Default: `weekerp-cdn-reader`.
+    pub user: Option<String>,
+    /// The new source's identifier.
+    pub source: String,
+}
+
+/// Creates the reader user, policy and key (secret straight to the keychain) and saves a
+/// verified source with it; undone in reverse on failure.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_reader(
+    state: State<'_, AppState>,
+    input: ReaderInput,
+) -> Result<SourceSummary, ApiError> {
+    let admin = state.admin();
+    let config = aws::admin_config(&admin).await;
+    let request = reader::ReaderRequest {
+        bucket: input.bucket,
+        base_path: input.base_path,
+        user: input
+            .user
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| reader::DEFAULT_USER.to_owned()),
+        source: Some(input.source),
+        endpoint_url: admin.endpoint_url.clone(),
+        region: None,
+    };
+    let lang = state.language();
+    let created = reader::create(
+        &aws::iam_client(&config),
+        state.sources.keychain(),
+        &state.sources,
+        &request,
+        lang,
+    )
+    .await
+    .map_err(|e| ApiError::from_err(&e, lang))?;
+    created
+        .source
+        .ok_or_else(|| ApiError::new(crate::error::ErrorCode::Internal, "no source created"))
+}
+
+/// Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
+#[tauri::command]
+#[specta::specta]
+pub async fn rotate_source_key(
+    state: State<'_, AppState>,
+    name: String,
+    retire_older: bool,
+    delete_old: bool,
+) -> Result<rotation::Outcome, ApiError> {
+    let config = aws::admin_config(&state.admin()).await;
+    let lang = state.language();
+    rotation::rotate(
+        &aws::iam_client(&config),
+        &state.sources,
+        &name,
+        retire_older,
+        delete_old,
+        lang,
+    )
+    .await
+    .map_err(|e| ApiError::from_err(&e, lang))
 }

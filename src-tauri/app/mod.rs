@@ -90,6 +90,32 @@ impl AppState {
             .unwrap_or(self.os_language)
     }
 
+    /// Admin credentials: the sandbox's own profile while it runs, else the profile chosen
+    /// in Settings (or the default credential chain).
+    pub(crate) fn admin(&self) -> crate::aws::Admin {
+        if let SandboxSlot::Ready(sandbox) =
+            &*self.sandbox.lock().unwrap_or_else(|e| e.into_inner())
+        {
+            return crate::aws::Admin {
+                profile: Some(sandbox.info().profile.clone()),
+                endpoint_url: Some(sandbox.info().endpoint.clone()),
+                files: Some((
+                    sandbox.aws_config_file().to_owned(),
+                    sandbox.aws_credentials_file().to_owned(),
+                )),
+            };
+        }
+        crate::aws::Admin {
+            profile: self
+                .store
+                .load()
+                .ok()
+                .and_then(|c| c.settings.admin_profile),
+            endpoint_url: None,
+            files: None,
+        }
+    }
+
     fn set_sandbox(&self, slot: SandboxSlot) {
         *self.sandbox.lock().unwrap_or_else(|e| e.into_inner()) = slot;
     }

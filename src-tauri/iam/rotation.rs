@@ -42,7 +42,7 @@ pub struct Record {
     pub step: Step,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub source: String,

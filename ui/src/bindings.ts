@@ -148,6 +148,37 @@ async presignGet(name: string, key: string, expiresSecs: number) : Promise<Resul
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+async adminIdentity() : Promise<Result<AdminInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_identity") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates the reader user, policy and key (secret straight to the keychain) and saves a
+ * verified source with it; undone in reverse on failure.
+ */
+async createReader(input: ReaderInput) : Promise<Result<SourceSummary, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_reader", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
+ */
+async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean) : Promise<Result<Outcome, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rotate_source_key", { name, retireOlder, deleteOld }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -161,6 +192,10 @@ async presignGet(name: string, key: string, expiresSecs: number) : Promise<Resul
 
 /** user-defined types **/
 
+/**
+ * Who the admin credentials are, and where they come from.
+ */
+export type AdminInfo = { profile: string | null; sandbox: boolean; identity: Identity }
 /**
  * The error every command returns across IPC and in `--json` output.
  */
@@ -250,6 +285,10 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * Who the admin credentials are (account and ARN), as STS says.
+ */
+export type Identity = { account: string; arn: string }
+/**
  * A language the UI and the CLI speak.
  */
 export type Language = "ko" | "en"
@@ -280,6 +319,27 @@ export type ObjectPage = { prefix: string;
  * Relative to the BasePath, ending in `/`.
  */
 folders: string[]; objects: ObjectEntry[]; nextToken: string | null }
+export type Outcome = { source: string; user: string; oldKey: string; newKey: string; 
+/**
+ * `deleted` or `inactive`.
+ */
+oldKeyState: string; 
+/**
+ * Whether an interrupted rotation was finished first.
+ */
+resumed: boolean }
+/**
+ * What the wizard's "create a dedicated reader for me" asks for.
+ */
+export type ReaderInput = { bucket: string; basePath: string; 
+/**
+ * Default: `weekerp-cdn-reader`.
+ */
+user: string | null; 
+/**
+ * The new source's identifier.
+ */
+source: string }
 /**
  * What the UI shows about a running sandbox.
  */

@@ -223,6 +223,8 @@ interface ShellProps {
 }
 
 function Shell(props: ShellProps) {
+  const { backend } = props;
+  const adminIdentity = useCallback(() => backend.adminIdentity(), [backend]);
   const { t } = useI18n();
   const [page, setPage] = useState<Page>("sources");
 
@@ -262,6 +264,7 @@ function Shell(props: ShellProps) {
             onLanguage={props.onLanguage}
             onTheme={props.onTheme}
             onSave={props.onSave}
+            adminIdentity={adminIdentity}
           />
         )}
       </div>

@@ -14,6 +14,9 @@ import type {
   SourceSummary,
   SourceUpdate,
   VerifyReport,
+  AdminInfo,
+  ReaderInput,
+  Outcome,
 } from "../bindings";
 
 export type {
@@ -35,6 +38,9 @@ export type {
   ObjectEntry,
   ObjectPage,
   ObjectDetails,
+  AdminInfo,
+  ReaderInput,
+  Outcome as RotationOutcome,
 } from "../bindings";
 
 /**
@@ -107,4 +113,10 @@ export interface Backend {
   listObjects(name: string, prefix: string, continuationToken: string | null): Promise<ObjectPage>;
   objectDetails(name: string, key: string): Promise<ObjectDetails>;
   presignGet(name: string, key: string, expiresSecs: number): Promise<string>;
+  /** Who the admin credentials are (the sandbox's, or the profile chosen in Settings). */
+  adminIdentity(): Promise<AdminInfo>;
+  /** "Create a dedicated reader for me": user, policy, key → keychain, verified source. */
+  createReader(input: ReaderInput): Promise<SourceSummary>;
+  /** Rotates a source's key; rejects with `invalid_input` when the user has two keys. */
+  rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean): Promise<Outcome>;
 }

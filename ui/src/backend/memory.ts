@@ -19,6 +19,9 @@ import {
   type SourceSummary,
   type SourceUpdate,
   type VerifyReport,
+  type AdminInfo,
+  type ReaderInput,
+  type RotationOutcome,
 } from "./backend";
 import { cdnUrl, normalizeBasePath } from "../sources/rules";
 
@@ -65,6 +68,9 @@ export class MemoryBackend implements Backend {
     listObjects: 0,
     objectDetails: 0,
     presignGet: 0,
+    adminIdentity: 0,
+    createReader: 0,
+    rotateSourceKey: 0,
   };
   /** The buckets the fake account has, and their keys (full keys, BasePath included). */
   buckets: Record<string, { region: string; keys: string[] }> = {
@@ -262,6 +268,38 @@ export class MemoryBackend implements Backend {
     this.enter("presignGet");
     const source = this.source(name);
     return `https://${source.bucket}.s3.amazonaws.com/${encodeURI(key)}?X-Amz-Expires=${expiresSecs}`;
+  }
+
+  async adminIdentity(): Promise<AdminInfo> {
+    this.enter("adminIdentity");
+    return { profile: null, sandbox: false, identity: { account: "123456789012", arn: "arn:aws:iam::123456789012:user/admin" } };
+  }
+
+  async createReader(input: ReaderInput): Promise<SourceSummary> {
+    this.enter("createReader");
+    const bucket = this.bucket(input.bucket);
+    return this.saveSource({
+      name: input.source,
+      endpointUrl: null,
+      region: bucket.region,
+      bucket: input.bucket,
+      basePath: input.basePath,
+      accessKeyId: "AKIAREADER0000000001",
+      secretAccessKey: "reader",
+    });
+  }
+
+  private rotations = 0;
+
+  async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean): Promise<RotationOutcome> {
+    this.enter("rotateSourceKey");
+    const source = this.source(name);
+    this.rotations += 1;
+    const newKey = `AKIAROTATED00000000${this.rotations}`;
+    const oldKey = source.keyIdMasked;
+    source.keyIdMasked = `${newKey.slice(0, 4)}…${newKey.slice(-4)}`;
+    void retireOlder;
+    return { source: name, user: "reader", oldKey, newKey, oldKeyState: deleteOld ? "deleted" : "inactive", resumed: false };
   }
 
   private checkKey(creds: Credentials): void {

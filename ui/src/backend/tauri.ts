@@ -40,4 +40,8 @@ export const tauriBackend: Backend = {
   listObjects: (name, prefix, token) => unwrap(() => commands.listObjects(name, prefix, token)),
   objectDetails: (name, key) => unwrap(() => commands.objectDetails(name, key)),
   presignGet: (name, key, expiresSecs) => unwrap(() => commands.presignGet(name, key, expiresSecs)),
+  adminIdentity: () => unwrap(() => commands.adminIdentity()),
+  createReader: (input) => unwrap(() => commands.createReader(input)),
+  rotateSourceKey: (name, retireOlder, deleteOld) =>
+    unwrap(() => commands.rotateSourceKey(name, retireOlder, deleteOld)),
 };

@@ -2,7 +2,7 @@
 // the CDN port, cache size and admin profile are typed, so they are saved with a button.
 
 import { useEffect, useId, useState, type FormEvent } from "react";
-import type { AppInfo, Language, Settings, Theme } from "../backend/backend";
+import { BackendError, type AdminInfo, type AppInfo, type Language, type Settings, type Theme } from "../backend/backend";
 import { useI18n } from "../i18n/context";
 import { LanguageSelect } from "../app/LanguageSelect";
 import { applyDraft, draftFrom, type DraftProblem, type SettingsDraft } from "./settingsForm";
@@ -15,6 +15,8 @@ interface Props {
   onTheme: (theme: Theme) => void;
   /** Saves; resolves to whether it worked (failures are already reported). */
   onSave: (settings: Settings) => Promise<boolean>;
+  /** Who the admin credentials are (STS), shown so the admin knows which account is used. */
+  adminIdentity?: () => Promise<AdminInfo>;
 }
 
 const themes: readonly Theme[] = ["system", "light", "dark"];
@@ -25,8 +27,21 @@ const testIds: Record<keyof SettingsDraft, string> = {
   adminProfile: "settings-admin-profile",
 };
 
-export function SettingsPage({ info, settings, language, onLanguage, onTheme, onSave }: Props) {
+export function SettingsPage({ info, settings, language, onLanguage, onTheme, onSave, adminIdentity }: Props) {
   const { t } = useI18n();
+  const [identity, setIdentity] = useState<string | null>(null);
+  useEffect(() => {
+    if (!adminIdentity) return;
+    let current = true;
+    adminIdentity().then(
+      (a) => current && setIdentity(`${a.identity.arn} (${a.identity.account})${a.sandbox ? ` ${t("settings.adminSandbox")}` : ""}`),
+      (thrown) => current && setIdentity(BackendError.from(thrown).message),
+    );
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [adminIdentity, settings.adminProfile]);
   const id = useId();
   const [draft, setDraft] = useState<SettingsDraft>(() => draftFrom(settings));
   const [problems, setProblems] = useState<DraftProblem[]>([]);
@@ -132,6 +147,8 @@ export function SettingsPage({ info, settings, language, onLanguage, onTheme, on
           <dd>
             <code data-testid="settings-config-dir">{info.configDir}</code>
           </dd>
+          <dt>{t("settings.adminIdentity")}</dt>
+          <dd data-testid="settings-admin-identity">{identity ?? "…"}</dd>
           <dt>{t("settings.version")}</dt>
           <dd data-testid="settings-version">{info.version}</dd>
         </dl>

@@ -22,6 +22,7 @@ export function SourcesPage({ backend }: { backend: Backend }) {
   const [shown, setShown] = useState<{ name: string; report: VerifyReport } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [editing, setEditing] = useState<SourceSummary | null>(null);
+  const [rotation, setRotation] = useState<{ name: string; message: string; twoKeys: boolean } | null>(null);
 
   const load = useCallback(async (isCurrent: () => boolean) => {
     setListing({ state: "loading" });
@@ -50,6 +51,29 @@ export function SourcesPage({ backend }: { backend: Backend }) {
       await load(() => true);
     } catch (thrown) {
       report(thrown);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const rotate = async (source: SourceSummary, retireOlder: boolean) => {
+    setBusy(source.name);
+    setRotation(null);
+    try {
+      const outcome = await backend.rotateSourceKey(source.name, retireOlder, false);
+      setRotation({
+        name: source.name,
+        twoKeys: false,
+        message: t("sources.rotated", {
+          name: outcome.source,
+          key: `${outcome.newKey.slice(0, 4)}…${outcome.newKey.slice(-4)}`,
+          state: outcome.oldKeyState === "deleted" ? t("sources.oldDeleted") : t("sources.oldInactive"),
+        }),
+      });
+      await load(() => true);
+    } catch (thrown) {
+      const error = BackendError.from(thrown);
+      setRotation({ name: source.name, message: error.message, twoKeys: error.code === "invalid_input" });
     } finally {
       setBusy(null);
     }
@@ -99,6 +123,27 @@ export function SourcesPage({ backend }: { backend: Backend }) {
           }}
         />
       )}
+      {rotation && (
+        <div className="card" role="status" data-testid="source-rotated">
+          <p>{rotation.message}</p>
+          {rotation.twoKeys && (
+            <button
+              type="button"
+              className="button-primary"
+              data-testid="rotate-retire"
+              onClick={() => {
+                const source = listing.state === "loaded" ? listing.sources.find((s) => s.name === rotation.name) : undefined;
+                if (source) void rotate(source, true);
+              }}
+            >
+              {t("sources.rotateRetire")}
+            </button>
+          )}{" "}
+          <button type="button" className="button-quiet" onClick={() => setRotation(null)}>
+            {t("common.close")}
+          </button>
+        </div>
+      )}
       {removing && (
         <div className="card confirm" role="alertdialog" data-testid="confirm">
           <p>{t("sources.removeConfirm", { name: removing.name })}</p>
@@ -136,6 +181,7 @@ export function SourcesPage({ backend }: { backend: Backend }) {
           onVerify={(s) => void verify(s)}
           onRemove={setRemoving}
           onEdit={setEditing}
+          onRotate={(s) => void rotate(s, false)}
         />
       )}
     </section>
@@ -149,6 +195,7 @@ interface TableProps {
   onVerify: (s: SourceSummary) => void;
   onRemove: (s: SourceSummary) => void;
   onEdit: (s: SourceSummary) => void;
+  onRotate: (s: SourceSummary) => void;
 }
 
 function age(iso: string, language: string): string {
@@ -158,7 +205,7 @@ function age(iso: string, language: string): string {
   return new Intl.RelativeTimeFormat(language, { numeric: "auto" }).format(-days, "day");
 }
 
-function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit }: TableProps) {
+function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRotate }: TableProps) {
   const { t, language } = useI18n();
   if (sources.length === 0) {
     return (
@@ -203,6 +250,9 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit }: Ta
               </button>
               <button type="button" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => onVerify(source)}>
                 {t("sources.verify")}
+              </button>
+              <button type="button" className="button-quiet" data-testid="source-rotate" disabled={busy === source.name} onClick={() => onRotate(source)}>
+                {busy === source.name ? t("sources.rotating") : t("sources.rotate")}
               </button>
               <button type="button" className="button-quiet" data-testid="source-edit" onClick={() => onEdit(source)}>
                 {t("sources.edit")}

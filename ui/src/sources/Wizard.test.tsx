@@ -145,3 +145,53 @@ describe("source actions", () => {
     expect(byTestId("source-verified").textContent).toContain("✓");
   });
 });
+
+describe("admin flows", () => {
+  it("creates a dedicated reader from the wizard and lists its source", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await click("wizard-mode-reader");
+    expect(query("wizard-key-id"), "no key fields for a reader").toBeNull();
+    expect(byTestId<HTMLInputElement>("wizard-reader-user").value).toBe("weekerp-cdn-reader");
+    await click("wizard-next");
+    await type("wizard-bucket-input", "acme-photos");
+    await click("wizard-next");
+    await type("wizard-name", "acme-cdn");
+    await click("wizard-next");
+    await click("wizard-create-reader");
+    await settle(50);
+    expect(backend.calls.createReader).toBe(1);
+    expect(byTestId("wizard-cdn-url").textContent).toContain("https://cdn.weekerp.com/image/acme-cdn/");
+    await click("wizard-done");
+    await settle(50);
+    expect(dom.container.querySelector('[data-testid="source-row"][data-name="acme-cdn"]')).not.toBeNull();
+  });
+
+  it("rotates a source's key from the list", async () => {
+    const backend = new MemoryBackend({
+      sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
+    });
+    await render(backend);
+    await click("source-rotate");
+    await settle(50);
+    expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
+    expect(backend.sources[0]?.keyIdMasked).toBe("AKIA…0001");
+  });
+
+  it("offers to retire the other key when the user already has two", async () => {
+    const backend = new MemoryBackend({
+      sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
+    });
+    backend.failNext("rotateSourceKey", "invalid_input", "reader already has two keys (the IAM limit).");
+    await render(backend);
+    await click("source-rotate");
+    await settle(50);
+    expect(byTestId("source-rotated").textContent).toContain("two keys");
+    await click("rotate-retire");
+    await settle(50);
+    expect(backend.calls.rotateSourceKey).toBe(2);
+    expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
+  });
+});

@@ -12,6 +12,9 @@ const CHECKS: CheckId[] = ["identity", "get_bucket_location", "list_bucket", "ge
 
 interface Draft {
   compatible: boolean;
+  /** "Create a dedicated reader for me" instead of a key the admin already has. */
+  reader: boolean;
+  user: string;
   endpoint: string;
   region: string;
   keyId: string;
@@ -21,7 +24,7 @@ interface Draft {
   name: string;
 }
 
-const EMPTY: Draft = { compatible: false, endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
+const EMPTY: Draft = { compatible: false, reader: false, user: "weekerp-cdn-reader", endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
 
 export function Wizard(props: { backend: Backend; takenNames: string[]; onClose: (saved: boolean) => void }) {
   const { t } = useI18n();
@@ -57,7 +60,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
 
   // Step 3: list buckets when the key may; otherwise the name is typed.
   useEffect(() => {
-    if (step !== 3 || buckets !== null) return;
+    if (step !== 3 || buckets !== null || draft.reader) return;
     let current = true;
     backend.listBuckets({ ...creds(), region: draft.compatible ? draft.region.trim() || null : null }).then(
       (names) => current && setBuckets(names),
@@ -73,7 +76,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
   useEffect(() => {
     const bucket = draft.bucket.trim();
     setDetected(null);
-    if (step !== 3 || !isValidBucket(bucket)) return;
+    if (step !== 3 || draft.reader || !isValidBucket(bucket)) return;
     let current = true;
     const timer = setTimeout(() => {
       setDetecting(true);
@@ -91,7 +94,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
 
   const problem = (): string | null => {
     if (step === 1 && draft.compatible && !/^https?:\/\/[^\s/]+/.test(draft.endpoint.trim())) return t("wizard.invalidEndpoint");
-    if (step === 2 && (draft.keyId.trim() === "" || draft.secret.trim() === "")) return t("wizard.invalidKey");
+    if (step === 2 && draft.reader && !/^[\w+=,.@-]{1,64}$/.test(draft.user.trim())) return t("wizard.invalidUser");
+    if (step === 2 && !draft.reader && (draft.keyId.trim() === "" || draft.secret.trim() === "")) return t("wizard.invalidKey");
     if (step === 3 && !isValidBucket(draft.bucket.trim())) return t("wizard.invalidBucket");
     if (step === 3 && normalizeBasePath(draft.basePath) === null) return t("wizard.invalidBasePath");
     if (step === 4 && !isValidName(draft.name)) return t("wizard.invalidName");
@@ -116,6 +120,22 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     setReport(null);
     try {
       setReport(await backend.verifySource(input()));
+    } catch (thrown) {
+      fail(thrown);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const createReader = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await backend.createReader({ bucket: draft.bucket.trim(), basePath: draft.basePath, user: draft.user.trim(), source: draft.name });
+      const verified = await backend.verifySavedSource(draft.name);
+      setReport(verified);
+      setSavedUrl(verified.cdnUrl ?? "");
+      setStep(6);
     } catch (thrown) {
       fail(thrown);
     } finally {
@@ -201,13 +221,22 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
         <fieldset className="field">
           <legend>{t("wizard.credentials")}</legend>
           <label className="choice">
-            <input type="radio" name="cred" checked readOnly />
+            <input type="radio" name="cred" data-testid="wizard-mode-key" checked={!draft.reader} onChange={() => set({ reader: false })} />
             {t("wizard.haveKey")}
           </label>
-          <label className="choice muted">
-            <input type="radio" name="cred" disabled />
+          <label className="choice">
+            <input type="radio" name="cred" data-testid="wizard-mode-reader" checked={draft.reader} onChange={() => set({ reader: true })} />
             {t("wizard.createReader")}
           </label>
+          {draft.reader ? (
+            <>
+              <Field label={t("wizard.readerUser")}>
+                <input data-testid="wizard-reader-user" value={draft.user} spellCheck={false} onChange={(e) => set({ user: e.target.value })} />
+              </Field>
+              <p className="muted">{t("wizard.readerExplain")}</p>
+            </>
+          ) : (
+            <>
           <Field label={t("wizard.keyId")}>
             <input data-testid="wizard-key-id" value={draft.keyId} autoComplete="off" spellCheck={false} onChange={(e) => set({ keyId: e.target.value })} />
           </Field>
@@ -217,6 +246,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
           <Field label={t("wizard.importCsv")}>
             <input type="file" accept=".csv,text/csv" data-testid="wizard-csv" onChange={(e) => void importCsv(e.target.files?.[0])} />
           </Field>
+            </>
+          )}
         </fieldset>
       )}
 
@@ -253,7 +284,16 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
         </Field>
       )}
 
-      {step === 5 && (
+      {step === 5 && draft.reader && (
+        <div>
+          <p className="muted">{t("wizard.readerExplain")}</p>
+          <button type="button" className="button-primary" data-testid="wizard-create-reader" disabled={busy} onClick={() => void createReader()}>
+            {busy ? t("wizard.creatingReader") : t("wizard.createReaderRun")}
+          </button>
+        </div>
+      )}
+
+      {step === 5 && !draft.reader && (
         <div>
           <button type="button" className="button-primary" data-testid="wizard-verify-run" disabled={busy} onClick={() => void runVerify()}>
             {busy ? t("wizard.verifying") : report ? t("wizard.verifyAgain") : t("wizard.verifyRun")}
@@ -276,6 +316,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
           {savedUrl !== null && (
             <>
               <p>{t("wizard.saved", { name: draft.name })}</p>
+              {draft.reader && report && <ReportView report={report} />}
               <p className="muted">{t("wizard.cdnUrl")}</p>
               <p>
                 <code data-testid="wizard-cdn-url">{savedUrl}</code>{" "}

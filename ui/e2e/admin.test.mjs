@@ -1,0 +1,63 @@
+// Admin flows in the real app against the sandbox's IAM-enforcing moto, with the sandbox's
+// admin profile: "create a dedicated reader for me" in the wizard, the admin identity in
+// Settings, and a key rotation started from the source list.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+
+import { waitFor, withApp } from "./harness.mjs";
+
+const BUCKET = "bucketdesk-sandbox-photos";
+
+function sourceKey(configDir, name) {
+  const config = JSON.parse(readFileSync(path.join(configDir, "sandbox", "config", "config.json"), "utf8"));
+  return config.sources.find((s) => s.name === name)?.accessKeyId;
+}
+
+async function type(app, testId, text) {
+  const el = await app.byTestId(testId);
+  await el.clear();
+  await el.sendKeys(text);
+}
+
+test("admin: a reader created from the wizard, then its key rotated from the list", async () => {
+  await withApp({ name: "admin", env: { BUCKETDESK_SANDBOX: "on" } }, async (app) => {
+    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+
+    await (await app.byTestId("nav-settings")).click();
+    await app.waitForText("settings-admin-identity", "user/sandbox-admin", { timeout: 20000 });
+    await app.screenshot("01-admin-identity");
+
+    await (await app.byTestId("nav-sources")).click();
+    await (await app.byTestId("sources-add")).click();
+    await (await app.byTestId("wizard-next")).click();
+    await (await app.byTestId("wizard-mode-reader")).click();
+    await type(app, "wizard-reader-user", "e2e-cdn-reader");
+    await app.screenshot("02-reader-choice");
+    await (await app.byTestId("wizard-next")).click();
+    await type(app, "wizard-bucket-input", BUCKET);
+    await type(app, "wizard-base-path", "photos");
+    await (await app.byTestId("wizard-next")).click();
+    await type(app, "wizard-name", "sandbox-reader");
+    await (await app.byTestId("wizard-next")).click();
+    await (await app.byTestId("wizard-create-reader")).click();
+    await app.waitForText("wizard-cdn-url", "https://cdn.weekerp.com/image/sandbox-reader/", { timeout: 60000 });
+    await app.screenshot("03-reader-created");
+    await (await app.byTestId("wizard-done")).click();
+
+    await waitFor("the reader's source row", async () =>
+      app.execute(`return !!document.querySelector('[data-testid="source-row"][data-name="sandbox-reader"]');`),
+    );
+    const before = sourceKey(app.configDir, "sandbox-reader");
+    assert.match(before, /^[A-Z0-9]{16,}$/, "the source has the new reader's key");
+
+    await (await app.$('[data-testid="source-row"][data-name="sandbox-reader"] [data-testid="source-rotate"]')).click();
+    await app.waitForText("source-rotated", "inactive", { timeout: 60000 });
+    await app.screenshot("04-rotated");
+    const after = sourceKey(app.configDir, "sandbox-reader");
+    assert.notEqual(after, before, "the source now uses a new key");
+    const text = await (await app.byTestId("source-rotated")).text();
+    assert.ok(text.includes(after.slice(-4)), `the notice names the new key: ${text}`);
+  });
+});
