@@ -286,27 +286,10 @@ fn keys_from_the_templates_can_do_exactly_their_job() {
     });
 }
 
-/// Runs the CLI as the admin of the enforcing endpoint (credentials from the environment,
-/// as the AWS credential chain would give them) and parses its `--json` output.
 fn admin_cli(endpoint: &Endpoint, config_dir: &std::path::Path, args: &[&str]) -> (bool, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
-        .args(["--json", "--endpoint-url", &endpoint.server.endpoint()])
-        .args(args)
-        .env("BUCKETDESK_CONFIG_DIR", config_dir)
-        .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
-        .env("AWS_REGION", moto::REGION)
-        .env_remove("AWS_PROFILE")
-        .env("LANG", "en_US.UTF-8")
-        .output()
-        .expect("run bucketdesk");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "JSON output ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    (out.status.success(), json)
+    let (code, json) = moto::admin_cli(endpoint, config_dir, args, None);
+    assert!(!json.is_null(), "--json output expected from {args:?}");
+    (code == Some(0), json)
 }
 
 fn reader_create(

@@ -15,22 +15,7 @@ fn cli(
     args: &[&str],
     fault: Option<&str>,
 ) -> (Option<i32>, Value) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bucketdesk"));
-    cmd.args(["--json", "--endpoint-url", &endpoint.server.endpoint()])
-        .args(args)
-        .env("BUCKETDESK_CONFIG_DIR", config_dir)
-        .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
-        .env("AWS_REGION", moto::REGION)
-        .env_remove("AWS_PROFILE")
-        .env_remove("BUCKETDESK_FAULT_AFTER")
-        .env("LANG", "en_US.UTF-8");
-    if let Some(step) = fault {
-        cmd.env("BUCKETDESK_FAULT_AFTER", step);
-    }
-    let out = cmd.output().expect("run bucketdesk");
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code(), json)
+    moto::admin_cli(endpoint, config_dir, args, fault)
 }
 
 /// A bucket, a reader user with its key bound to source `shop-cdn`; returns the user.

@@ -128,3 +128,31 @@ pub async fn create_powerless_key(iam: &aws_sdk_iam::Client) -> (String, String)
         key.secret_access_key().to_owned(),
     )
 }
+
+/// Runs the built CLI as the admin of `endpoint` (credentials from the environment, as the
+/// AWS credential chain gives them), optionally with an injected crash
+/// (`BUCKETDESK_FAULT_AFTER`), and returns its exit code and parsed `--json` output
+/// (`Null` when there is none, e.g. after a crash).
+pub fn admin_cli(
+    endpoint: &Endpoint,
+    config_dir: &std::path::Path,
+    args: &[&str],
+    fault: Option<&str>,
+) -> (Option<i32>, serde_json::Value) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"));
+    cmd.args(["--json", "--endpoint-url", &endpoint.server.endpoint()])
+        .args(args)
+        .env("BUCKETDESK_CONFIG_DIR", config_dir)
+        .env("AWS_ACCESS_KEY_ID", &endpoint.admin.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
+        .env("AWS_REGION", REGION)
+        .env_remove("AWS_PROFILE")
+        .env_remove("BUCKETDESK_FAULT_AFTER")
+        .env("LANG", "en_US.UTF-8");
+    if let Some(step) = fault {
+        cmd.env("BUCKETDESK_FAULT_AFTER", step);
+    }
+    let out = cmd.output().expect("run bucketdesk");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), json)
+}
