@@ -35,6 +35,13 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::admin_identity,
         commands::create_reader,
         commands::rotate_source_key,
+        commands::list_iam_users,
+        commands::list_iam_groups,
+        commands::create_iam_user,
+        commands::delete_iam_user,
+        commands::create_iam_group,
+        commands::set_group_membership,
+        commands::generate_policy,
     ])
 }
 

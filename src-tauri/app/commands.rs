@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::aws::{self, AwsFailure};
 use crate::config::SourceConfig;
-use crate::iam::{reader, rotation};
+use crate::iam::{reader, rotation, users};
 use crate::sources::browse::{self, ObjectDetails, ObjectPage};
 use crate::sources::verify::{self, VerifyReport};
 use crate::sources::{self, Credentials, SourceError, SourceInput, SourceSummary, SourceUpdate};
@@ -375,4 +375,113 @@ pub async fn rotate_source_key(
     )
     .await
     .map_err(|e| ApiError::from_err(&e, lang))
+}
+
+async fn admin_iam(state: &AppState) -> aws_sdk_iam::Client {
+    aws::iam_client(&aws::admin_config(&state.admin()).await)
+}
+
+fn key_fail(state: &AppState, err: crate::iam::keys::KeyError) -> ApiError {
+    ApiError::from_err(&err, state.language())
+}
+
+/// Every IAM user with tags, groups, policies and keys.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_iam_users(state: State<'_, AppState>) -> Result<Vec<users::UserInfo>, ApiError> {
+    users::list(&admin_iam(&state).await, &state.sources)
+        .await
+        .map_err(|e| key_fail(&state, e))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_iam_groups(
+    state: State<'_, AppState>,
+) -> Result<Vec<users::GroupInfo>, ApiError> {
+    users::list_groups(&admin_iam(&state).await)
+        .await
+        .map_err(|e| key_fail(&state, e))
+}
+
+/// Creates a user tagged `managed-by=bucketdesk`, with a policy when given.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_iam_user(
+    state: State<'_, AppState>,
+    user: String,
+    policy: Option<users::PolicyAttachment>,
+) -> Result<(), ApiError> {
+    users::create(&admin_iam(&state).await, &user, policy.as_ref())
+        .await
+        .map_err(|e| key_fail(&state, e))
+}
+
+/// Deletes a user cleanly; refuses when a source uses one of its keys unless `force`.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_iam_user(
+    state: State<'_, AppState>,
+    user: String,
+    force: bool,
+) -> Result<users::DeletedUser, ApiError> {
+    users::delete_cleanly(&admin_iam(&state).await, &state.sources, &user, force)
+        .await
+        .map_err(|e| key_fail(&state, e))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn create_iam_group(
+    state: State<'_, AppState>,
+    group: String,
+    policy_arn: Option<String>,
+) -> Result<(), ApiError> {
+    let iam = admin_iam(&state).await;
+    users::create_group(&iam, &group)
+        .await
+        .map_err(|e| key_fail(&state, e))?;
+    if let Some(arn) = policy_arn {
+        users::attach_group_policy(&iam, &group, &arn)
+            .await
+            .map_err(|e| key_fail(&state, e))?;
+    }
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_group_membership(
+    state: State<'_, AppState>,
+    group: String,
+    user: String,
+    member: bool,
+) -> Result<(), ApiError> {
+    users::set_membership(&admin_iam(&state).await, &group, &user, member)
+        .await
+        .map_err(|e| key_fail(&state, e))
+}
+
+/// A generated policy and what the lint finds in it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratedPolicy {
+    pub document: String,
+    pub findings: Vec<crate::iam::lint::Finding>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn generate_policy(
+    state: State<'_, AppState>,
+    template: crate::iam::policy::Template,
+    bucket: String,
+    base_path: String,
+) -> Result<GeneratedPolicy, ApiError> {
+    let policy =
+        crate::iam::policy::generate(template, &bucket, &base_path).map_err(|e| fail(&state, e))?;
+    Ok(GeneratedPolicy {
+        findings: crate::iam::lint::lint(&policy),
+        document: serde_json::to_string_pretty(&policy).expect("policy serializes"),
+    })
 }

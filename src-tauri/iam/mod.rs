@@ -6,3 +6,4 @@ pub mod lint;
 pub mod policy;
 pub mod reader;
 pub mod rotation;
+pub mod users;

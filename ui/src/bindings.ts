@@ -179,6 +179,71 @@ async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean) : 
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every IAM user with tags, groups, policies and keys.
+ */
+async listIamUsers() : Promise<Result<UserInfo[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_iam_users") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async listIamGroups() : Promise<Result<GroupInfo[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_iam_groups") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Creates a user tagged `managed-by=bucketdesk`, with a policy when given.
+ */
+async createIamUser(user: string, policy: PolicyAttachment | null) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_iam_user", { user, policy }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes a user cleanly; refuses when a source uses one of its keys unless `force`.
+ */
+async deleteIamUser(user: string, force: boolean) : Promise<Result<DeletedUser, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_iam_user", { user, force }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createIamGroup(group: string, policyArn: string | null) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_iam_group", { group, policyArn }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async setGroupMembership(group: string, user: string, member: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_group_membership", { group, user, member }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async generatePolicy(template: Template, bucket: string, basePath: string) : Promise<Result<GeneratedPolicy, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("generate_policy", { template, bucket, basePath }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -212,6 +277,10 @@ export type CheckStatus = "passed" | "failed" | "skipped"
  * A key and where to use it, as typed in the wizard (the secret only on the way in).
  */
 export type Credentials = { endpointUrl: string | null; region: string | null; accessKeyId: string; secretAccessKey: string }
+/**
+ * What deleting a user removed, in the order it was removed.
+ */
+export type DeletedUser = { user: string; keys: string[]; inlinePolicies: string[]; detachedPolicies: string[]; groups: string[]; loginProfile: boolean }
 /**
  * What a caller may branch on.
  */
@@ -285,9 +354,31 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * One finding.
+ */
+export type Finding = { 
+/**
+ * `MALFORMED`, `NO_VERSION`, `UNKNOWN_ACTION`, `RESOURCE_MISMATCH`, `RESOURCE_STAR`.
+ */
+issue: string; detail: string }
+/**
+ * A generated policy and what the lint finds in it.
+ */
+export type GeneratedPolicy = { document: string; findings: Finding[] }
+export type GroupInfo = { name: string; users: string[]; attachedPolicies: string[] }
+/**
  * Who the admin credentials are (account and ARN), as STS says.
  */
 export type Identity = { account: string; arn: string }
+export type KeyInfo = { accessKeyId: string; user: string; 
+/**
+ * `Active` or `Inactive`.
+ */
+status: string; created: string | null; ageDays: number | null; lastUsed: string | null; lastUsedService: string | null; 
+/**
+ * Sources of this config that use the key.
+ */
+sources: string[] }
 /**
  * A language the UI and the CLI speak.
  */
@@ -328,6 +419,18 @@ oldKeyState: string;
  * Whether an interrupted rotation was finished first.
  */
 resumed: boolean }
+/**
+ * A policy to give a user or group.
+ */
+export type PolicyAttachment = 
+/**
+ * An AWS managed policy by ARN (e.g. `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess`).
+ */
+{ kind: "managed"; arn: string } | 
+/**
+ * An inline policy document (JSON text).
+ */
+{ kind: "inline"; name: string; document: string }
 /**
  * What the wizard's "create a dedicated reader for me" asks for.
  */
@@ -380,7 +483,24 @@ export type SourceSummary = { name: string; bucket: string; region: string; base
  * The editable, non-secret fields of a source, and optionally a replacement key.
  */
 export type SourceUpdate = { bucket: string; region: string | null; basePath: string; endpointUrl: string | null; newKey: NewKey | null }
+/**
+ * The templates the generator offers.
+ */
+export type Template = 
+/**
+ * What the CDN needs: list and locate the bucket, read its objects.
+ */
+"cdn-reader" | 
+/**
+ * A backend that uploads: the reader plus PutObject and multipart housekeeping.
+ */
+"uploader" | 
+/**
+ * A bucket policy letting anyone read the objects (public website/images).
+ */
+"public-read"
 export type Theme = "system" | "light" | "dark"
+export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[] }
 export type VerifyReport = { 
 /**
  * No check failed.

@@ -66,6 +66,13 @@ fn the_check_fails_when_a_rust_type_changes_without_regenerating() {
         commands::admin_identity,
         commands::create_reader,
         commands::rotate_source_key,
+        commands::list_iam_users,
+        commands::list_iam_groups,
+        commands::create_iam_user,
+        commands::delete_iam_user,
+        commands::create_iam_group,
+        commands::set_group_membership,
+        commands::generate_policy,
     ]);
     let changed = bindings::render(&builder);
     // What is committed is what the unchanged types give (the test above holds the file to it).

@@ -463,3 +463,137 @@ fn keys_list_deactivate_and_delete_guard_the_keys_sources_use() {
     assert!(!ok);
     assert_eq!(err["code"], "not_found", "{err}");
 }
+
+#[test]
+fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
+    use bucketdesk::config::ConfigStore;
+    use bucketdesk::iam::users::{self, PolicyAttachment};
+    use bucketdesk::secrets::Keychain;
+    use bucketdesk::sources::Sources;
+
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let sources = Sources::new(
+        ConfigStore::new(dir.path()),
+        Keychain::new(unique_name("bucketdesk-test")),
+    );
+    block_on(async {
+        let iam = endpoint.iam().await;
+        let (user, group) = (unique_name("user"), unique_name("group"));
+        let read_only = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+        users::create(
+            &iam,
+            &user,
+            Some(&PolicyAttachment::Managed {
+                arn: read_only.into(),
+            }),
+        )
+        .await
+        .unwrap();
+        let inline = generate(Template::CdnReader, "some-bucket", "/")
+            .unwrap()
+            .to_string();
+        users::attach(
+            &iam,
+            &user,
+            &PolicyAttachment::Inline {
+                name: "reader".into(),
+                document: inline,
+            },
+        )
+        .await
+        .unwrap();
+        users::create_group(&iam, &group).await.unwrap();
+        users::attach_group_policy(&iam, &group, read_only)
+            .await
+            .unwrap();
+        users::set_membership(&iam, &group, &user, true)
+            .await
+            .unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        let key_id = key.access_key().unwrap().access_key_id().to_owned();
+        iam.create_login_profile()
+            .user_name(&user)
+            .password("Bucketdesk-test-1!")
+            .send()
+            .await
+            .unwrap();
+
+        let listed = users::list(&iam, &sources).await.unwrap();
+        let me = listed
+            .iter()
+            .find(|u| u.name == user)
+            .expect("the user is listed");
+        assert!(
+            me.tags
+                .contains(&("managed-by".into(), "bucketdesk".into())),
+            "{:?}",
+            me.tags
+        );
+        assert_eq!(me.groups, [group.clone()]);
+        assert_eq!(me.inline_policies, ["reader"]);
+        assert_eq!(me.attached_policies, [read_only]);
+        assert_eq!(me.keys.len(), 1);
+        let groups = users::list_groups(&iam).await.unwrap();
+        let g = groups.iter().find(|g| g.name == group).unwrap();
+        assert_eq!(g.users, [user.clone()]);
+        assert_eq!(g.attached_policies, [read_only]);
+
+        // A key a source uses protects the user.
+        sources
+            .store()
+            .save(&bucketdesk::config::Config {
+                sources: vec![bucketdesk::config::SourceConfig {
+                    name: "shop".into(),
+                    bucket: "some-bucket".into(),
+                    region: "us-east-1".into(),
+                    base_path: "/".into(),
+                    access_key_id: key_id.clone(),
+                    endpoint_url: None,
+                    added_at: String::new(),
+                    last_verified: None,
+                }],
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(
+            users::delete_cleanly(&iam, &sources, &user, false)
+                .await
+                .is_err(),
+            "a source uses its key"
+        );
+
+        let deleted = users::delete_cleanly(&iam, &sources, &user, true)
+            .await
+            .unwrap();
+        assert_eq!(deleted.keys, [key_id.clone()]);
+        assert_eq!(deleted.inline_policies, ["reader"]);
+        assert_eq!(deleted.detached_policies, [read_only]);
+        assert_eq!(deleted.groups, [group.clone()]);
+        assert!(deleted.login_profile);
+        assert!(
+            iam.get_user().user_name(&user).send().await.is_err(),
+            "the user is gone"
+        );
+        let members = iam.get_group().group_name(&group).send().await.unwrap();
+        assert!(members.users().is_empty(), "no group membership left");
+        let entities = iam
+            .list_entities_for_policy()
+            .policy_arn(read_only)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !entities
+                .policy_users()
+                .iter()
+                .any(|u| u.user_name() == Some(user.as_str())),
+            "the managed policy is detached"
+        );
+    });
+}
