@@ -535,13 +535,13 @@ fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
             "{:?}",
             me.tags
         );
-        assert_eq!(me.groups, [group.clone()]);
+        assert_eq!(me.groups, [group.as_str()]);
         assert_eq!(me.inline_policies, ["reader"]);
         assert_eq!(me.attached_policies, [read_only]);
         assert_eq!(me.keys.len(), 1);
         let groups = users::list_groups(&iam).await.unwrap();
         let g = groups.iter().find(|g| g.name == group).unwrap();
-        assert_eq!(g.users, [user.clone()]);
+        assert_eq!(g.users, [user.as_str()]);
         assert_eq!(g.attached_policies, [read_only]);
 
         // A key a source uses protects the user.
@@ -571,10 +571,10 @@ fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
         let deleted = users::delete_cleanly(&iam, &sources, &user, true)
             .await
             .unwrap();
-        assert_eq!(deleted.keys, [key_id.clone()]);
+        assert_eq!(deleted.keys, [key_id.as_str()]);
         assert_eq!(deleted.inline_policies, ["reader"]);
         assert_eq!(deleted.detached_policies, [read_only]);
-        assert_eq!(deleted.groups, [group.clone()]);
+        assert_eq!(deleted.groups, [group.as_str()]);
         assert!(deleted.login_profile);
         assert!(
             iam.get_user().user_name(&user).send().await.is_err(),
