@@ -17,6 +17,12 @@ import type {
   AdminInfo,
   ReaderInput,
   Outcome,
+  UserInfo,
+  GroupInfo,
+  DeletedUser,
+  PolicyAttachment,
+  Template,
+  GeneratedPolicy,
 } from "../bindings";
 
 export type {
@@ -41,6 +47,13 @@ export type {
   AdminInfo,
   ReaderInput,
   Outcome as RotationOutcome,
+  UserInfo,
+  GroupInfo,
+  DeletedUser,
+  PolicyAttachment,
+  Template,
+  GeneratedPolicy,
+  KeyInfo,
 } from "../bindings";
 
 /**
@@ -119,4 +132,13 @@ export interface Backend {
   createReader(input: ReaderInput): Promise<SourceSummary>;
   /** Rotates a source's key; rejects with `invalid_input` when the user has two keys. */
   rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean): Promise<Outcome>;
+  listIamUsers(): Promise<UserInfo[]>;
+  listIamGroups(): Promise<GroupInfo[]>;
+  /** Creates a user tagged `managed-by=bucketdesk`, with a policy when given. */
+  createIamUser(user: string, policy: PolicyAttachment | null): Promise<void>;
+  /** Deletes keys, policies, group memberships, login profile, then the user. */
+  deleteIamUser(user: string, force: boolean): Promise<DeletedUser>;
+  createIamGroup(group: string, policyArn: string | null): Promise<void>;
+  setGroupMembership(group: string, user: string, member: boolean): Promise<void>;
+  generatePolicy(template: Template, bucket: string, basePath: string): Promise<GeneratedPolicy>;
 }

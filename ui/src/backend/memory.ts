@@ -22,6 +22,12 @@ import {
   type AdminInfo,
   type ReaderInput,
   type RotationOutcome,
+  type UserInfo,
+  type GroupInfo,
+  type DeletedUser,
+  type PolicyAttachment,
+  type Template,
+  type GeneratedPolicy,
 } from "./backend";
 import { cdnUrl, normalizeBasePath } from "../sources/rules";
 
@@ -71,7 +77,16 @@ export class MemoryBackend implements Backend {
     adminIdentity: 0,
     createReader: 0,
     rotateSourceKey: 0,
+    listIamUsers: 0,
+    listIamGroups: 0,
+    createIamUser: 0,
+    deleteIamUser: 0,
+    createIamGroup: 0,
+    setGroupMembership: 0,
+    generatePolicy: 0,
   };
+  iamUsers: UserInfo[] = [];
+  iamGroups: GroupInfo[] = [];
   /** The buckets the fake account has, and their keys (full keys, BasePath included). */
   buckets: Record<string, { region: string; keys: string[] }> = {
     "acme-photos": {
@@ -300,6 +315,77 @@ export class MemoryBackend implements Backend {
     source.keyIdMasked = `${newKey.slice(0, 4)}…${newKey.slice(-4)}`;
     void retireOlder;
     return { source: name, user: "reader", oldKey, newKey, oldKeyState: deleteOld ? "deleted" : "inactive", resumed: false };
+  }
+
+  async listIamUsers(): Promise<UserInfo[]> {
+    this.enter("listIamUsers");
+    return structuredClone(this.iamUsers);
+  }
+
+  async listIamGroups(): Promise<GroupInfo[]> {
+    this.enter("listIamGroups");
+    return structuredClone(this.iamGroups);
+  }
+
+  async createIamUser(user: string, policy: PolicyAttachment | null): Promise<void> {
+    this.enter("createIamUser");
+    if (this.iamUsers.some((u) => u.name === user)) throw new BackendError("internal", `AWS error EntityAlreadyExists: ${user}`);
+    this.iamUsers.push({
+      name: user,
+      arn: `arn:aws:iam::123456789012:user/${user}`,
+      created: new Date().toISOString(),
+      tags: [["managed-by", "bucketdesk"]],
+      groups: [],
+      inlinePolicies: policy?.kind === "inline" ? [policy.name] : [],
+      attachedPolicies: policy?.kind === "managed" ? [policy.arn] : [],
+      keys: [],
+    });
+  }
+
+  async deleteIamUser(user: string, force: boolean): Promise<DeletedUser> {
+    this.enter("deleteIamUser");
+    const found = this.iamUsers.find((u) => u.name === user);
+    if (!found) throw new BackendError("not_found", "There is no such access key or user.");
+    const used = found.keys.find((k) => k.sources.length > 0);
+    if (used && !force) throw new BackendError("invalid_input", `Key ${used.accessKeyId} is used by source ${used.sources.join(", ")}.`);
+    this.iamUsers = this.iamUsers.filter((u) => u.name !== user);
+    for (const g of this.iamGroups) g.users = g.users.filter((u) => u !== user);
+    return {
+      user,
+      keys: found.keys.map((k) => k.accessKeyId),
+      inlinePolicies: found.inlinePolicies,
+      detachedPolicies: found.attachedPolicies,
+      groups: found.groups,
+      loginProfile: false,
+    };
+  }
+
+  async createIamGroup(group: string, policyArn: string | null): Promise<void> {
+    this.enter("createIamGroup");
+    this.iamGroups.push({ name: group, users: [], attachedPolicies: policyArn ? [policyArn] : [] });
+  }
+
+  async setGroupMembership(group: string, user: string, member: boolean): Promise<void> {
+    this.enter("setGroupMembership");
+    const g = this.iamGroups.find((x) => x.name === group);
+    const u = this.iamUsers.find((x) => x.name === user);
+    if (!g || !u) throw new BackendError("not_found", "There is no such access key or user.");
+    g.users = member ? [...new Set([...g.users, user])] : g.users.filter((x) => x !== user);
+    u.groups = member ? [...new Set([...u.groups, group])] : u.groups.filter((x) => x !== group);
+  }
+
+  async generatePolicy(template: Template, bucket: string, basePath: string): Promise<GeneratedPolicy> {
+    this.enter("generatePolicy");
+    const base = (normalizeBasePath(basePath) ?? "/").replace(/^\//, "");
+    const objects = `arn:aws:s3:::${bucket}/${base ? `${base}/` : ""}*`;
+    const statements =
+      template === "public-read"
+        ? [{ Sid: "PublicReadObjects", Effect: "Allow", Principal: "*", Action: ["s3:GetObject"], Resource: objects }]
+        : [
+            { Sid: "LocateAndListBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}` },
+            { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objects },
+          ];
+    return { document: JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2), findings: [] };
   }
 
   private checkKey(creds: Credentials): void {

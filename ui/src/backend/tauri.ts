@@ -44,4 +44,17 @@ export const tauriBackend: Backend = {
   createReader: (input) => unwrap(() => commands.createReader(input)),
   rotateSourceKey: (name, retireOlder, deleteOld) =>
     unwrap(() => commands.rotateSourceKey(name, retireOlder, deleteOld)),
+  listIamUsers: () => unwrap(() => commands.listIamUsers()),
+  listIamGroups: () => unwrap(() => commands.listIamGroups()),
+  createIamUser: async (user, policy) => {
+    await unwrap(() => commands.createIamUser(user, policy));
+  },
+  deleteIamUser: (user, force) => unwrap(() => commands.deleteIamUser(user, force)),
+  createIamGroup: async (group, policyArn) => {
+    await unwrap(() => commands.createIamGroup(group, policyArn));
+  },
+  setGroupMembership: async (group, user, member) => {
+    await unwrap(() => commands.setGroupMembership(group, user, member));
+  },
+  generatePolicy: (template, bucket, basePath) => unwrap(() => commands.generatePolicy(template, bucket, basePath)),
 };
