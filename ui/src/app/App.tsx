@@ -6,6 +6,7 @@ import type { AppInfo, Backend, Language, Settings, Theme } from "../backend/bac
 import { resolveLanguage } from "../i18n/catalog";
 import { I18nProvider, useI18n } from "../i18n/context";
 import { ComingPage } from "../pages/ComingPage";
+import { IamPage } from "../pages/IamPage";
 import { SettingsPage } from "../pages/SettingsPage";
 import { SourcesPage } from "../pages/SourcesPage";
 import { ConfigErrorPage, StartupFailedPage } from "./ConfigErrorPage";
@@ -254,7 +255,7 @@ function Shell(props: ShellProps) {
           </div>
         )}
         {page === "sources" && <SourcesPage backend={props.backend} />}
-        {page === "iam" && <ComingPage testId="page-iam" title="iam.title" coming="iam.coming" />}
+        {page === "iam" && <IamPage backend={props.backend} />}
         {page === "buckets" && <ComingPage testId="page-buckets" title="buckets.title" coming="buckets.coming" />}
         {page === "settings" && (
           <SettingsPage

@@ -1,0 +1,47 @@
+// @vitest-environment happy-dom
+// The IAM screen on the in-memory backend.
+
+import { describe, expect, it } from "vitest";
+import { MemoryBackend } from "../backend/memory";
+import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
+
+describe("IAM page", () => {
+  it("generates a policy, creates a user with it, groups it, and deletes it after asking", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("nav-iam");
+    await settle(50);
+    expect(byTestId("iam-identity").textContent).toContain("arn:aws:iam::123456789012:user/admin");
+
+    await type("policy-bucket", "acme-photos");
+    await type("policy-base-path", "assets/");
+    await click("policy-generate");
+    await settle(50);
+    expect(byTestId("policy-json").textContent).toContain("arn:aws:s3:::acme-photos/assets/*");
+    expect(byTestId("policy-findings").textContent).toBe("Lint: no findings.");
+
+    await type("iam-new-user", "cdn-reader-1");
+    await click("iam-create-user");
+    await settle(50);
+    const row = dom.container.querySelector('[data-testid="iam-user-row"][data-name="cdn-reader-1"]');
+    expect(row?.textContent).toContain("managed-by=bucketdesk");
+    expect(row?.textContent).toContain("bucketdesk-cdn-reader");
+
+    await type("iam-new-group", "cdn-readers");
+    await click("iam-create-group");
+    await settle(50);
+    await choose("iam-member-user", "cdn-reader-1");
+    await choose("iam-member-group", "cdn-readers");
+    await click("iam-add-member");
+    await settle(50);
+    expect(byTestId("iam-group").textContent).toContain("cdn-reader-1");
+
+    await click("iam-user-delete");
+    expect(byTestId("iam-confirm").textContent).toContain("cdn-reader-1");
+    await click("iam-confirm-ok");
+    await settle(50);
+    expect(dom.container.querySelector('[data-testid="iam-user-row"]')).toBeNull();
+    expect(byTestId("iam-notice").textContent).toContain("Deleted user cdn-reader-1");
+    expect(query("iam-confirm")).toBeNull();
+  });
+});

@@ -1,0 +1,250 @@
+// IAM: who the admin is, the policy generator (template → JSON preview with lint findings),
+// users (tags, groups, policies, keys with age and last use; create, delete cleanly after a
+// confirmation) and groups (create with a managed policy, add members).
+
+import { useCallback, useEffect, useId, useState } from "react";
+import {
+  BackendError,
+  type Backend,
+  type GeneratedPolicy,
+  type GroupInfo,
+  type PolicyAttachment,
+  type Template,
+  type UserInfo,
+} from "../backend/backend";
+import { useI18n } from "../i18n/context";
+import { useReportError } from "../app/toasts";
+
+const READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+
+export function IamPage({ backend }: { backend: Backend }) {
+  const { t } = useI18n();
+  const report = useReportError();
+  const id = useId();
+  const [identity, setIdentity] = useState<string | null>(null);
+  const [users, setUsers] = useState<UserInfo[] | null>(null);
+  const [groups, setGroups] = useState<GroupInfo[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const [template, setTemplate] = useState<Template>("cdn-reader");
+  const [bucket, setBucket] = useState("");
+  const [basePath, setBasePath] = useState("/");
+  const [generated, setGenerated] = useState<GeneratedPolicy | null>(null);
+
+  const [newUser, setNewUser] = useState("");
+  const [newUserPolicy, setNewUserPolicy] = useState<"none" | "readonly" | "generated">("generated");
+  const [newGroup, setNewGroup] = useState("");
+  const [memberUser, setMemberUser] = useState("");
+  const [memberGroup, setMemberGroup] = useState("");
+
+  const load = useCallback(async () => {
+    try {
+      const [u, g] = await Promise.all([backend.listIamUsers(), backend.listIamGroups()]);
+      setUsers(u);
+      setGroups(g);
+      setError(null);
+    } catch (thrown) {
+      setError(BackendError.from(thrown).message);
+    }
+  }, [backend]);
+
+  useEffect(() => {
+    void load();
+    backend.adminIdentity().then(
+      (a) => setIdentity(`${a.identity.arn} (${a.identity.account})`),
+      (thrown) => setIdentity(BackendError.from(thrown).message),
+    );
+  }, [backend, load]);
+
+  const run = async (work: () => Promise<void>) => {
+    try {
+      await work();
+      await load();
+    } catch (thrown) {
+      report(thrown);
+    }
+  };
+
+  const generate = () =>
+    run(async () => setGenerated(await backend.generatePolicy(template, bucket.trim(), basePath)));
+
+  const createUser = () =>
+    run(async () => {
+      let policy: PolicyAttachment | null = null;
+      if (newUserPolicy === "readonly") policy = { kind: "managed", arn: READ_ONLY };
+      if (newUserPolicy === "generated") {
+        if (!generated) throw new BackendError("invalid_input", t("iam.generateFirst"));
+        policy = { kind: "inline", name: `bucketdesk-${template}`, document: generated.document };
+      }
+      await backend.createIamUser(newUser.trim(), policy);
+      setNotice(t("iam.userCreated", { user: newUser.trim() }));
+      setNewUser("");
+    });
+
+  const deleteUser = (user: string) =>
+    run(async () => {
+      setDeleting(null);
+      const done = await backend.deleteIamUser(user, false);
+      setNotice(t("iam.userDeleted", { user, keys: done.keys.length, groups: done.groups.length }));
+    });
+
+  return (
+    <section className="page" data-testid="page-iam" aria-labelledby={id}>
+      <h1 id={id}>{t("iam.title")}</h1>
+      <p className="muted" data-testid="iam-identity">
+        {t("settings.adminIdentity")}: {identity ?? "…"}
+      </p>
+      {error && <p className="field-problem" role="alert">{error}</p>}
+      {notice && <p className="card" role="status" data-testid="iam-notice">{notice}</p>}
+
+      <div className="card">
+        <h2>{t("iam.generator")}</h2>
+        <label className="field">
+          <span>{t("iam.template")}</span>
+          <select data-testid="policy-template" value={template} onChange={(e) => setTemplate(e.target.value as Template)}>
+            <option value="cdn-reader">{t("iam.template.reader")}</option>
+            <option value="uploader">{t("iam.template.uploader")}</option>
+            <option value="public-read">{t("iam.template.public")}</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>{t("wizard.bucket")}</span>
+          <input data-testid="policy-bucket" value={bucket} onChange={(e) => setBucket(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>{t("wizard.basePath")}</span>
+          <input data-testid="policy-base-path" value={basePath} onChange={(e) => setBasePath(e.target.value)} />
+        </label>
+        <button type="button" className="button-primary" data-testid="policy-generate" onClick={() => void generate()}>
+          {t("iam.generate")}
+        </button>
+        {generated && (
+          <>
+            <pre className="policy" data-testid="policy-json">{generated.document}</pre>
+            <p data-testid="policy-findings">
+              {generated.findings.length === 0 ? t("iam.noFindings") : generated.findings.map((f) => `${f.issue}: ${f.detail}`).join("; ")}
+            </p>
+            <button type="button" className="button-quiet" onClick={() => void navigator.clipboard?.writeText(generated.document)}>
+              {t("common.copy")}
+            </button>
+          </>
+        )}
+      </div>
+
+      <h2>{t("iam.users")}</h2>
+      <div className="card">
+        <label className="field">
+          <span>{t("iam.newUser")}</span>
+          <input data-testid="iam-new-user" value={newUser} onChange={(e) => setNewUser(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>{t("iam.policy")}</span>
+          <select data-testid="iam-new-user-policy" value={newUserPolicy} onChange={(e) => setNewUserPolicy(e.target.value as typeof newUserPolicy)}>
+            <option value="generated">{t("iam.policy.generated")}</option>
+            <option value="readonly">AmazonS3ReadOnlyAccess</option>
+            <option value="none">{t("iam.policy.none")}</option>
+          </select>
+        </label>
+        <button type="button" className="button-primary" data-testid="iam-create-user" disabled={newUser.trim() === ""} onClick={() => void createUser()}>
+          {t("iam.createUser")}
+        </button>
+      </div>
+      {deleting && (
+        <div className="card confirm" role="alertdialog" data-testid="iam-confirm">
+          <p>{t("iam.deleteConfirm", { user: deleting })}</p>
+          <button type="button" className="button-quiet" onClick={() => setDeleting(null)}>{t("common.cancel")}</button>{" "}
+          <button type="button" className="button-primary" data-testid="iam-confirm-ok" onClick={() => void deleteUser(deleting)}>
+            {t("iam.deleteUser")}
+          </button>
+        </div>
+      )}
+      {users === null ? (
+        <p className="muted">{t("sources.loading")}</p>
+      ) : (
+        <table className="table" data-testid="iam-users">
+          <thead>
+            <tr>
+              <th scope="col">{t("iam.user")}</th>
+              <th scope="col">{t("iam.groups")}</th>
+              <th scope="col">{t("iam.policies")}</th>
+              <th scope="col">{t("iam.keys")}</th>
+              <th scope="col">{t("sources.column.actions")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.name} data-testid="iam-user-row" data-name={u.name}>
+                <td>
+                  <span className="strong">{u.name}</span>
+                  <div className="muted">{u.tags.map(([k, v]) => `${k}=${v}`).join(", ")}</div>
+                </td>
+                <td>{u.groups.join(", ")}</td>
+                <td>{[...u.inlinePolicies, ...u.attachedPolicies.map((a) => a.split("/").pop())].join(", ")}</td>
+                <td>
+                  {u.keys.map((k) => (
+                    <div key={k.accessKeyId}>
+                      <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code> {k.status}
+                      {k.ageDays !== null ? ` · ${t("iam.age", { days: k.ageDays })}` : ""}
+                      {` · ${k.lastUsed ?? t("sources.never")}`}
+                      {k.sources.length ? ` · ${k.sources.join(", ")}` : ""}
+                    </div>
+                  ))}
+                </td>
+                <td>
+                  <button type="button" className="button-quiet" data-testid="iam-user-delete" onClick={() => setDeleting(u.name)}>
+                    {t("iam.deleteUser")}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>{t("iam.groups")}</h2>
+      <div className="card" data-testid="iam-groups">
+        <ul>
+          {groups.map((g) => (
+            <li key={g.name} data-testid="iam-group" data-name={g.name}>
+              <strong>{g.name}</strong>: {g.users.join(", ") || "—"} ({g.attachedPolicies.map((a) => a.split("/").pop()).join(", ") || "—"})
+            </li>
+          ))}
+        </ul>
+        <label className="field">
+          <span>{t("iam.newGroup")}</span>
+          <input data-testid="iam-new-group" value={newGroup} onChange={(e) => setNewGroup(e.target.value)} />
+        </label>
+        <button
+          type="button"
+          className="button-quiet"
+          data-testid="iam-create-group"
+          disabled={newGroup.trim() === ""}
+          onClick={() => void run(async () => { await backend.createIamGroup(newGroup.trim(), READ_ONLY); setNewGroup(""); })}
+        >
+          {t("iam.createGroup")}
+        </button>
+        <p>
+          <select data-testid="iam-member-user" value={memberUser} onChange={(e) => setMemberUser(e.target.value)}>
+            <option value="">{t("iam.user")}</option>
+            {(users ?? []).map((u) => <option key={u.name} value={u.name}>{u.name}</option>)}
+          </select>{" "}
+          <select data-testid="iam-member-group" value={memberGroup} onChange={(e) => setMemberGroup(e.target.value)}>
+            <option value="">{t("iam.groups")}</option>
+            {groups.map((g) => <option key={g.name} value={g.name}>{g.name}</option>)}
+          </select>{" "}
+          <button
+            type="button"
+            className="button-quiet"
+            data-testid="iam-add-member"
+            disabled={!memberUser || !memberGroup}
+            onClick={() => void run(() => backend.setGroupMembership(memberGroup, memberUser, true))}
+          >
+            {t("iam.addMember")}
+          </button>
+        </p>
+      </div>
+    </section>
+  );
+}
