@@ -154,10 +154,18 @@ pub async fn attach(
                 .map_err(aws("iam:AttachUserPolicy"))?;
         }
         PolicyAttachment::Inline { name, document } => {
+            // Checked and sent compact: a document that is not JSON is refused here, in plain
+            // words, rather than by IAM.
+            let parsed: serde_json::Value = serde_json::from_str(document).map_err(|e| {
+                KeyError::Aws(AwsFailure::Other {
+                    code: "MalformedPolicyDocument".into(),
+                    message: e.to_string(),
+                })
+            })?;
             iam.put_user_policy()
                 .user_name(user)
                 .policy_name(name)
-                .policy_document(document)
+                .policy_document(parsed.to_string())
                 .send()
                 .await
                 .map_err(aws("iam:PutUserPolicy"))?;

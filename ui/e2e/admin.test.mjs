@@ -17,6 +17,7 @@ function sourceKey(configDir, name) {
 
 async function type(app, testId, text) {
   const el = await app.byTestId(testId);
+  await app.execute(`document.querySelector('[data-testid="${testId}"]').scrollIntoView({ block: "center" });`);
   await el.clear();
   await el.sendKeys(text);
 }
@@ -59,5 +60,31 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     assert.notEqual(after, before, "the source now uses a new key");
     const text = await (await app.byTestId("source-rotated")).text();
     assert.ok(text.includes(after.slice(-4)), `the notice names the new key: ${text}`);
+
+    // The IAM screen: the reader with its two keys (new active, old inactive), a generated
+    // policy, a user created with it and deleted again.
+    await (await app.byTestId("nav-iam")).click();
+    await app.waitForText("iam-identity", "user/sandbox-admin", { timeout: 20000 });
+    const readerRow = await app.$('[data-testid="iam-user-row"][data-name="e2e-cdn-reader"]', { timeout: 20000 });
+    const readerText = await readerRow.text();
+    assert.match(readerText, /Inactive/, `the old key shows as inactive: ${readerText}`);
+    assert.match(readerText, /managed-by=bucketdesk/);
+    await type(app, "policy-bucket", BUCKET);
+    await type(app, "policy-base-path", "photos");
+    await (await app.byTestId("policy-generate")).click();
+    await app.waitForText("policy-json", `arn:aws:s3:::${BUCKET}/photos/*`, { timeout: 20000 });
+    await type(app, "iam-new-user", "e2e-temp-user");
+    await app.execute(`document.querySelector('[data-testid="iam-create-user"]').scrollIntoView({ block: "center" });`);
+    await (await app.byTestId("iam-create-user")).click();
+    await app.$('[data-testid="iam-user-row"][data-name="e2e-temp-user"]', { timeout: 20000 });
+    await app.screenshot("05-iam");
+    await app.execute(`document.querySelector('[data-testid="iam-user-row"][data-name="e2e-temp-user"]').scrollIntoView({ block: "center" });`);
+    await (await app.$('[data-testid="iam-user-row"][data-name="e2e-temp-user"] [data-testid="iam-user-delete"]')).click();
+    await app.execute(`document.querySelector('[data-testid="iam-confirm-ok"]').scrollIntoView({ block: "center" });`);
+    await (await app.byTestId("iam-confirm-ok")).click();
+    await app.waitForText("iam-notice", "e2e-temp-user", { timeout: 20000 });
+    await waitFor("the deleted user to leave the list", async () =>
+      app.execute(`return !document.querySelector('[data-testid="iam-user-row"][data-name="e2e-temp-user"]');`),
+    );
   });
 });
