@@ -12,9 +12,11 @@ import { browserLanguage } from "./app/document";
 import "./styles.css";
 
 function browserPreviewBackend(): Backend {
-  // ?config=corrupt|too_new, ?sandbox=ready|starting|failed and ?sources=sample show those states.
+  // ?config=corrupt|too_new, ?sandbox=ready|starting|failed and ?sources=sample show those states;
+  // ?keys=100000 puts that many objects under `많은 파일/` in the fake bucket.
   const query = new URLSearchParams(location.search);
   const backend = new MemoryBackend({
+    bigFolder: Math.min(Number(query.get("keys")) || 0, 1_000_000),
     info: { osLanguage: browserLanguage(navigator.languages) },
     config: (query.get("config") as ConfigFile | null) ?? "ok",
     sources:

@@ -46,6 +46,8 @@ export interface MemoryBackendOptions {
   settings?: Settings;
   sources?: SourceSummary[];
   config?: ConfigFile;
+  /** Adds this many objects under `많은 파일/` to the fake bucket (100,000 to try the list). */
+  bigFolder?: number;
 }
 
 type Operation = keyof Backend;
@@ -87,7 +89,10 @@ export class MemoryBackend implements Backend {
   };
   iamUsers: UserInfo[] = [];
   iamGroups: GroupInfo[] = [];
-  /** The buckets the fake account has, and their keys (full keys, BasePath included). */
+  /**
+   * The buckets the fake account has, and their keys (full keys, BasePath included): a few
+   * thousand, many of them Korean with spaces, so paging and the virtual list are exercised.
+   */
   buckets: Record<string, { region: string; keys: string[] }> = {
     "acme-photos": {
       region: "ap-northeast-2",
@@ -95,10 +100,15 @@ export class MemoryBackend implements Backend {
         ...Array.from({ length: 2500 }, (_, i) => `photos/${String(i).padStart(5, "0")}.jpg`),
         "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg",
         "제품 이미지/봄 컬렉션/벚꽃 사진 02.jpg",
+        ...Array.from({ length: 1500 }, (_, i) => `제품 이미지/상품 ${String(i + 1).padStart(4, "0")} 정면.jpg`),
         "배너/메인 배너 (가을).jpg",
       ],
     },
+    "acme-web": { region: "us-east-1", keys: ["assets/logo.png", "assets/아이콘 모음/홈 아이콘.svg"] },
   };
+  /** Key IDs that may not call ListAllMyBuckets (like a least-privilege reader). */
+  static readonly NO_LIST_PREFIX = "AKIANOLIST";
+  private readonly sortedKeys = new WeakMap<string[], string[]>();
   /** Secrets by key ID: stands in for the keychain. */
   private readonly secrets = new Map<string, string>();
   private readonly failures = new Map<Operation, BackendError>();
@@ -114,6 +124,12 @@ export class MemoryBackend implements Backend {
     this.settings = { ...(options.settings ?? defaultSettings) };
     this.sources = options.sources ?? [];
     this.config = options.config ?? "ok";
+    if (options.bigFolder) {
+      const width = String(options.bigFolder).length;
+      this.buckets["acme-photos"]!.keys.push(
+        ...Array.from({ length: options.bigFolder }, (_, i) => `많은 파일/파일 ${String(i + 1).padStart(width, "0")}.jpg`),
+      );
+    }
   }
 
   /** Makes the next call of `operation` reject with this error. */
@@ -172,6 +188,9 @@ export class MemoryBackend implements Backend {
   async listBuckets(creds: Credentials): Promise<string[]> {
     this.enter("listBuckets");
     this.checkKey(creds);
+    if (creds.accessKeyId.startsWith(MemoryBackend.NO_LIST_PREFIX)) {
+      throw new BackendError("access_denied", "This key is not allowed s3:ListAllMyBuckets.");
+    }
     return Object.keys(this.buckets);
   }
 
@@ -252,7 +271,8 @@ export class MemoryBackend implements Backend {
     const full = base ? `${base}/${prefix}` : prefix;
     const folders = new Set<string>();
     const objects: ObjectEntry[] = [];
-    for (const key of this.bucket(source.bucket).keys.filter((k) => k.startsWith(full)).sort()) {
+    for (const key of this.sorted(this.bucket(source.bucket).keys)) {
+      if (!key.startsWith(full)) continue;
       const rest = key.slice(full.length);
       const relative = base ? key.slice(base.length + 1) : key;
       const slash = rest.indexOf("/");
@@ -394,6 +414,16 @@ export class MemoryBackend implements Backend {
     }
   }
 
+  /** The keys in S3's order (UTF-8 bytes, which for these keys is code unit order), sorted once. */
+  private sorted(keys: string[]): string[] {
+    let sorted = this.sortedKeys.get(keys);
+    if (!sorted || sorted.length !== keys.length) {
+      sorted = [...keys].sort();
+      this.sortedKeys.set(keys, sorted);
+    }
+    return sorted;
+  }
+
   private bucket(name: string): { region: string; keys: string[] } {
     const bucket = this.buckets[name];
     if (!bucket) throw new BackendError("no_such_bucket", "There is no such bucket.");
@@ -416,16 +446,17 @@ export class MemoryBackend implements Backend {
       message: ok ? "ok" : skipped ? "skipped" : keyOk ? "There is no such bucket." : "The Secret Access Key does not match this Access Key ID.",
       hint: ok || skipped ? null : "Check it and try again.",
     });
+    const base = (normalizeBasePath(input.basePath) ?? "/").replace(/^\//, "");
+    const sample = bucket ? (this.sorted(bucket.keys).find((k) => k.startsWith(base ? `${base}/` : "")) ?? null) : null;
+    const relative = sample && base ? sample.slice(base.length + 1) : sample;
     const checks = [
       check("identity", keyOk),
       check("get_bucket_location", !!bucket, !keyOk),
       check("list_bucket", !!bucket, !keyOk || !bucket),
-      check("get_object", !!bucket, !keyOk || !bucket),
+      // Nothing under the BasePath to read: skipped, as the core does.
+      check("get_object", !!bucket, !keyOk || !bucket || !sample),
     ];
     const ok = checks.every((c) => c.status !== "failed");
-    const base = (normalizeBasePath(input.basePath) ?? "/").replace(/^\//, "");
-    const sample = bucket?.keys.find((k) => k.startsWith(base ? `${base}/` : "")) ?? null;
-    const relative = sample && base ? sample.slice(base.length + 1) : sample;
     return {
       ok,
       region: bucket?.region ?? input.region ?? "us-east-1",

@@ -7,6 +7,7 @@ import { Browser } from "../sources/Browser";
 import { EditSource } from "../sources/EditSource";
 import { ReportView, Wizard } from "../sources/Wizard";
 import { useI18n } from "../i18n/context";
+import { relativeAge } from "../sources/rules";
 import { useReportError } from "../app/toasts";
 
 type Listing = { state: "loading" } | { state: "loaded"; sources: SourceSummary[] } | { state: "failed" };
@@ -198,11 +199,10 @@ interface TableProps {
   onRotate: (s: SourceSummary) => void;
 }
 
-function age(iso: string, language: string): string {
-  const then = Date.parse(iso);
-  if (Number.isNaN(then)) return "—";
-  const days = Math.floor((Date.now() - then) / 86_400_000);
-  return new Intl.RelativeTimeFormat(language, { numeric: "auto" }).format(-days, "day");
+/** The exact local time, for a tooltip beside a relative age. */
+function exact(iso: string, language: string): string | undefined {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date.toLocaleString(language, { dateStyle: "medium", timeStyle: "short" });
 }
 
 function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRotate }: TableProps) {
@@ -240,9 +240,16 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
             <td>
               <code>{source.keyIdMasked}</code>
             </td>
-            <td>{age(source.addedAt, language)}</td>
-            <td data-testid="source-verified">
-              {source.lastVerified ? `${source.lastVerified.ok ? "✓" : "✗"} ${age(source.lastVerified.at, language)}` : t("sources.never")}
+            <td title={exact(source.addedAt, language)}>{relativeAge(source.addedAt, language)}</td>
+            <td
+              data-testid="source-verified"
+              data-ok={source.lastVerified ? String(source.lastVerified.ok) : undefined}
+              className={source.lastVerified ? (source.lastVerified.ok ? "verified-ok" : "verified-failed") : "muted"}
+              title={source.lastVerified ? exact(source.lastVerified.at, language) : undefined}
+            >
+              {source.lastVerified
+                ? `${source.lastVerified.ok ? "✓" : "✗"} ${relativeAge(source.lastVerified.at, language)}`
+                : t("sources.never")}
             </td>
             <td className="actions">
               <button type="button" className="button-quiet" data-testid="source-browse" onClick={() => onBrowse(source)}>

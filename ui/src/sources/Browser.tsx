@@ -3,46 +3,69 @@
 // 100,000 keys scroll as smoothly as 100), and an object panel with the production CDN URL
 // and a presigned URL.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { BackendError, type Backend, type ObjectDetails, type SourceSummary } from "../backend/backend";
 import { useI18n } from "../i18n/context";
-import { humanSize, visibleRange } from "./rules";
+import { humanSize } from "./rules";
+import { VirtualList } from "./VirtualList";
+import { CopyButton } from "./Wizard";
 
 const ROW = 32;
+const VIEW = 480;
 
 type Row = { kind: "folder"; key: string; label: string } | { kind: "object"; key: string; label: string; size: number };
+
+/** What has been listed of one prefix so far: folders stay first however the pages interleave. */
+type Listing = { folders: Row[]; objects: Row[]; token: string | null };
+const EMPTY: Listing = { folders: [], objects: [], token: null };
 
 export function Browser(props: { backend: Backend; source: SourceSummary; onClose: () => void }) {
   const { t } = useI18n();
   const { backend, source } = props;
   const [folder, setFolder] = useState("");
   const [search, setSearch] = useState("");
-  const [rows, setRows] = useState<Row[]>([]);
-  const [token, setToken] = useState<string | null>(null);
+  const [listing, setListing] = useState<Listing>(EMPTY);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<ObjectDetails | null>(null);
+  const [opening, setOpening] = useState<string | null>(null);
   const generation = useRef(0);
+  const inFlight = useRef(false);
+  const wanted = useRef<string | null>(null);
 
   const prefix = folder + search;
 
+  /** Loads pages from `from` until one adds rows or there are no more. */
   const load = useCallback(
     async (from: string | null, gen: number) => {
+      if (inFlight.current && from !== null) return;
+      inFlight.current = true;
       setLoading(true);
       try {
-        const page = await backend.listObjects(source.name, prefix, from);
-        if (gen !== generation.current) return;
-        const more: Row[] = [
-          ...page.folders.map((f) => ({ kind: "folder" as const, key: f, label: f.slice(folder.length) })),
-          ...page.objects.map((o) => ({ kind: "object" as const, key: o.key, label: o.key.slice(folder.length), size: o.size })),
-        ];
-        setRows((r) => (from === null ? more : [...r, ...more]));
-        setToken(page.nextToken);
+        let token = from;
+        for (;;) {
+          const page = await backend.listObjects(source.name, prefix, token);
+          if (gen !== generation.current) return;
+          const folders: Row[] = page.folders.map((f) => ({ kind: "folder", key: f, label: f.slice(folder.length) }));
+          const objects: Row[] = page.objects.map((o) => ({ kind: "object", key: o.key, label: o.key.slice(folder.length), size: o.size }));
+          // The updater runs later: it must not read `token`, which moves on below.
+          const first = token === null;
+          setListing((l) => ({
+            folders: first ? folders : [...l.folders, ...folders],
+            objects: first ? objects : [...l.objects, ...objects],
+            token: page.nextToken,
+          }));
+          token = page.nextToken;
+          if (folders.length + objects.length > 0 || token === null) break;
+        }
         setError(null);
       } catch (thrown) {
         if (gen === generation.current) setError(BackendError.from(thrown).message);
       } finally {
-        if (gen === generation.current) setLoading(false);
+        if (gen === generation.current) {
+          inFlight.current = false;
+          setLoading(false);
+        }
       }
     },
     [backend, source.name, prefix, folder],
@@ -50,28 +73,48 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
 
   useEffect(() => {
     generation.current += 1;
-    setRows([]);
-    setToken(null);
+    inFlight.current = false;
+    setListing(EMPTY);
     const gen = generation.current;
     const timer = setTimeout(() => void load(null, gen), search ? 250 : 0);
     return () => clearTimeout(timer);
   }, [load, search]);
 
+  const rows = useMemo(() => [...listing.folders, ...listing.objects], [listing]);
+
+  const goTo = (next: string) => {
+    wanted.current = null;
+    setOpening(null);
+    setFolder(next);
+    setSearch("");
+    setSelected(null);
+  };
+
   const open = async (row: Row) => {
-    if (row.kind === "folder") {
-      setFolder(row.key);
-      setSearch("");
-      setSelected(null);
-      return;
-    }
+    if (row.kind === "folder") return goTo(row.key);
+    // The last row clicked wins, whatever order the details arrive in.
+    wanted.current = row.key;
+    setOpening(row.key);
     try {
-      setSelected(await backend.objectDetails(source.name, row.key));
+      const details = await backend.objectDetails(source.name, row.key);
+      if (wanted.current === row.key) setSelected(details);
     } catch (thrown) {
-      setError(BackendError.from(thrown).message);
+      if (wanted.current === row.key) setError(BackendError.from(thrown).message);
+    } finally {
+      if (wanted.current === row.key) setOpening(null);
     }
   };
 
   const crumbs = folder.split("/").filter(Boolean);
+  const status = loading
+    ? rows.length
+      ? t("browser.more")
+      : t("browser.loading")
+    : rows.length
+      ? listing.token
+        ? t("browser.countMore", { count: rows.length })
+        : t("browser.count", { count: rows.length })
+      : t("browser.empty");
   return (
     <section className="page browser" data-testid="browser">
       <p>
@@ -80,130 +123,164 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
         </button>
       </p>
       <h1>{t("browser.title", { name: source.name })}</h1>
-      <nav className="breadcrumb" data-testid="browser-breadcrumb">
-        <button type="button" className="button-quiet" onClick={() => { setFolder(""); setSearch(""); }}>
+      <nav className="breadcrumb" data-testid="browser-breadcrumb" aria-label={t("browser.path")}>
+        <button type="button" className="button-quiet" onClick={() => goTo("")}>
           {source.bucket}
           {source.basePath === "/" ? "" : source.basePath}
         </button>
         {crumbs.map((c, i) => (
           <span key={i}>
             {" / "}
-            <button type="button" className="button-quiet" onClick={() => { setFolder(`${crumbs.slice(0, i + 1).join("/")}/`); setSearch(""); }}>
+            <button type="button" className="button-quiet" onClick={() => goTo(`${crumbs.slice(0, i + 1).join("/")}/`)}>
               {c}
             </button>
           </span>
         ))}
       </nav>
-      <input className="search" data-testid="browser-search" placeholder={t("browser.search")} value={search} onChange={(e) => setSearch(e.target.value)} />
-      {error && <p className="field-problem" role="alert">{error}</p>}
+      <input
+        className="search"
+        data-testid="browser-search"
+        placeholder={t("browser.search")}
+        aria-label={t("browser.search")}
+        value={search}
+        spellCheck={false}
+        onChange={(e) => setSearch(e.target.value)}
+      />
+      {error && (
+        <p className="field-problem" role="alert">
+          {error}{" "}
+          <button type="button" className="button-quiet" onClick={() => void load(listing.token, generation.current)}>
+            {t("sources.retry")}
+          </button>
+        </p>
+      )}
       <div className="browser-body">
-        <VirtualRows
-          rows={rows}
-          onOpen={(r) => void open(r)}
-          selectedKey={selected?.key ?? null}
+        <VirtualList
+          key={prefix}
+          className="virtual"
+          items={rows}
+          rowHeight={ROW}
+          height={VIEW}
+          itemKey={(row) => row.kind + row.key}
           onNearEnd={() => {
-            if (token && !loading) void load(token, generation.current);
+            if (listing.token && !loading && !error) void load(listing.token, generation.current);
           }}
+          renderRow={(row, _index, style) => (
+            <div
+              role="button"
+              tabIndex={0}
+              className={`vrow ${row.kind}${row.key === selected?.key ? " selected" : ""}${row.key === opening ? " opening" : ""}`}
+              data-testid="browser-row"
+              data-key={row.key}
+              data-kind={row.kind}
+              title={row.key}
+              style={style}
+              onClick={() => void open(row)}
+              onKeyDown={(e) => e.key === "Enter" && void open(row)}
+            >
+              <span className="vrow-name">
+                {row.kind === "folder" ? "📁 " : ""}
+                {row.label}
+              </span>
+              {row.kind === "object" && <span className="muted">{humanSize(row.size)}</span>}
+            </div>
+          )}
         />
         {selected && <ObjectPanel backend={backend} source={source} details={selected} />}
       </div>
-      <p className="muted">
-        {loading ? (rows.length ? t("browser.more") : t("browser.loading")) : rows.length ? t("browser.count", { count: rows.length }) : t("browser.empty")}
+      <p className="muted" data-testid="browser-status">
+        {status}
       </p>
     </section>
   );
 }
 
-function VirtualRows(props: { rows: Row[]; selectedKey: string | null; onOpen: (row: Row) => void; onNearEnd: () => void }) {
-  const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const height = 480;
-  const { start, end } = visibleRange(scrollTop, height, ROW, props.rows.length);
-  const { onNearEnd, rows } = props;
-  useEffect(() => {
-    if (end >= rows.length - 20) onNearEnd();
-  }, [end, rows.length, onNearEnd]);
-  return (
-    <div ref={ref} className="virtual" style={{ height, overflowY: "auto" }} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-      <div style={{ height: rows.length * ROW, position: "relative" }}>
-        {rows.slice(start, end).map((row, i) => (
-          <div
-            key={row.kind + row.key}
-            role="button"
-            tabIndex={0}
-            className={`vrow ${row.kind}${row.key === props.selectedKey ? " selected" : ""}`}
-            data-testid="browser-row"
-            data-key={row.key}
-            data-kind={row.kind}
-            style={{ position: "absolute", top: (start + i) * ROW, height: ROW, left: 0, right: 0 }}
-            onClick={() => props.onOpen(row)}
-            onKeyDown={(e) => e.key === "Enter" && props.onOpen(row)}
-          >
-            <span>{row.kind === "folder" ? "📁 " : ""}{row.label}</span>
-            {row.kind === "object" && <span className="muted">{humanSize(row.size)}</span>}
-          </div>
-        ))}
-      </div>
-    </div>
-  );
-}
-
 function ObjectPanel({ backend, source, details }: { backend: Backend; source: SourceSummary; details: ObjectDetails }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [expiry, setExpiry] = useState(3600);
   const [url, setUrl] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => setUrl(null), [details.key]);
+  useEffect(() => {
+    setUrl(null);
+    setError(null);
+  }, [details.key]);
   const generate = async () => {
+    setBusy(true);
     try {
       setUrl(await backend.presignGet(source.name, details.key, expiry));
       setError(null);
     } catch (thrown) {
       setError(BackendError.from(thrown).message);
+    } finally {
+      setBusy(false);
     }
   };
-  const copy = (text: string) => void navigator.clipboard?.writeText(text);
+  const modified = details.lastModified ? new Date(details.lastModified) : null;
   return (
     <aside className="object-panel card" data-testid="object-panel">
       <h2>{details.key.split("/").pop()}</h2>
+      <p className="muted">
+        <code>{details.key}</code>
+      </p>
       <dl>
         <dt>{t("browser.size")}</dt>
-        <dd>{humanSize(details.size)}</dd>
+        <dd title={`${details.size.toLocaleString(language)} B`}>{humanSize(details.size)}</dd>
         <dt>{t("browser.type")}</dt>
         <dd>{details.contentType ?? "—"}</dd>
         <dt>{t("browser.modified")}</dt>
-        <dd>{details.lastModified ?? "—"}</dd>
+        <dd title={details.lastModified ?? undefined}>
+          {modified && !Number.isNaN(modified.getTime())
+            ? modified.toLocaleString(language, { dateStyle: "medium", timeStyle: "short" })
+            : "—"}
+        </dd>
         <dt>{t("browser.etag")}</dt>
-        <dd><code>{details.etag ?? "—"}</code></dd>
+        <dd>
+          <code>{details.etag ?? "—"}</code>
+        </dd>
         <dt>{t("browser.storageClass")}</dt>
         <dd>{details.storageClass ?? "STANDARD"}</dd>
+        {details.metadata.map(([name, value]) => (
+          <MetadataLine key={name} name={name} value={value} />
+        ))}
       </dl>
       <p className="muted">{t("browser.cdnUrl")}</p>
       <p className="url">
         <code data-testid="object-cdn-url">{details.cdnUrl}</code>{" "}
-        <button type="button" className="button-quiet" onClick={() => copy(details.cdnUrl)}>{t("common.copy")}</button>
+        <CopyButton text={details.cdnUrl} />
       </p>
       <p className="muted">{t("browser.presign")}</p>
       <p>
         <label>
           {t("browser.expiry")}{" "}
-          <select data-testid="presign-expiry" value={expiry} onChange={(e) => setExpiry(Number(e.target.value))}>
+          <select data-testid="presign-expiry" value={expiry} onChange={(e) => { setExpiry(Number(e.target.value)); setUrl(null); }}>
             <option value={3600}>{t("browser.expiry.hour")}</option>
             <option value={86400}>{t("browser.expiry.day")}</option>
             <option value={604800}>{t("browser.expiry.week")}</option>
           </select>
         </label>{" "}
-        <button type="button" className="button-primary" data-testid="presign-generate" onClick={() => void generate()}>
+        <button type="button" className="button-primary" data-testid="presign-generate" disabled={busy} onClick={() => void generate()}>
           {t("browser.generate")}
         </button>
       </p>
       {url && (
         <p className="url">
           <code data-testid="presign-url">{url}</code>{" "}
-          <button type="button" className="button-quiet" onClick={() => copy(url)}>{t("common.copy")}</button>
+          <CopyButton text={url} />
         </p>
       )}
       {error && <p className="field-problem" role="alert">{error}</p>}
     </aside>
+  );
+}
+
+function MetadataLine({ name, value }: { name: string; value: string }) {
+  return (
+    <>
+      <dt>
+        <code>{name}</code>
+      </dt>
+      <dd>{value}</dd>
+    </>
   );
 }

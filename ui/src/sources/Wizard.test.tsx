@@ -3,9 +3,9 @@
 // end-to-end test uses.
 
 import { act } from "react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryBackend } from "../backend/memory";
-import { byTestId, click, dom, query, render, settle, type } from "../test/dom";
+import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
 
 async function walkTo5(backend: MemoryBackend, secret: string) {
   await render(backend);
@@ -193,5 +193,228 @@ describe("admin flows", () => {
     await settle(50);
     expect(backend.calls.rotateSourceKey).toBe(2);
     expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
+  });
+});
+
+describe("wizard details", () => {
+  async function toBucketStep(backend: MemoryBackend, keyId = "AKIAIOSFODNN7EXAMPLE") {
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await type("wizard-key-id", keyId);
+    await type("wizard-secret", "secret");
+    await click("wizard-next");
+    await settle(50);
+  }
+
+  it("asks for the bucket name when the key may not list buckets", async () => {
+    const backend = new MemoryBackend();
+    await toBucketStep(backend, `${MemoryBackend.NO_LIST_PREFIX}0000000001`);
+    expect(query("wizard-bucket-select")).toBeNull();
+    expect(byTestId("wizard-bucket-note").textContent).toContain("may not list buckets");
+    expect(query("wizard-error"), "being refused the list is expected, not an error").toBeNull();
+    await type("wizard-bucket-input", "acme-photos");
+    await settle();
+    expect(byTestId("wizard-detected-region").textContent).toContain("ap-northeast-2");
+  });
+
+  it("shows other failures of the bucket list in the step", async () => {
+    const backend = new MemoryBackend();
+    backend.failNext("listBuckets", "unreachable", "The endpoint did not answer in time.");
+    await toBucketStep(backend);
+    expect(byTestId("wizard-error").textContent).toBe("The endpoint did not answer in time.");
+    expect(byTestId("wizard-bucket-input")).toBeTruthy();
+  });
+
+  it("picks a bucket from the list and shows the BasePath as it will be saved", async () => {
+    const backend = new MemoryBackend();
+    await toBucketStep(backend);
+    const options = [...byTestId<HTMLSelectElement>("wizard-bucket-select").options].map((o) => o.value);
+    expect(options).toEqual(["", "acme-photos", "acme-web"]);
+    await choose("wizard-bucket-select", "acme-web");
+    expect(byTestId<HTMLInputElement>("wizard-bucket-input").value).toBe("acme-web");
+    await settle();
+    expect(byTestId("wizard-detected-region").textContent).toContain("us-east-1");
+    expect(query("wizard-region"), "the region of an Amazon S3 bucket is not typed").toBeNull();
+    await type("wizard-base-path", "//assets//");
+    expect(byTestId("wizard-base-path-shown").textContent).toContain("/assets");
+    await type("wizard-base-path", "a/../b");
+    expect(byTestId("wizard-field-problem").textContent).toContain("'..'");
+    await click("wizard-next");
+    expect(byTestId("wizard-error").textContent).toContain("'..'");
+    expect(query("wizard-name"), "still on the bucket step").toBeNull();
+  });
+
+  it("validates the identifier while it is typed, uniqueness included", async () => {
+    const backend = new MemoryBackend({
+      sources: [{ name: "taken", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
+    });
+    await toBucketStep(backend);
+    await type("wizard-bucket-input", "acme-photos");
+    await click("wizard-next");
+    await type("wizard-name", "Ab");
+    expect(byTestId("wizard-field-problem").textContent).toContain("lowercase");
+    await type("wizard-name", "taken");
+    expect(byTestId("wizard-field-problem").textContent).toContain("already used");
+    expect(query("wizard-name-ok")).toBeNull();
+    await type("wizard-name", "shop-2");
+    expect(query("wizard-field-problem")).toBeNull();
+    expect(byTestId("wizard-name-ok").textContent).toContain("https://cdn.weekerp.com/image/shop-2/");
+  });
+
+  it("forgets a verification once the input changes", async () => {
+    const backend = new MemoryBackend();
+    await walkTo5(backend, "secret");
+    await click("wizard-verify-run");
+    await settle(50);
+    expect(byTestId<HTMLButtonElement>("wizard-next").disabled).toBe(false);
+    await click("wizard-back");
+    await type("wizard-name", "acme-two");
+    await click("wizard-next");
+    expect(query("wizard-check-identity"), "the old report is gone").toBeNull();
+    expect(byTestId<HTMLButtonElement>("wizard-next").disabled).toBe(true);
+    await click("wizard-verify-run");
+    await settle(50);
+    await click("wizard-next");
+    await click("wizard-save");
+    await settle(50);
+    expect(byTestId("wizard-cdn-url").textContent).toBe("https://cdn.weekerp.com/image/acme-two/00000.jpg");
+    expect(query("wizard-save"), "saved once").toBeNull();
+    expect(query("wizard-back")).toBeNull();
+    expect(backend.sources.map((s) => s.name)).toEqual(["acme-two"]);
+  });
+
+  it("shows where URLs start when the BasePath holds no object yet", async () => {
+    const backend = new MemoryBackend();
+    backend.buckets["empty-bucket"] = { region: "eu-west-1", keys: [] };
+    await toBucketStep(backend);
+    await type("wizard-bucket-input", "empty-bucket");
+    await click("wizard-next");
+    await type("wizard-name", "empty");
+    await click("wizard-next");
+    await click("wizard-verify-run");
+    await settle(50);
+    expect(byTestId("wizard-check-get_object").dataset.status).toBe("skipped");
+    await click("wizard-next");
+    await click("wizard-save");
+    await settle(50);
+    expect(byTestId("wizard-cdn-url").textContent).toBe("https://cdn.weekerp.com/image/empty/");
+    expect(query("wizard-save")).toBeNull();
+    expect(query("wizard-cancel"), "after saving, Done is the way out").toBeNull();
+    await click("wizard-done");
+    await settle(50);
+    expect(dom.container.querySelector('[data-testid="source-row"][data-name="empty"]')).not.toBeNull();
+  });
+
+  it("sends the endpoint and the region, detected then edited, for an S3-compatible provider", async () => {
+    const backend = new MemoryBackend();
+    const verify = vi.spyOn(backend, "verifySource");
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-provider-compatible");
+    await type("wizard-endpoint", "minio.local");
+    expect(byTestId("wizard-field-problem").textContent).toContain("http://");
+    await type("wizard-endpoint", "http://127.0.0.1:9000/");
+    await type("wizard-region", "us-east-1");
+    await click("wizard-next");
+    await type("wizard-key-id", "AKIAIOSFODNN7EXAMPLE");
+    await type("wizard-secret", "secret");
+    await click("wizard-next");
+    await settle(50);
+    await type("wizard-bucket-input", "acme-photos");
+    await settle();
+    expect(byTestId<HTMLInputElement>("wizard-region").value, "prefilled with the detected region").toBe("ap-northeast-2");
+    await type("wizard-region", "ap-northeast-1");
+    await click("wizard-next");
+    await type("wizard-name", "minio-photos");
+    await click("wizard-next");
+    await click("wizard-verify-run");
+    await settle(50);
+    expect(verify).toHaveBeenCalledWith(
+      expect.objectContaining({ endpointUrl: "http://127.0.0.1:9000/", region: "ap-northeast-1", bucket: "acme-photos", basePath: "/" }),
+    );
+    expect(byTestId("verify-report").textContent, "the core's correction is said").toContain("corrected to ap-northeast-2");
+  });
+
+  it("imports the console's CSV, and says what is wrong with another file", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    const pick = async (content: string) => {
+      const input = byTestId<HTMLInputElement>("wizard-csv");
+      const file = new File([content], "reader_accessKeys.csv", { type: "text/csv" });
+      Object.defineProperty(input, "files", { value: [file], configurable: true });
+      await act(async () => input.dispatchEvent(new Event("change", { bubbles: true })));
+      await settle(20);
+    };
+    await pick("User name,Password\nbob,hunter2");
+    expect(byTestId("wizard-error").textContent).toContain("'Access key ID'");
+    await pick("\uFEFFAccess key ID,Secret access key\r\nAKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\r\n");
+    expect(query("wizard-error")).toBeNull();
+    expect(byTestId<HTMLInputElement>("wizard-key-id").value).toBe("AKIAIOSFODNN7EXAMPLE");
+    expect(byTestId<HTMLInputElement>("wizard-secret").value).toBe("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    expect(byTestId<HTMLInputElement>("wizard-secret").type).toBe("password");
+  });
+
+  it("drops the secret when cancelled: a new wizard starts empty", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await type("wizard-key-id", "AKIAIOSFODNN7EXAMPLE");
+    await type("wizard-secret", "top-secret");
+    await click("wizard-cancel");
+    expect(query("wizard")).toBeNull();
+    expect(dom.container.innerHTML).not.toContain("top-secret");
+    await click("sources-add");
+    await click("wizard-next");
+    expect(byTestId<HTMLInputElement>("wizard-secret").value).toBe("");
+  });
+});
+
+describe("browser paging", () => {
+  const source = { name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null };
+
+  it("pages through 5,000 Korean keys with spaces as the list is scrolled, each once", async () => {
+    const backend = new MemoryBackend({ sources: [source], bigFolder: 5000 });
+    const pages = vi.spyOn(backend, "listObjects");
+    await render(backend);
+    await click("source-browse");
+    await settle(50);
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="많은 파일/"]')!.click());
+    await settle(50);
+    const viewport = dom.container.querySelector<HTMLElement>(".virtual")!;
+    const toBottom = async () => {
+      await act(async () => {
+        viewport.scrollTop = Number.parseInt((viewport.firstElementChild as HTMLElement).style.height, 10) - 480;
+        viewport.dispatchEvent(new Event("scroll"));
+      });
+      await settle(30);
+    };
+    for (let i = 0; i < 10 && byTestId("browser-status").textContent !== "5,000 items loaded"; i += 1) await toBottom();
+    await toBottom();
+    expect(byTestId("browser-status").textContent).toBe("5,000 items loaded");
+    const tokens = pages.mock.calls.filter(([, prefix]) => prefix === "많은 파일/").map(([, , token]) => token);
+    expect(tokens, "each page asked for once").toEqual([null, "1000", "2000", "3000", "4000"]);
+    const last = dom.container.querySelector<HTMLElement>('[data-testid="browser-row"][data-key="많은 파일/파일 5000.jpg"]');
+    expect(last, "the last key is rendered at the bottom").not.toBeNull();
+    expect(dom.container.querySelectorAll('[data-testid="browser-row"]').length).toBeLessThan(60);
+  });
+
+  it("searches by prefix within the folder and keeps folders first", async () => {
+    const backend = new MemoryBackend({ sources: [source] });
+    await render(backend);
+    await click("source-browse");
+    await settle(50);
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="제품 이미지/"]')!.click());
+    await settle(50);
+    const kinds = [...dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-row"]')].map((r) => r.dataset.kind);
+    expect(kinds.slice(0, 2)).toEqual(["folder", "object"]);
+    await type("browser-search", "상품 0012");
+    await settle(400);
+    const keys = [...dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-row"]')].map((r) => r.dataset.key);
+    expect(keys).toEqual(["제품 이미지/상품 0012 정면.jpg"]);
+    expect(byTestId("browser-breadcrumb").textContent).toContain("제품 이미지");
   });
 });

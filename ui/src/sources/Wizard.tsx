@@ -2,10 +2,10 @@
 // BasePath, unique identifier, verification with a fix hint per check, save. The secret
 // lives in this component's state only until it is saved or the wizard is closed.
 
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { BackendError, type Backend, type CheckId, type Credentials, type SourceInput, type VerifyReport } from "../backend/backend";
 import { useI18n } from "../i18n/context";
-import { isValidBucket, isValidName, normalizeBasePath, parseAccessKeysCsv } from "./rules";
+import { cdnUrl, isValidBucket, isValidEndpoint, isValidName, normalizeBasePath, parseAccessKeysCsv } from "./rules";
 
 type Step = 1 | 2 | 3 | 4 | 5 | 6;
 const CHECKS: CheckId[] = ["identity", "get_bucket_location", "list_bucket", "get_object"];
@@ -24,7 +24,15 @@ interface Draft {
   name: string;
 }
 
+type FieldId = keyof Draft;
+
 const EMPTY: Draft = { compatible: false, reader: false, user: "weekerp-cdn-reader", endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
+
+/** Fields whose change makes the bucket list (fetched with the key) stale. */
+const KEY_FIELDS: FieldId[] = ["compatible", "endpoint", "region", "keyId", "secret"];
+
+/** The buckets the key may list, or why the name is typed instead. */
+type Buckets = { state: "loading" } | { state: "listed"; names: string[] } | { state: "typed"; denied: boolean };
 
 export function Wizard(props: { backend: Backend; takenNames: string[]; onClose: (saved: boolean) => void }) {
   const { t } = useI18n();
@@ -32,26 +40,38 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
   const [step, setStep] = useState<Step>(1);
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [error, setError] = useState<string | null>(null);
-  const [buckets, setBuckets] = useState<string[] | null>(null);
+  /** Next was pressed with a problem: show the problems of empty fields too. */
+  const [attempted, setAttempted] = useState(false);
+  const [buckets, setBuckets] = useState<Buckets | null>(null);
   const [detected, setDetected] = useState<string | null>(null);
   const [detecting, setDetecting] = useState(false);
   const [report, setReport] = useState<VerifyReport | null>(null);
   const [busy, setBusy] = useState(false);
-  const [savedUrl, setSavedUrl] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  /** Bumped on every edit: a result computed from an older draft is dropped. */
+  const version = useRef(0);
 
   const set = (patch: Partial<Draft>) => {
+    version.current += 1;
     setDraft((d) => ({ ...d, ...patch }));
     setError(null);
+    // A verification of other input says nothing about this one.
+    setReport(null);
+    // Another key or endpoint may list other buckets (the region typed beside the bucket in
+    // step 3 does not change which buckets there are).
+    if (step < 3 && KEY_FIELDS.some((f) => f in patch)) setBuckets(null);
   };
   const creds = (): Credentials => ({
     endpointUrl: draft.compatible ? draft.endpoint.trim() : null,
-    region: draft.compatible ? draft.region.trim() || null : detected,
+    region: draft.compatible ? draft.region.trim() || null : null,
     accessKeyId: draft.keyId.trim(),
     secretAccessKey: draft.secret.trim(),
   });
   const input = (): SourceInput => ({
     ...creds(),
-    region: detected ?? (draft.region.trim() || null),
+    // Amazon S3: the region detected from the bucket (the core detects it again when null);
+    // S3-compatible: what the admin typed, prefilled with the detected one.
+    region: draft.compatible ? draft.region.trim() || null : detected,
     name: draft.name,
     bucket: draft.bucket.trim(),
     basePath: draft.basePath,
@@ -62,15 +82,22 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
   useEffect(() => {
     if (step !== 3 || buckets !== null || draft.reader) return;
     let current = true;
-    backend.listBuckets({ ...creds(), region: draft.compatible ? draft.region.trim() || null : null }).then(
-      (names) => current && setBuckets(names),
-      () => current && setBuckets([]),
+    setBuckets({ state: "loading" });
+    backend.listBuckets(creds()).then(
+      (names) => current && setBuckets(names.length > 0 ? { state: "listed", names } : { state: "typed", denied: false }),
+      (thrown) => {
+        if (!current) return;
+        const denied = BackendError.from(thrown).code === "access_denied";
+        setBuckets({ state: "typed", denied });
+        // Not being allowed to list is expected of a reader key; anything else is shown.
+        if (!denied) fail(thrown);
+      },
     );
     return () => {
       current = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [step]);
+  }, [step, buckets === null]);
 
   // Detect the region whenever a valid bucket name settles.
   useEffect(() => {
@@ -81,8 +108,16 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     const timer = setTimeout(() => {
       setDetecting(true);
       backend
-        .detectRegion({ ...creds(), region: draft.compatible ? draft.region.trim() || null : null }, bucket)
-        .then((region) => current && setDetected(region), (thrown) => current && fail(thrown))
+        .detectRegion(creds(), bucket)
+        .then(
+          (region) => {
+            if (!current) return;
+            setDetected(region);
+            // S3-compatible: the detected region is a suggestion the admin may change.
+            if (draft.compatible) setDraft((d) => ({ ...d, region }));
+          },
+          (thrown) => current && fail(thrown),
+        )
         .finally(() => current && setDetecting(false));
     }, 400);
     return () => {
@@ -92,36 +127,55 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [draft.bucket, step]);
 
-  const problem = (): string | null => {
-    if (step === 1 && draft.compatible && !/^https?:\/\/[^\s/]+/.test(draft.endpoint.trim())) return t("wizard.invalidEndpoint");
-    if (step === 2 && draft.reader && !/^[\w+=,.@-]{1,64}$/.test(draft.user.trim())) return t("wizard.invalidUser");
-    if (step === 2 && !draft.reader && (draft.keyId.trim() === "" || draft.secret.trim() === "")) return t("wizard.invalidKey");
-    if (step === 3 && !isValidBucket(draft.bucket.trim())) return t("wizard.invalidBucket");
-    if (step === 3 && normalizeBasePath(draft.basePath) === null) return t("wizard.invalidBasePath");
-    if (step === 4 && !isValidName(draft.name)) return t("wizard.invalidName");
-    if (step === 4 && props.takenNames.includes(draft.name)) return t("wizard.nameTaken");
-    return null;
+  /** What is wrong with each field of the current step (the core's rules, checked first). */
+  const problems = (): Partial<Record<FieldId, string>> => {
+    const found: Partial<Record<FieldId, string>> = {};
+    if (step === 1 && draft.compatible && !isValidEndpoint(draft.endpoint)) found.endpoint = t("wizard.invalidEndpoint");
+    if (step === 2 && draft.reader && !/^[\w+=,.@-]{1,64}$/.test(draft.user.trim())) found.user = t("wizard.invalidUser");
+    if (step === 2 && !draft.reader && draft.keyId.trim() === "") found.keyId = t("wizard.invalidKey");
+    if (step === 2 && !draft.reader && draft.secret.trim() === "") found.secret = t("wizard.invalidKey");
+    if (step === 3 && !isValidBucket(draft.bucket.trim())) found.bucket = t("wizard.invalidBucket");
+    if (step === 3 && normalizeBasePath(draft.basePath) === null) found.basePath = t("wizard.invalidBasePath");
+    if (step === 4 && !isValidName(draft.name)) found.name = t("wizard.invalidName");
+    else if (step === 4 && props.takenNames.includes(draft.name)) found.name = t("wizard.nameTaken");
+    return found;
+  };
+  const current = problems();
+  /** The problem shown beside a field: once it has a value (live), or after Next was pressed. */
+  const problemOf = (field: FieldId): string | null => {
+    const problem = current[field];
+    if (!problem || problem === error) return null;
+    const value = draft[field];
+    return attempted || (typeof value === "string" && value.trim() !== "") ? problem : null;
+  };
+
+  const goTo = (next: Step) => {
+    setError(null);
+    setAttempted(false);
+    setStep(next);
   };
 
   const next = () => {
-    const p = problem();
-    if (p) {
-      setError(p);
+    const first = Object.values(current)[0];
+    if (first) {
+      setAttempted(true);
+      setError(first);
       return;
     }
     if (step === 5 && !report?.ok) return;
-    setError(null);
-    setStep((s) => Math.min(6, s + 1) as Step);
+    goTo(Math.min(6, step + 1) as Step);
   };
 
   const runVerify = async () => {
+    const asked = version.current;
     setBusy(true);
     setError(null);
     setReport(null);
     try {
-      setReport(await backend.verifySource(input()));
+      const result = await backend.verifySource(input());
+      if (asked === version.current) setReport(result);
     } catch (thrown) {
-      fail(thrown);
+      if (asked === version.current) fail(thrown);
     } finally {
       setBusy(false);
     }
@@ -132,10 +186,15 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     setError(null);
     try {
       await backend.createReader({ bucket: draft.bucket.trim(), basePath: draft.basePath, user: draft.user.trim(), source: draft.name });
-      const verified = await backend.verifySavedSource(draft.name);
-      setReport(verified);
-      setSavedUrl(verified.cdnUrl ?? "");
+      setSaved(true);
       setStep(6);
+      // The core verified the new key before saving; this report is what is shown (and
+      // names a sample object). Failing to get it does not undo the saved source.
+      try {
+        setReport(await backend.verifySavedSource(draft.name));
+      } catch (thrown) {
+        fail(thrown);
+      }
     } catch (thrown) {
       fail(thrown);
     } finally {
@@ -148,8 +207,9 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     setError(null);
     try {
       await backend.saveSource(input());
+      setSaved(true);
+      // From here on the UI never holds the secret again.
       setDraft((d) => ({ ...d, secret: "" }));
-      setSavedUrl(report?.cdnUrl ?? null);
     } catch (thrown) {
       fail(thrown);
     } finally {
@@ -159,12 +219,13 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
 
   const importCsv = async (file: File | undefined) => {
     if (!file) return;
+    if (file.size > 64 * 1024) return setError(t("wizard.csv.header"));
     const parsed = parseAccessKeysCsv(await file.text());
-    if (parsed) set({ keyId: parsed.accessKeyId, secret: parsed.secretAccessKey });
-    else setError(t("wizard.csvInvalid"));
+    if (parsed.ok) set({ keyId: parsed.key.accessKeyId, secret: parsed.key.secretAccessKey });
+    else setError(t(`wizard.csv.${parsed.problem}`));
   };
 
-  const close = (saved: boolean) => {
+  const close = () => {
     setDraft(EMPTY);
     props.onClose(saved);
   };
@@ -178,14 +239,16 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     6: t("wizard.save"),
   };
   const shownBase = normalizeBasePath(draft.basePath);
+  const sampleUrl = report?.sampleKey ? cdnUrl(draft.name, report.sampleKey) : null;
 
   return (
     <section className="wizard card" data-testid="wizard" aria-label={t("wizard.title")}>
       <header className="wizard-head">
         <h2>{t("wizard.title")}</h2>
-        <ol className="steps">
+        <ol className="steps" data-testid="wizard-steps">
           {([1, 2, 3, 4, 5, 6] as Step[]).map((n) => (
-            <li key={n} className={n === step ? "current" : n < step ? "done" : ""}>
+            <li key={n} className={n === step ? "current" : n < step ? "done" : ""} aria-current={n === step ? "step" : undefined}>
+              {n < step ? "✓ " : `${n}. `}
               {titles[n]}
             </li>
           ))}
@@ -194,7 +257,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
       </header>
 
       {step === 1 && (
-        <fieldset className="field">
+        <fieldset className="field-set">
           <legend>{t("wizard.provider")}</legend>
           <label className="choice">
             <input type="radio" name="provider" data-testid="wizard-provider-aws" checked={!draft.compatible} onChange={() => set({ compatible: false })} />
@@ -206,19 +269,20 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
           </label>
           {draft.compatible && (
             <>
-              <Field label={t("wizard.endpoint")}>
-                <input data-testid="wizard-endpoint" value={draft.endpoint} placeholder="https://s3.example.com" onChange={(e) => set({ endpoint: e.target.value })} />
+              <Field label={t("wizard.endpoint")} problem={problemOf("endpoint")}>
+                <input data-testid="wizard-endpoint" value={draft.endpoint} placeholder="https://s3.example.com" spellCheck={false} onChange={(e) => set({ endpoint: e.target.value })} />
               </Field>
               <Field label={t("wizard.region")}>
-                <input data-testid="wizard-region" value={draft.region} placeholder="us-east-1" onChange={(e) => set({ region: e.target.value })} />
+                <input data-testid="wizard-region" value={draft.region} placeholder="us-east-1" spellCheck={false} onChange={(e) => set({ region: e.target.value })} />
               </Field>
+              <p className="muted">{t("wizard.regionLater")}</p>
             </>
           )}
         </fieldset>
       )}
 
       {step === 2 && (
-        <fieldset className="field">
+        <fieldset className="field-set">
           <legend>{t("wizard.credentials")}</legend>
           <label className="choice">
             <input type="radio" name="cred" data-testid="wizard-mode-key" checked={!draft.reader} onChange={() => set({ reader: false })} />
@@ -230,58 +294,93 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
           </label>
           {draft.reader ? (
             <>
-              <Field label={t("wizard.readerUser")}>
+              <Field label={t("wizard.readerUser")} problem={problemOf("user")}>
                 <input data-testid="wizard-reader-user" value={draft.user} spellCheck={false} onChange={(e) => set({ user: e.target.value })} />
               </Field>
               <p className="muted">{t("wizard.readerExplain")}</p>
             </>
           ) : (
             <>
-          <Field label={t("wizard.keyId")}>
-            <input data-testid="wizard-key-id" value={draft.keyId} autoComplete="off" spellCheck={false} onChange={(e) => set({ keyId: e.target.value })} />
-          </Field>
-          <Field label={t("wizard.secret")}>
-            <input data-testid="wizard-secret" type="password" value={draft.secret} autoComplete="off" onChange={(e) => set({ secret: e.target.value })} />
-          </Field>
-          <Field label={t("wizard.importCsv")}>
-            <input type="file" accept=".csv,text/csv" data-testid="wizard-csv" onChange={(e) => void importCsv(e.target.files?.[0])} />
-          </Field>
+              <Field label={t("wizard.keyId")} problem={problemOf("keyId")}>
+                <input data-testid="wizard-key-id" value={draft.keyId} autoComplete="off" spellCheck={false} onChange={(e) => set({ keyId: e.target.value })} />
+              </Field>
+              <Field label={t("wizard.secret")} problem={problemOf("secret")}>
+                <input data-testid="wizard-secret" type="password" value={draft.secret} autoComplete="off" spellCheck={false} onChange={(e) => set({ secret: e.target.value })} />
+              </Field>
+              <Field label={t("wizard.importCsv")}>
+                <input
+                  type="file"
+                  accept=".csv,text/csv"
+                  data-testid="wizard-csv"
+                  onChange={(e) => {
+                    const file = e.target.files?.[0];
+                    // Let the same file be chosen again after fixing it.
+                    e.target.value = "";
+                    void importCsv(file);
+                  }}
+                />
+              </Field>
+              <p className="muted">{t("wizard.secretStays")}</p>
             </>
           )}
         </fieldset>
       )}
 
       {step === 3 && (
-        <fieldset className="field">
+        <fieldset className="field-set">
           <legend>{t("wizard.bucket")}</legend>
-          {buckets !== null && buckets.length > 0 ? (
-            <select data-testid="wizard-bucket-select" value={draft.bucket} onChange={(e) => set({ bucket: e.target.value })}>
-              <option value="">{t("wizard.bucketChoose")}</option>
-              {buckets.map((b) => (
-                <option key={b} value={b}>
-                  {b}
-                </option>
-              ))}
-            </select>
-          ) : (
-            buckets !== null && <p className="muted">{t("wizard.bucketTyped")}</p>
+          {buckets?.state === "loading" && <p className="muted">{t("wizard.bucketsLoading")}</p>}
+          {buckets?.state === "listed" && (
+            <Field label={t("wizard.bucketChoose")}>
+              <select data-testid="wizard-bucket-select" value={buckets.names.includes(draft.bucket.trim()) ? draft.bucket.trim() : ""} onChange={(e) => set({ bucket: e.target.value })}>
+                <option value="">{t("wizard.bucketChooseOne")}</option>
+                {buckets.names.map((b) => (
+                  <option key={b} value={b}>
+                    {b}
+                  </option>
+                ))}
+              </select>
+            </Field>
           )}
-          <input data-testid="wizard-bucket-input" value={draft.bucket} placeholder="my-images" spellCheck={false} onChange={(e) => set({ bucket: e.target.value })} />
-          <p className="muted" data-testid="wizard-detected-region">
+          {buckets?.state === "typed" && (
+            <p className="muted" data-testid="wizard-bucket-note">
+              {buckets.denied ? t("wizard.bucketTyped") : t("wizard.bucketNone")}
+            </p>
+          )}
+          <Field label={buckets?.state === "listed" ? t("wizard.bucketOrType") : t("wizard.bucketName")} problem={problemOf("bucket")}>
+            <input data-testid="wizard-bucket-input" value={draft.bucket} placeholder="my-images" spellCheck={false} onChange={(e) => set({ bucket: e.target.value })} />
+          </Field>
+          <p className="muted" data-testid="wizard-detected-region" aria-live="polite">
             {detecting ? t("wizard.detecting") : detected ? t("wizard.detectedRegion", { region: detected }) : ""}
           </p>
-          <Field label={t("wizard.basePath")}>
-            <input data-testid="wizard-base-path" value={draft.basePath} onChange={(e) => set({ basePath: e.target.value })} />
+          {draft.compatible && (
+            <Field label={t("wizard.region")}>
+              <input data-testid="wizard-region" value={draft.region} placeholder="us-east-1" spellCheck={false} onChange={(e) => set({ region: e.target.value })} />
+            </Field>
+          )}
+          <Field label={t("wizard.basePath")} problem={problemOf("basePath")}>
+            <input data-testid="wizard-base-path" value={draft.basePath} spellCheck={false} onChange={(e) => set({ basePath: e.target.value })} />
           </Field>
-          {shownBase && <p className="muted">{t("wizard.basePathShown", { path: shownBase })}</p>}
+          {shownBase && (
+            <p className="muted" data-testid="wizard-base-path-shown">
+              {t("wizard.basePathShown", { path: shownBase })}
+            </p>
+          )}
         </fieldset>
       )}
 
       {step === 4 && (
-        <Field label={t("wizard.name")}>
-          <input data-testid="wizard-name" value={draft.name} spellCheck={false} onChange={(e) => set({ name: e.target.value })} />
+        <>
+          <Field label={t("wizard.name")} problem={problemOf("name")}>
+            <input data-testid="wizard-name" value={draft.name} spellCheck={false} autoComplete="off" onChange={(e) => set({ name: e.target.value })} />
+          </Field>
           <p className="muted">{t("wizard.nameHint")}</p>
-        </Field>
+          {draft.name !== "" && !current.name && (
+            <p className="muted" data-testid="wizard-name-ok">
+              ✓ {t("wizard.nameFree", { url: cdnUrl(draft.name, "") })}
+            </p>
+          )}
+        </>
       )}
 
       {step === 5 && draft.reader && (
@@ -299,12 +398,13 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
             {busy ? t("wizard.verifying") : report ? t("wizard.verifyAgain") : t("wizard.verifyRun")}
           </button>
           {report && <ReportView report={report} />}
+          {report && !report.ok && <p className="muted">{t("wizard.fixAndRetry")}</p>}
         </div>
       )}
 
       {step === 6 && (
         <div>
-          {savedUrl === null && !busy && report?.ok && (
+          {!saved && !busy && report?.ok && (
             <>
               <p className="muted">{t("wizard.saveExplain")}</p>
               <button type="button" className="button-primary" data-testid="wizard-save" onClick={() => void save()}>
@@ -313,18 +413,16 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
             </>
           )}
           {busy && <p className="muted">{t("wizard.saving")}</p>}
-          {savedUrl !== null && (
+          {saved && (
             <>
               <p>{t("wizard.saved", { name: draft.name })}</p>
               {draft.reader && report && <ReportView report={report} />}
-              <p className="muted">{t("wizard.cdnUrl")}</p>
-              <p>
-                <code data-testid="wizard-cdn-url">{savedUrl}</code>{" "}
-                <button type="button" className="button-quiet" onClick={() => void navigator.clipboard?.writeText(savedUrl)}>
-                  {t("common.copy")}
-                </button>
+              <p className="muted">{sampleUrl ? t("wizard.cdnUrl") : t("wizard.cdnUrlNoSample")}</p>
+              <p className="url">
+                <code data-testid="wizard-cdn-url">{sampleUrl ?? cdnUrl(draft.name, "")}</code>{" "}
+                <CopyButton text={sampleUrl ?? cdnUrl(draft.name, "")} />
               </p>
-              <button type="button" className="button-primary" data-testid="wizard-done" onClick={() => close(true)}>
+              <button type="button" className="button-primary" data-testid="wizard-done" onClick={close}>
                 {t("wizard.done")}
               </button>
             </>
@@ -339,16 +437,18 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
       )}
 
       <footer className="wizard-foot">
-        <button type="button" className="button-quiet" onClick={() => close(false)}>
-          {t("common.cancel")}
-        </button>
-        {step > 1 && savedUrl === null && (
-          <button type="button" className="button-quiet" data-testid="wizard-back" onClick={() => { setError(null); setStep((s) => (s - 1) as Step); }}>
+        {!saved && (
+          <button type="button" className="button-quiet" data-testid="wizard-cancel" onClick={close}>
+            {t("common.cancel")}
+          </button>
+        )}
+        {step > 1 && !saved && (
+          <button type="button" className="button-quiet" data-testid="wizard-back" disabled={busy} onClick={() => goTo((step - 1) as Step)}>
             {t("wizard.back")}
           </button>
         )}
         {step < 6 && (
-          <button type="button" className="button-primary" data-testid="wizard-next" disabled={step === 5 && !report?.ok} onClick={next}>
+          <button type="button" className="button-primary" data-testid="wizard-next" disabled={busy || (step === 5 && !report?.ok)} onClick={next}>
             {t("wizard.next")}
           </button>
         )}
@@ -357,11 +457,38 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
   );
 }
 
-function Field({ label, children }: { label: string; children: ReactNode }) {
+/** Copies `text`, saying so for a moment. */
+export function CopyButton({ text }: { text: string }) {
+  const { t } = useI18n();
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 1500);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      className="button-quiet"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => {});
+      }}
+    >
+      {copied ? t("common.copied") : t("common.copy")}
+    </button>
+  );
+}
+
+function Field({ label, problem, children }: { label: string; problem?: string | null; children: ReactNode }) {
   return (
     <label className="field">
       <span>{label}</span>
       {children}
+      {problem && (
+        <span className="field-problem" data-testid="wizard-field-problem">
+          {problem}
+        </span>
+      )}
     </label>
   );
 }

@@ -13,38 +13,69 @@ export function isValidBucket(bucket: string): boolean {
   return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes("..");
 }
 
-/** `""`, `/` → `/`; `assets`, `/assets/` → `/assets`; `a//b/` → `/a/b`; null for `.`/`..`. */
+/**
+ * `""`, `/` → `/`; `assets`, `/assets/` → `/assets`; `a//b/` → `/a/b`. Null when the core
+ * refuses it: a `.`/`..` segment, a control character, more than 512 bytes.
+ */
 export function normalizeBasePath(path: string): string | null {
   const segments = path.split("/").filter((s) => s !== "");
   if (segments.some((s) => s === "." || s === "..")) return null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(path) || new TextEncoder().encode(path).length > 512) return null;
   return `/${segments.join("/")}`;
 }
 
-/** `https://cdn.weekerp.com/image/{name}/{path}`, each path segment percent-encoded. */
+/** An endpoint URL the core accepts: `http(s)://host[:port][/path]`, no spaces, no `user@`. */
+export function isValidEndpoint(url: string): boolean {
+  const rest = /^https?:\/\/(.*)$/.exec(url.trim());
+  const host = rest?.[1]?.split("/")[0] ?? "";
+  return host !== "" && !/\s/.test(host) && !host.includes("@");
+}
+
+/**
+ * `https://cdn.weekerp.com/image/{name}/{path}`, each path segment percent-encoded as the core
+ * does it (`encode_segment`): only RFC 3986 unreserved characters stay, so `!'()*` are encoded
+ * too, which `encodeURIComponent` alone would leave.
+ */
 export function cdnUrl(name: string, relativeKey: string): string {
-  const path = relativeKey.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
+  const path = relativeKey.replace(/^\/+/, "").split("/").map(encodeSegment).join("/");
   return `${CDN_BASE}/image/${name}/${path}`;
+}
+
+export function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export type CsvKey = { accessKeyId: string; secretAccessKey: string };
 
-/** Reads the `*_accessKeys.csv` the AWS console offers after creating a key. */
-export function parseAccessKeysCsv(text: string): CsvKey | null {
+/** Why a file is not a usable access key CSV (each has its own message). */
+export type CsvProblem = "header" | "noRow" | "keyId" | "secret";
+
+export type CsvResult = { ok: true; key: CsvKey } | { ok: false; problem: CsvProblem };
+
+/**
+ * Reads the `*_accessKeys.csv` the AWS console offers after creating a key: a header with
+ * `Access key ID` and `Secret access key` (older files have `User name` and more columns
+ * first), then the key on the first data row. A BOM, CRLF and quoted cells are accepted.
+ */
+export function parseAccessKeysCsv(text: string): CsvResult {
   const lines = text
     .replace(/^\uFEFF/, "")
-    .split(/\r?\n/)
+    .split(/\r?\n|\r/)
     .map((l) => l.trim())
     .filter((l) => l !== "");
-  if (lines.length < 2) return null;
-  const header = lines[0]!.split(",").map((h) => h.trim().toLowerCase());
+  const cells = (line: string) => line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1").trim());
+  const header = lines[0] ? cells(lines[0]).map((h) => h.toLowerCase()) : [];
   const idAt = header.indexOf("access key id");
   const secretAt = header.indexOf("secret access key");
-  if (idAt < 0 || secretAt < 0) return null;
-  const row = lines[1]!.split(",").map((c) => c.trim());
+  if (idAt < 0 || secretAt < 0) return { ok: false, problem: "header" };
+  if (!lines[1]) return { ok: false, problem: "noRow" };
+  const row = cells(lines[1]);
   const accessKeyId = row[idAt] ?? "";
   const secretAccessKey = row[secretAt] ?? "";
-  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId) || secretAccessKey === "") return null;
-  return { accessKeyId, secretAccessKey };
+  if (!/^[A-Z0-9]{16,128}$/.test(accessKeyId)) return { ok: false, problem: "keyId" };
+  if (!/^\S{8,}$/.test(secretAccessKey)) return { ok: false, problem: "secret" };
+  return { ok: true, key: { accessKeyId, secretAccessKey } };
 }
 
 /** Bytes as people read them: 1.2 MB. */
@@ -57,6 +88,28 @@ export function humanSize(bytes: number): string {
     unit += 1;
   }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
+ * How long ago `iso` was, in the largest unit that fits ("3 minutes ago", "어제"); "—" when
+ * `iso` is not a date.
+ */
+export function relativeAge(iso: string, language: string, now = Date.now()): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return "—";
+  const seconds = Math.round((then - now) / 1000);
+  const format = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ["year", 365 * 86_400],
+    ["month", 30 * 86_400],
+    ["day", 86_400],
+    ["hour", 3_600],
+    ["minute", 60],
+  ];
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+  }
+  return format.format(0, "second");
 }
 
 /** Which rows of a fixed-row-height list are visible, with `overscan` rows either side. */
