@@ -162,6 +162,27 @@ pub fn run_app<R: Runtime>(
             specta.mount_events(app);
             let handle = app.handle().clone();
             let sandbox_dir = app.state::<AppState>().sandbox_dir.clone();
+            if sandbox_dir.is_none() {
+                // A rotation interrupted by a crash or a quit is finished (or rolled back)
+                // now, so no source waits on a half-done rotation.
+                let handle = handle.clone();
+                tauri::async_runtime::spawn(async move {
+                    let state = handle.state::<AppState>();
+                    let iam =
+                        crate::aws::iam_client(&crate::aws::admin_config(&state.admin()).await);
+                    let lang = state.language();
+                    for (source, result) in
+                        crate::iam::rotation::resume_all(&iam, &state.sources, lang).await
+                    {
+                        if let Err(e) = result {
+                            eprintln!(
+                                "bucketdesk: interrupted key rotation of {source}: {}",
+                                crate::error::ApiError::from_err(&e, lang).message
+                            );
+                        }
+                    }
+                });
+            }
             if let Some(dir) = sandbox_dir {
                 tauri::async_runtime::spawn(async move {
                     let program = MotoServer::program_from_env();

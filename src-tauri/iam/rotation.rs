@@ -210,6 +210,38 @@ pub async fn rotate(
     forward(iam, sources, record, false, lang).await
 }
 
+/// Finishes or rolls back every interrupted rotation of this config (what the app does at
+/// start). Returns each source's result.
+pub async fn resume_all(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    lang: Language,
+) -> Vec<(String, Result<Outcome, RotationError>)> {
+    let Ok(entries) = std::fs::read_dir(sources.store().dir()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("rotation-")?
+                .strip_suffix(".json")
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    let mut results = Vec::new();
+    for name in names {
+        let result = match load(sources, &name) {
+            Ok(Some(record)) => resume(iam, sources, record, lang).await,
+            Ok(None) => continue,
+            Err(e) => Err(e),
+        };
+        results.push((name, result));
+    }
+    results
+}
+
 /// Carries a recorded rotation on from where it stopped, or rolls it back when the new key
 /// never became usable.
 async fn resume(

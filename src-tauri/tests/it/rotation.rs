@@ -241,3 +241,39 @@ fn a_crash_after_any_step_is_finished_or_rolled_back_on_restart() {
         );
     }
 }
+
+#[test]
+fn interrupted_rotations_are_finished_at_start() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let user = setup(endpoint, dir.path());
+    let old = source_key(dir.path());
+    let (code, _) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "rotate", "--source", "shop-cdn"],
+        Some("verified"),
+    );
+    assert_eq!(code, Some(70));
+    assert!(dir.path().join("rotation-shop-cdn.json").exists());
+
+    // What the app does when it starts.
+    let sources = bucketdesk::sources::Sources::new(
+        bucketdesk::config::ConfigStore::new(dir.path()),
+        bucketdesk::secrets::Keychain::new(bucketdesk::secrets::SERVICE),
+    );
+    let results = block_on(async {
+        let iam = endpoint.iam().await;
+        bucketdesk::iam::rotation::resume_all(&iam, &sources, bucketdesk::locale::Language::En)
+            .await
+    });
+    assert_eq!(results.len(), 1);
+    let (source, outcome) = &results[0];
+    assert_eq!(source, "shop-cdn");
+    let outcome = outcome.as_ref().expect("finished");
+    assert!(outcome.resumed);
+    assert_ne!(source_key(dir.path()), old);
+    assert!(!dir.path().join("rotation-shop-cdn.json").exists());
+    assert_safe(endpoint, dir.path(), &user, "after the start-up resume");
+}
