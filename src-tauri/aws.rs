@@ -91,6 +91,52 @@ pub async fn admin_config(admin: &Admin) -> SdkConfig {
     loader.load().await
 }
 
+/// Profile names in AWS shared files: `[default]` and `[profile NAME]` in the config file,
+/// `[NAME]` in the credentials file; sorted, without duplicates (SSO sessions are not
+/// profiles).
+pub fn profiles_in(config: &str, credentials: &str) -> Vec<String> {
+    let section = |line: &str| {
+        let line = line.trim();
+        line.strip_prefix('[')?
+            .strip_suffix(']')
+            .map(str::trim)
+            .map(str::to_owned)
+    };
+    let mut names: Vec<String> = config
+        .lines()
+        .filter_map(section)
+        .filter_map(|s| {
+            if s == "default" {
+                Some(s)
+            } else {
+                s.strip_prefix("profile ").map(|n| n.trim().to_owned())
+            }
+        })
+        .chain(credentials.lines().filter_map(section))
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The profiles of the user's AWS shared files (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/config` and `~/.aws/credentials`).
+pub fn local_profiles() -> Vec<String> {
+    let home_aws = dirs::home_dir().map(|h| h.join(".aws"));
+    let read = |env: &str, name: &str| {
+        std::env::var_os(env)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home_aws.as_ref().map(|d| d.join(name)))
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
+    profiles_in(
+        &read("AWS_CONFIG_FILE", "config"),
+        &read("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    )
+}
+
 /// Who the admin credentials are (account and ARN), as STS says.
 #[derive(Debug, Clone, serde::Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -406,6 +452,17 @@ mod tests {
                 region: Some("eu-west-1".into())
             }
         );
+    }
+
+    #[test]
+    fn profiles_come_from_both_shared_files() {
+        let config = "[default]\nregion = us-east-1\n[profile admin]\n[sso-session corp]\n[profile  shop ]\n";
+        let credentials = "[default]\naws_access_key_id = x\n[ci]\n";
+        assert_eq!(
+            profiles_in(config, credentials),
+            ["admin", "ci", "default", "shop"]
+        );
+        assert!(profiles_in("", "").is_empty());
     }
 
     #[test]

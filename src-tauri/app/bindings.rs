@@ -42,6 +42,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::create_iam_group,
         commands::set_group_membership,
         commands::generate_policy,
+        commands::list_aws_profiles,
     ])
 }
 

@@ -485,3 +485,10 @@ pub fn generate_policy(
         document: serde_json::to_string_pretty(&policy).expect("policy serializes"),
     })
 }
+
+/// AWS profiles found in the user's shared files, for the Settings picker.
+#[tauri::command]
+#[specta::specta]
+pub fn list_aws_profiles() -> Vec<String> {
+    aws::local_profiles()
+}

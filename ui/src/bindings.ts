@@ -244,6 +244,12 @@ async generatePolicy(template: Template, bucket: string, basePath: string) : Pro
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * AWS profiles found in the user's shared files, for the Settings picker.
+ */
+async listAwsProfiles() : Promise<string[]> {
+    return await TAURI_INVOKE("list_aws_profiles");
 }
 }
 

@@ -226,6 +226,7 @@ interface ShellProps {
 function Shell(props: ShellProps) {
   const { backend } = props;
   const adminIdentity = useCallback(() => backend.adminIdentity(), [backend]);
+  const awsProfiles = useCallback(() => backend.listAwsProfiles(), [backend]);
   const { t } = useI18n();
   const [page, setPage] = useState<Page>("sources");
 
@@ -266,6 +267,7 @@ function Shell(props: ShellProps) {
             onTheme={props.onTheme}
             onSave={props.onSave}
             adminIdentity={adminIdentity}
+            awsProfiles={awsProfiles}
           />
         )}
       </div>

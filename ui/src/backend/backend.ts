@@ -141,4 +141,6 @@ export interface Backend {
   createIamGroup(group: string, policyArn: string | null): Promise<void>;
   setGroupMembership(group: string, user: string, member: boolean): Promise<void>;
   generatePolicy(template: Template, bucket: string, basePath: string): Promise<GeneratedPolicy>;
+  /** Profile names in ~/.aws (config and credentials), for the admin profile picker. */
+  listAwsProfiles(): Promise<string[]>;
 }

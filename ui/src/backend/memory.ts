@@ -86,7 +86,9 @@ export class MemoryBackend implements Backend {
     createIamGroup: 0,
     setGroupMembership: 0,
     generatePolicy: 0,
+    listAwsProfiles: 0,
   };
+  awsProfiles: string[] = ["default", "admin"];
   iamUsers: UserInfo[] = [];
   iamGroups: GroupInfo[] = [];
   /**
@@ -406,6 +408,11 @@ export class MemoryBackend implements Backend {
             { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objects },
           ];
     return { document: JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2), findings: [] };
+  }
+
+  async listAwsProfiles(): Promise<string[]> {
+    this.enter("listAwsProfiles");
+    return [...this.awsProfiles];
   }
 
   private checkKey(creds: Credentials): void {

@@ -56,5 +56,12 @@ export const tauriBackend: Backend = {
   setGroupMembership: async (group, user, member) => {
     await unwrap(() => commands.setGroupMembership(group, user, member));
   },
+  listAwsProfiles: async () => {
+    try {
+      return await commands.listAwsProfiles();
+    } catch (thrown) {
+      throw BackendError.from(thrown);
+    }
+  },
   generatePolicy: (template, bucket, basePath) => unwrap(() => commands.generatePolicy(template, bucket, basePath)),
 };

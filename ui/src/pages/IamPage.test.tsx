@@ -45,3 +45,17 @@ describe("IAM page", () => {
     expect(query("iam-confirm")).toBeNull();
   });
 });
+
+describe("settings", () => {
+  it("offers the profiles of ~/.aws for the admin profile and shows the admin identity", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("nav-settings");
+    await settle(50);
+    const options = [...dom.container.querySelectorAll('[data-testid="settings-profiles"] option')].map(
+      (o) => (o as HTMLOptionElement).value,
+    );
+    expect(options).toEqual(["default", "admin"]);
+    expect(byTestId("settings-admin-identity").textContent).toContain("arn:aws:iam::123456789012:user/admin");
+  });
+});

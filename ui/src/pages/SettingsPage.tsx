@@ -17,6 +17,8 @@ interface Props {
   onSave: (settings: Settings) => Promise<boolean>;
   /** Who the admin credentials are (STS), shown so the admin knows which account is used. */
   adminIdentity?: () => Promise<AdminInfo>;
+  /** The profiles of ~/.aws, offered for the admin profile field. */
+  awsProfiles?: () => Promise<string[]>;
 }
 
 const themes: readonly Theme[] = ["system", "light", "dark"];
@@ -27,8 +29,17 @@ const testIds: Record<keyof SettingsDraft, string> = {
   adminProfile: "settings-admin-profile",
 };
 
-export function SettingsPage({ info, settings, language, onLanguage, onTheme, onSave, adminIdentity }: Props) {
+export function SettingsPage({ info, settings, language, onLanguage, onTheme, onSave, adminIdentity, awsProfiles }: Props) {
   const { t } = useI18n();
+  const [profiles, setProfiles] = useState<string[]>([]);
+  useEffect(() => {
+    if (!awsProfiles) return;
+    let current = true;
+    awsProfiles().then((p) => current && setProfiles(p), () => current && setProfiles([]));
+    return () => {
+      current = false;
+    };
+  }, [awsProfiles]);
   const [identity, setIdentity] = useState<string | null>(null);
   useEffect(() => {
     if (!adminIdentity) return;
@@ -90,8 +101,16 @@ export function SettingsPage({ info, settings, language, onLanguage, onTheme, on
           autoComplete="off"
           aria-invalid={problem ? true : undefined}
           aria-describedby={`${inputId}-hint`}
+          list={name === "adminProfile" && profiles.length > 0 ? `${inputId}-profiles` : undefined}
           onChange={(event) => edit(name, event.target.value)}
         />
+        {name === "adminProfile" && profiles.length > 0 && (
+          <datalist id={`${inputId}-profiles`} data-testid="settings-profiles">
+            {profiles.map((p) => (
+              <option key={p} value={p} />
+            ))}
+          </datalist>
+        )}
         <p id={`${inputId}-hint`} className={problem ? "field-problem" : "field-hint"}>
           {problem ? t(problem.message) : hint}
         </p>
