@@ -186,6 +186,9 @@ pub enum ReaderCommand {
         /// Scope reading to this BasePath (and use it for the source)
         #[arg(long, default_value = "/")]
         base_path: String,
+        /// Attach AWS's AmazonS3ReadOnlyAccess (all buckets) instead of the least-privilege policy
+        #[arg(long)]
+        managed_read_only: bool,
     },
 }
 
@@ -450,6 +453,7 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             user,
             source,
             base_path,
+            managed_read_only,
         })) => {
             let endpoint_url =
                 sources::normalize_endpoint(cli.global.endpoint_url.as_deref()).map_err(fail)?;
@@ -460,6 +464,7 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
                 source,
                 endpoint_url: endpoint_url.clone(),
                 region: None,
+                managed_read_only,
             };
             let keychain = Keychain::new(crate::secrets::SERVICE);
             let created = block_on(async {

@@ -43,6 +43,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::set_group_membership,
         commands::generate_policy,
         commands::list_aws_profiles,
+        commands::set_key_active,
+        commands::delete_access_key,
     ])
 }
 

@@ -316,6 +316,8 @@ pub struct ReaderInput {
     pub user: Option<String>,
     /// The new source's identifier.
     pub source: String,
+    /// `AmazonS3ReadOnlyAccess` instead of the least-privilege reader policy.
+    pub managed_read_only: bool,
 }
 
 /// Creates the reader user, policy and key (secret straight to the keychain) and saves a
@@ -338,6 +340,7 @@ pub async fn create_reader(
         source: Some(input.source),
         endpoint_url: admin.endpoint_url.clone(),
         region: None,
+        managed_read_only: input.managed_read_only,
     };
     let lang = state.language();
     let created = reader::create(
@@ -491,4 +494,40 @@ pub fn generate_policy(
 #[specta::specta]
 pub fn list_aws_profiles() -> Vec<String> {
     aws::local_profiles()
+}
+
+/// Activates or deactivates a key; a key a source uses is not deactivated without `force`.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_key_active(
+    state: State<'_, AppState>,
+    key: String,
+    active: bool,
+    force: bool,
+) -> Result<(), ApiError> {
+    crate::iam::keys::set_active(
+        &admin_iam(&state).await,
+        &state.sources,
+        &key,
+        active,
+        force,
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| key_fail(&state, e))
+}
+
+/// Deletes a key (and its keychain entry); a key a source uses needs `force`.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_access_key(
+    state: State<'_, AppState>,
+    key: String,
+    force: bool,
+) -> Result<(), ApiError> {
+    crate::iam::keys::delete(&admin_iam(&state).await, &state.sources, &key, force)
+        .await
+        .map_err(|e| key_fail(&state, e))?;
+    let _ = state.sources.keychain().delete(&key);
+    Ok(())
 }

@@ -27,7 +27,13 @@ pub struct ReaderRequest {
     /// The endpoint the source will use (the admin's, for S3-compatible or local endpoints).
     pub endpoint_url: Option<String>,
     pub region: Option<String>,
+    /// Attach the AWS managed `AmazonS3ReadOnlyAccess` (every bucket) instead of the
+    /// least-privilege reader policy for this bucket.
+    pub managed_read_only: bool,
 }
+
+/// The AWS managed policy offered instead of the least-privilege reader.
+pub const S3_READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,6 +102,8 @@ pub fn validate_user(name: &str) -> Result<(), ReaderError> {
 struct Created {
     user: Option<String>,
     policy: Option<String>,
+    /// `AmazonS3ReadOnlyAccess` was attached.
+    managed: bool,
     key: Option<String>,
 }
 
@@ -182,18 +190,33 @@ async fn steps(
         })?;
     created.user = Some(request.user.clone());
 
-    let policy_name = format!("bucketdesk-cdn-reader-{}", request.bucket);
-    iam.put_user_policy()
-        .user_name(&request.user)
-        .policy_name(&policy_name)
-        .policy_document(document.to_string())
-        .send()
-        .await
-        .map_err(|e| ReaderError::Aws {
-            step: "PutUserPolicy",
-            failure: AwsFailure::from_sdk(&e, "iam:PutUserPolicy"),
-        })?;
-    created.policy = Some(policy_name.clone());
+    let policy_name = if request.managed_read_only {
+        iam.attach_user_policy()
+            .user_name(&request.user)
+            .policy_arn(S3_READ_ONLY)
+            .send()
+            .await
+            .map_err(|e| ReaderError::Aws {
+                step: "AttachUserPolicy",
+                failure: AwsFailure::from_sdk(&e, "iam:AttachUserPolicy"),
+            })?;
+        created.managed = true;
+        S3_READ_ONLY.to_owned()
+    } else {
+        let name = format!("bucketdesk-cdn-reader-{}", request.bucket);
+        iam.put_user_policy()
+            .user_name(&request.user)
+            .policy_name(&name)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .map_err(|e| ReaderError::Aws {
+                step: "PutUserPolicy",
+                failure: AwsFailure::from_sdk(&e, "iam:PutUserPolicy"),
+            })?;
+        created.policy = Some(name.clone());
+        name
+    };
 
     let key = iam
         .create_access_key()

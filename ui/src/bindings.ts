@@ -250,6 +250,28 @@ async generatePolicy(template: Template, bucket: string, basePath: string) : Pro
  */
 async listAwsProfiles() : Promise<string[]> {
     return await TAURI_INVOKE("list_aws_profiles");
+},
+/**
+ * Activates or deactivates a key; a key a source uses is not deactivated without `force`.
+ */
+async setKeyActive(key: string, active: boolean, force: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_key_active", { key, active, force }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes a key (and its keychain entry); a key a source uses needs `force`.
+ */
+async deleteAccessKey(key: string, force: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_access_key", { key, force }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -448,7 +470,11 @@ user: string | null;
 /**
  * The new source's identifier.
  */
-source: string }
+source: string; 
+/**
+ * `AmazonS3ReadOnlyAccess` instead of the least-privilege reader policy.
+ */
+managedReadOnly: boolean }
 /**
  * What the UI shows about a running sandbox.
  */

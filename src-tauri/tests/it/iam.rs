@@ -597,3 +597,55 @@ fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
         );
     });
 }
+
+#[test]
+fn a_reader_may_get_the_managed_read_only_policy_when_chosen() {
+    crate::support::keyring_guard();
+    let endpoint = moto::enforcing();
+    let bucket = block_on(crate::sources::bucket_with_objects(endpoint, "us-east-1"));
+    let dir = tempfile::tempdir().unwrap();
+    let user = unique_name("reader");
+    let (ok, out) = reader_create(
+        endpoint,
+        dir.path(),
+        &[
+            "--bucket",
+            &bucket,
+            "--user",
+            &user,
+            "--source",
+            "shop-ro",
+            "--managed-read-only",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        out["policyName"],
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    );
+    block_on(async {
+        let iam = endpoint.iam().await;
+        let attached = iam
+            .list_attached_user_policies()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        let arns: Vec<_> = attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn())
+            .collect();
+        assert_eq!(arns, ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]);
+        let inline = iam
+            .list_user_policies()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            inline.policy_names().is_empty(),
+            "no inline policy when the managed one is chosen"
+        );
+    });
+}

@@ -143,4 +143,8 @@ export interface Backend {
   generatePolicy(template: Template, bucket: string, basePath: string): Promise<GeneratedPolicy>;
   /** Profile names in ~/.aws (config and credentials), for the admin profile picker. */
   listAwsProfiles(): Promise<string[]>;
+  /** Refuses to deactivate a key a source uses unless `force`. */
+  setKeyActive(key: string, active: boolean, force: boolean): Promise<void>;
+  /** Deletes a key and its keychain entry; a key a source uses needs `force`. */
+  deleteAccessKey(key: string, force: boolean): Promise<void>;
 }

@@ -87,6 +87,8 @@ export class MemoryBackend implements Backend {
     setGroupMembership: 0,
     generatePolicy: 0,
     listAwsProfiles: 0,
+    setKeyActive: 0,
+    deleteAccessKey: 0,
   };
   awsProfiles: string[] = ["default", "admin"];
   iamUsers: UserInfo[] = [];
@@ -408,6 +410,23 @@ export class MemoryBackend implements Backend {
             { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objects },
           ];
     return { document: JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2), findings: [] };
+  }
+
+  async setKeyActive(key: string, active: boolean, force: boolean): Promise<void> {
+    this.enter("setKeyActive");
+    const found = this.iamUsers.flatMap((u) => u.keys).find((k) => k.accessKeyId === key);
+    if (!found) throw new BackendError("not_found", "There is no such access key or user.");
+    if (!active && found.sources.length && !force) throw new BackendError("invalid_input", `Key ${key} is used by source ${found.sources.join(", ")}.`);
+    found.status = active ? "Active" : "Inactive";
+  }
+
+  async deleteAccessKey(key: string, force: boolean): Promise<void> {
+    this.enter("deleteAccessKey");
+    const owner = this.iamUsers.find((u) => u.keys.some((k) => k.accessKeyId === key));
+    const found = owner?.keys.find((k) => k.accessKeyId === key);
+    if (!owner || !found) throw new BackendError("not_found", "There is no such access key or user.");
+    if (found.sources.length && !force) throw new BackendError("invalid_input", `Key ${key} is used by source ${found.sources.join(", ")}.`);
+    owner.keys = owner.keys.filter((k) => k.accessKeyId !== key);
   }
 
   async listAwsProfiles(): Promise<string[]> {

@@ -56,6 +56,12 @@ export const tauriBackend: Backend = {
   setGroupMembership: async (group, user, member) => {
     await unwrap(() => commands.setGroupMembership(group, user, member));
   },
+  setKeyActive: async (key, active, force) => {
+    await unwrap(() => commands.setKeyActive(key, active, force));
+  },
+  deleteAccessKey: async (key, force) => {
+    await unwrap(() => commands.deleteAccessKey(key, force));
+  },
   listAwsProfiles: async () => {
     try {
       return await commands.listAwsProfiles();

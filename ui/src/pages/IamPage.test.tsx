@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The IAM screen on the in-memory backend.
 
+import { act } from "react";
 import { describe, expect, it } from "vitest";
 import { MemoryBackend } from "../backend/memory";
 import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
@@ -57,5 +58,32 @@ describe("settings", () => {
     );
     expect(options).toEqual(["default", "admin"]);
     expect(byTestId("settings-admin-identity").textContent).toContain("arn:aws:iam::123456789012:user/admin");
+  });
+});
+
+describe("keys on the IAM page", () => {
+  it("deactivates and deletes a spare key, and refuses a key a source uses", async () => {
+    const backend = new MemoryBackend();
+    const key = (id: string, sources: string[]) => ({
+      accessKeyId: id, user: "reader", status: "Active", created: null, ageDays: 3, lastUsed: null, lastUsedService: null, sources,
+    });
+    backend.iamUsers = [{
+      name: "reader", arn: "arn:aws:iam::123456789012:user/reader", created: null, tags: [], groups: [],
+      inlinePolicies: [], attachedPolicies: [], keys: [key("AKIABOUND00000000001", ["shop"]), key("AKIASPARE00000000002", [])],
+    }];
+    await render(backend);
+    await click("nav-iam");
+    await settle(50);
+    const button = (kind: string, id: string) =>
+      dom.container.querySelector<HTMLButtonElement>(`[data-testid="${kind}"][data-key="${id}"]`)!;
+    await act(async () => button("iam-key-toggle", "AKIABOUND00000000001").click());
+    await settle(50);
+    expect(backend.iamUsers[0]!.keys[0]!.status, "a source's key is protected").toBe("Active");
+    await act(async () => button("iam-key-toggle", "AKIASPARE00000000002").click());
+    await settle(50);
+    expect(backend.iamUsers[0]!.keys[1]!.status).toBe("Inactive");
+    await act(async () => button("iam-key-delete", "AKIASPARE00000000002").click());
+    await settle(50);
+    expect(backend.iamUsers[0]!.keys.map((k) => k.accessKeyId)).toEqual(["AKIABOUND00000000001"]);
   });
 });

@@ -188,7 +188,25 @@ export function IamPage({ backend }: { backend: Backend }) {
                       <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code> {k.status}
                       {k.ageDays !== null ? ` · ${t("iam.age", { days: k.ageDays })}` : ""}
                       {` · ${k.lastUsed ?? t("sources.never")}`}
-                      {k.sources.length ? ` · ${k.sources.join(", ")}` : ""}
+                      {k.sources.length ? ` · ${k.sources.join(", ")}` : ""}{" "}
+                      <button
+                        type="button"
+                        className="button-quiet"
+                        data-testid="iam-key-toggle"
+                        data-key={k.accessKeyId}
+                        onClick={() => void run(() => backend.setKeyActive(k.accessKeyId, k.status !== "Active", false))}
+                      >
+                        {k.status === "Active" ? t("iam.deactivate") : t("iam.activate")}
+                      </button>
+                      <button
+                        type="button"
+                        className="button-quiet"
+                        data-testid="iam-key-delete"
+                        data-key={k.accessKeyId}
+                        onClick={() => void run(() => backend.deleteAccessKey(k.accessKeyId, false))}
+                      >
+                        {t("iam.deleteKey")}
+                      </button>
                     </div>
                   ))}
                 </td>

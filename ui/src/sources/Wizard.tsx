@@ -15,6 +15,8 @@ interface Draft {
   /** "Create a dedicated reader for me" instead of a key the admin already has. */
   reader: boolean;
   user: string;
+  /** AmazonS3ReadOnlyAccess (every bucket) instead of the least-privilege reader policy. */
+  managedReadOnly: boolean;
   endpoint: string;
   region: string;
   keyId: string;
@@ -26,7 +28,7 @@ interface Draft {
 
 type FieldId = keyof Draft;
 
-const EMPTY: Draft = { compatible: false, reader: false, user: "weekerp-cdn-reader", endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
+const EMPTY: Draft = { compatible: false, reader: false, user: "weekerp-cdn-reader", managedReadOnly: false, endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
 
 /** Fields whose change makes the bucket list (fetched with the key) stale. */
 const KEY_FIELDS: FieldId[] = ["compatible", "endpoint", "region", "keyId", "secret"];
@@ -185,7 +187,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     setBusy(true);
     setError(null);
     try {
-      await backend.createReader({ bucket: draft.bucket.trim(), basePath: draft.basePath, user: draft.user.trim(), source: draft.name });
+      await backend.createReader({ bucket: draft.bucket.trim(), basePath: draft.basePath, user: draft.user.trim(), source: draft.name, managedReadOnly: draft.managedReadOnly });
       setSaved(true);
       setStep(6);
       // The core verified the new key before saving; this report is what is shown (and
@@ -297,6 +299,10 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
               <Field label={t("wizard.readerUser")} problem={problemOf("user")}>
                 <input data-testid="wizard-reader-user" value={draft.user} spellCheck={false} onChange={(e) => set({ user: e.target.value })} />
               </Field>
+              <label className="choice">
+                <input type="checkbox" data-testid="wizard-reader-managed" checked={draft.managedReadOnly} onChange={(e) => set({ managedReadOnly: e.target.checked })} />
+                {t("wizard.readerManaged")}
+              </label>
               <p className="muted">{t("wizard.readerExplain")}</p>
             </>
           ) : (
