@@ -199,6 +199,17 @@ pub enum KeysCommand {
         #[arg(long)]
         user: String,
     },
+    /// Create an access key for a user (its secret goes into the OS keychain)
+    Create {
+        #[arg(long)]
+        user: String,
+        /// Verify the source with the new key, then make the source use it
+        #[arg(long)]
+        source: Option<String>,
+        /// Print the secret once (it is always kept in the OS keychain)
+        #[arg(long)]
+        show_secret: bool,
+    },
     /// Rotate a user's or a source's key safely
     Rotate {
         #[arg(long, conflicts_with = "source", required_unless_present = "source")]
@@ -211,6 +222,9 @@ pub enum KeysCommand {
         /// Delete the old key at the end instead of leaving it inactive
         #[arg(long)]
         delete_old: bool,
+        /// With --user: print the new secret once (it is always kept in the OS keychain)
+        #[arg(long)]
+        show_secret: bool,
     },
     /// Deactivate an access key (or activate it again with --activate)
     Deactivate {
@@ -589,6 +603,98 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             );
             Ok(Output::new(text, &outcome))
         }
+        Command::Keys(KeysCommand::Create {
+            user,
+            source,
+            show_secret,
+        }) => {
+            let created = with_admin_iam(&cli.global, |iam| {
+                let (sources, user, source) = (&sources, user.clone(), source.clone());
+                async move { keys::create(&iam, sources, &user, source.as_deref(), lang).await }
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            let mut text = lang.pick(
+                format!(
+                    "{}의 키 {}를 만들었습니다. 비밀 키는 OS 키체인(서비스 bucketdesk, 계정 {})에 있습니다.",
+                    created.user, created.access_key_id, created.access_key_id
+                ),
+                format!(
+                    "Created key {} for {}. Its secret is in the OS keychain (service bucketdesk, account {}).",
+                    created.access_key_id, created.user, created.access_key_id
+                ),
+            );
+            if let Some(source) = &created.bound_source {
+                text.push_str(&lang.pick(
+                    format!(" 소스 '{source}'을(를) 새 키로 검증하고 연결했습니다."),
+                    format!(" Verified source '{source}' with it and switched the source to it."),
+                ));
+            }
+            let mut json = serde_json::json!({
+                "accessKeyId": created.access_key_id,
+                "user": created.user,
+                "boundSource": created.bound_source,
+            });
+            if show_secret {
+                text.push_str(&format!(
+                    "\n{}: {}",
+                    lang.pick("비밀 키(한 번만 표시)", "Secret (shown once)"),
+                    created.secret.expose()
+                ));
+                json["secretAccessKey"] = created.secret.expose().into();
+            }
+            Ok(Output::new(text, &json))
+        }
+        Command::Keys(KeysCommand::Rotate {
+            user: Some(user),
+            retire_older,
+            delete_old,
+            show_secret,
+            ..
+        }) => {
+            let rotated = with_admin_iam(&cli.global, |iam| {
+                let (sources, user) = (&sources, user.clone());
+                async move {
+                    rotation::rotate_user(&iam, sources, &user, retire_older, delete_old).await
+                }
+            })
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+            let mut text = String::new();
+            if let Some(retired) = &rotated.retired {
+                text.push_str(&lang.pick(
+                    format!("오래된 키 {retired}를 먼저 삭제했습니다.\n"),
+                    format!("Deleted the older key {retired} first.\n"),
+                ));
+            }
+            text.push_str(&lang.pick(
+                format!(
+                    "{}의 키를 {}에서 {}(으)로 교체했습니다. 이전 키: {}. 새 비밀 키는 OS 키체인에 있습니다.",
+                    rotated.user,
+                    rotated.old_key,
+                    rotated.new_key,
+                    if rotated.old_key_state == "deleted" { "삭제됨" } else { "비활성" }
+                ),
+                format!(
+                    "Rotated {}'s key from {} to {}; the old key is {}. The new secret is in the OS keychain.",
+                    rotated.user, rotated.old_key, rotated.new_key, rotated.old_key_state
+                ),
+            ));
+            let mut json = serde_json::json!({
+                "user": rotated.user,
+                "oldKey": rotated.old_key,
+                "newKey": rotated.new_key,
+                "oldKeyState": rotated.old_key_state,
+                "retired": rotated.retired,
+            });
+            if show_secret {
+                text.push_str(&format!(
+                    "\n{}: {}",
+                    lang.pick("비밀 키(한 번만 표시)", "Secret (shown once)"),
+                    rotated.secret.expose()
+                ));
+                json["secretAccessKey"] = rotated.secret.expose().into();
+            }
+            Ok(Output::new(text, &json))
+        }
         other => Err(not_available(&other, lang)),
     }
 }
@@ -804,6 +910,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Iam(IamCommand::Policy { .. }) => "iam policy",
         Command::Iam(IamCommand::Reader(_)) => "iam reader create",
         Command::Keys(KeysCommand::List { .. }) => "keys list",
+        Command::Keys(KeysCommand::Create { .. }) => "keys create",
         Command::Keys(KeysCommand::Rotate { user: Some(_), .. }) => "keys rotate --user",
         Command::Keys(KeysCommand::Rotate { .. }) => "keys rotate",
         Command::Keys(KeysCommand::Deactivate { .. }) => "keys deactivate",

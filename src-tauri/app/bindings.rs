@@ -45,6 +45,7 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::list_aws_profiles,
         commands::set_key_active,
         commands::delete_access_key,
+        commands::create_access_key,
     ])
 }
 

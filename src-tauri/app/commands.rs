@@ -531,3 +531,52 @@ pub async fn delete_access_key(
     let _ = state.sources.keychain().delete(&key);
     Ok(())
 }
+
+/// A key just created, with its secret for the one time it is shown.
+#[derive(Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAccessKey {
+    pub access_key_id: String,
+    pub user: String,
+    /// Shown once; it is also in the keychain.
+    pub secret_access_key: String,
+    pub bound_source: Option<String>,
+}
+
+impl std::fmt::Debug for NewAccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccessKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("user", &self.user)
+            .field("secret_access_key", &"<redacted>")
+            .field("bound_source", &self.bound_source)
+            .finish()
+    }
+}
+
+/// Creates a key for `user` (refused at two keys); the secret goes into the keychain and is
+/// returned this once for display. With `bind_source`, the source is verified with the new
+/// key and switched to it (the key is deleted again when it does not verify).
+#[tauri::command]
+#[specta::specta]
+pub async fn create_access_key(
+    state: State<'_, AppState>,
+    user: String,
+    bind_source: Option<String>,
+) -> Result<NewAccessKey, ApiError> {
+    let created = crate::iam::keys::create(
+        &admin_iam(&state).await,
+        &state.sources,
+        &user,
+        bind_source.as_deref(),
+        state.language(),
+    )
+    .await
+    .map_err(|e| key_fail(&state, e))?;
+    Ok(NewAccessKey {
+        secret_access_key: created.secret.expose().to_owned(),
+        access_key_id: created.access_key_id,
+        user: created.user,
+        bound_source: created.bound_source,
+    })
+}

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::aws::AwsFailure;
 use crate::error::{Described, ErrorCode};
 use crate::locale::Language;
-use crate::sources::Sources;
+use crate::secrets::SecretString;
+use crate::sources::{SourceError, Sources};
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -24,12 +25,28 @@ pub struct KeyInfo {
     pub sources: Vec<String>,
 }
 
+/// A key just created. The secret is shown once (and kept in the keychain).
+#[derive(Debug)]
+pub struct CreatedKey {
+    pub access_key_id: String,
+    pub user: String,
+    pub secret: SecretString,
+    /// The source now using the key, when asked to bind it.
+    pub bound_source: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("{0:?}")]
     Aws(AwsFailure),
     #[error("key {key} is used by {sources:?}")]
     InUse { key: String, sources: Vec<String> },
+    #[error("{user} already has two keys")]
+    Limit { user: String, keys: Vec<String> },
+    #[error("the new key did not verify for {source_name}: {why}")]
+    NotVerified { source_name: String, why: String },
+    #[error("{user} has no access key")]
+    NoKey { user: String },
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
 }
@@ -38,7 +55,10 @@ impl Described for KeyError {
     fn code(&self) -> ErrorCode {
         match self {
             KeyError::Aws(f) => f.code(),
-            KeyError::InUse { .. } => ErrorCode::InvalidInput,
+            KeyError::InUse { .. } | KeyError::Limit { .. } | KeyError::NoKey { .. } => {
+                ErrorCode::InvalidInput
+            }
+            KeyError::NotVerified { .. } => ErrorCode::AccessDenied,
             KeyError::Source(e) => e.code(),
         }
     }
@@ -59,6 +79,28 @@ impl Described for KeyError {
                     "Key {key} is used by source {}. Rotate it first (keys rotate), or pass --force.",
                     sources.join(", ")
                 ),
+            ),
+            KeyError::Limit { user, keys } => lang.pick(
+                format!(
+                    "{user}에게 이미 키가 두 개 있습니다(IAM 한도): {}. 하나를 삭제한 뒤 다시 하세요. 아무것도 바꾸지 않았습니다.",
+                    keys.join(", ")
+                ),
+                format!(
+                    "{user} already has two keys (the IAM limit): {}. Delete one, then try again. Nothing was changed.",
+                    keys.join(", ")
+                ),
+            ),
+            KeyError::NotVerified { source_name, why } => lang.pick(
+                format!(
+                    "새 키로 소스 '{source_name}'을(를) 검증하지 못해 새 키를 지웠습니다. 소스는 그대로입니다: {why}"
+                ),
+                format!(
+                    "The new key did not verify for source '{source_name}', so it was deleted; the source is unchanged: {why}"
+                ),
+            ),
+            KeyError::NoKey { user } => lang.pick(
+                format!("{user}에게 교체할 액세스 키가 없습니다. keys create로 만드세요."),
+                format!("{user} has no access key to rotate. Create one with keys create."),
             ),
             KeyError::Source(e) => e.describe(lang),
         }
@@ -208,4 +250,71 @@ pub async fn delete(
         .await
         .map_err(aws("iam:DeleteAccessKey"))?;
     Ok(user)
+}
+
+/// Creates an access key for `user`: refused before anything is made when the user already
+/// has two (the IAM limit); the secret goes into the keychain before the key is handed out
+/// (the key is deleted again if that fails). With `bind`, the source is verified with the new
+/// key (bounded backoff while IAM propagates) and then switched to it; when it does not
+/// verify, the new key is deleted and the source keeps its key.
+pub async fn create(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    user: &str,
+    bind: Option<&str>,
+    lang: Language,
+) -> Result<CreatedKey, KeyError> {
+    if let Some(source) = bind {
+        sources.get(source)?;
+    }
+    let existing = list(iam, sources, user).await?;
+    if existing.len() >= 2 {
+        return Err(KeyError::Limit {
+            user: user.to_owned(),
+            keys: existing.into_iter().map(|k| k.access_key_id).collect(),
+        });
+    }
+    let created = iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(aws("iam:CreateAccessKey"))?;
+    let key = created
+        .access_key()
+        .expect("CreateAccessKey answers with the key");
+    let id = key.access_key_id().to_owned();
+    let secret = SecretString::new(key.secret_access_key());
+    let undo = |iam: aws_sdk_iam::Client, id: String| async move {
+        let _ = iam
+            .delete_access_key()
+            .user_name(user)
+            .access_key_id(&id)
+            .send()
+            .await;
+    };
+    if let Err(e) = sources.keychain().store(&id, &secret) {
+        undo(iam.clone(), id).await;
+        return Err(SourceError::from(e).into());
+    }
+    if let Some(source) = bind {
+        let bound = match super::rotation::verify_new_key(sources, source, &id, lang).await {
+            Ok(()) => sources.switch_key(source, &id).map_err(KeyError::from),
+            Err(why) => Err(KeyError::NotVerified {
+                source_name: source.to_owned(),
+                why,
+            }),
+        };
+        if let Err(e) = bound {
+            undo(iam.clone(), id.clone()).await;
+            let _ = sources.keychain().delete(&id);
+            return Err(e);
+        }
+    }
+    Ok(CreatedKey {
+        access_key_id: id,
+        user: user.to_owned(),
+        secret,
+        bound_source: bind.map(str::to_owned),
+    })
 }

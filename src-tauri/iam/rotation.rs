@@ -351,7 +351,7 @@ async fn forward(
 }
 
 /// Verifies the source as it would be with the new key, up to 5 times 1–8 s apart.
-async fn verify_new_key(
+pub(crate) async fn verify_new_key(
     sources: &Sources,
     source: &str,
     new_key: &str,
@@ -396,4 +396,94 @@ async fn verify_new_key(
         wait *= 2;
     }
     unreachable!("the loop returns on its last attempt")
+}
+
+/// The result of rotating a key no source uses.
+#[derive(Debug)]
+pub struct UserRotation {
+    pub user: String,
+    pub old_key: String,
+    pub new_key: String,
+    pub secret: SecretString,
+    /// The user's older key deleted first (`--retire-older`).
+    pub retired: Option<String>,
+    /// `deleted` or `inactive`.
+    pub old_key_state: String,
+}
+
+/// Rotates the key of a user that no source uses (an uploader's, say): a new key (secret
+/// into the keychain first), then the old one deactivated, or deleted with `delete_old`.
+/// Keys a source uses are refused (rotate the source instead). With two keys, refuses unless
+/// `retire_older`, which deletes the older one first and rotates the newer; never a third key.
+pub async fn rotate_user(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    user: &str,
+    retire_older: bool,
+    delete_old: bool,
+) -> Result<UserRotation, RotationError> {
+    let existing = keys::list(iam, sources, user).await?;
+    if let Some(used) = existing.iter().find(|k| !k.sources.is_empty()) {
+        return Err(KeyError::InUse {
+            key: used.access_key_id.clone(),
+            sources: used.sources.clone(),
+        }
+        .into());
+    }
+    let (retired, old) = match existing.as_slice() {
+        [] => {
+            return Err(KeyError::NoKey {
+                user: user.to_owned(),
+            }
+            .into());
+        }
+        [only] => (None, only.access_key_id.clone()),
+        [older, newer, ..] => {
+            if !retire_older {
+                return Err(RotationError::TwoKeys {
+                    user: user.to_owned(),
+                    other: older.access_key_id.clone(),
+                });
+            }
+            keys::delete(iam, sources, &older.access_key_id, false).await?;
+            let _ = sources.keychain().delete(&older.access_key_id);
+            (
+                Some(older.access_key_id.clone()),
+                newer.access_key_id.clone(),
+            )
+        }
+    };
+    let created = iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(aws_err("iam:CreateAccessKey"))?;
+    let key = created
+        .access_key()
+        .expect("CreateAccessKey answers with the key");
+    let new_key = key.access_key_id().to_owned();
+    let secret = SecretString::new(key.secret_access_key());
+    if let Err(e) = sources.keychain().store(&new_key, &secret) {
+        let _ = iam
+            .delete_access_key()
+            .user_name(user)
+            .access_key_id(&new_key)
+            .send()
+            .await;
+        return Err(SourceError::from(e).into());
+    }
+    keys::set_active(iam, sources, &old, false, false).await?;
+    if delete_old {
+        keys::delete(iam, sources, &old, false).await?;
+        let _ = sources.keychain().delete(&old);
+    }
+    Ok(UserRotation {
+        user: user.to_owned(),
+        old_key: old,
+        new_key,
+        secret,
+        retired,
+        old_key_state: if delete_old { "deleted" } else { "inactive" }.into(),
+    })
 }

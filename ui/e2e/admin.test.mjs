@@ -78,6 +78,21 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     await (await app.byTestId("iam-create-user")).click();
     await app.$('[data-testid="iam-user-row"][data-name="e2e-temp-user"]', { timeout: 20000 });
     await app.screenshot("05-iam");
+    // An access key for the new user: the secret is shown once, then gone from the screen.
+    const tempRow = '[data-testid="iam-user-row"][data-name="e2e-temp-user"]';
+    await app.execute(`document.querySelector('${tempRow}').scrollIntoView({ block: "center" });`);
+    await (await app.$(`${tempRow} [data-testid="iam-key-create"]`)).click();
+    await (await app.$(`${tempRow} [data-testid="iam-key-create-ok"]`)).click();
+    const secretBox = await app.$('[data-testid="iam-new-key-secret"]', { timeout: 20000 });
+    const secret = await app.execute(`return document.querySelector('[data-testid="iam-new-key-secret"]').value;`);
+    assert.ok(secret.length >= 20, `a secret is shown once: ${secret.length} chars`);
+    await app.execute(`document.querySelector('[data-testid="iam-new-key"]').scrollIntoView({ block: "center" });`);
+    await app.screenshot("06-new-key-secret-once");
+    assert.ok(secretBox);
+    await (await app.byTestId("iam-new-key-done")).click();
+    await waitFor("the secret to leave the screen", async () =>
+      app.execute(`return !document.body.innerHTML.includes(${JSON.stringify(secret)});`),
+    );
     await app.execute(`document.querySelector('[data-testid="iam-user-row"][data-name="e2e-temp-user"]').scrollIntoView({ block: "center" });`);
     await (await app.$('[data-testid="iam-user-row"][data-name="e2e-temp-user"] [data-testid="iam-user-delete"]')).click();
     await app.execute(`document.querySelector('[data-testid="iam-confirm-ok"]').scrollIntoView({ block: "center" });`);

@@ -272,6 +272,19 @@ async deleteAccessKey(key: string, force: boolean) : Promise<Result<null, ApiErr
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Creates a key for `user` (refused at two keys); the secret goes into the keychain and is
+ * returned this once for display. With `bind_source`, the source is verified with the new
+ * key and switched to it (the key is deleted again when it does not verify).
+ */
+async createAccessKey(user: string, bindSource: string | null) : Promise<Result<NewAccessKey, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_access_key", { user, bindSource }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -419,6 +432,14 @@ export type LastVerified = {
  * RFC 3339.
  */
 at: string; ok: boolean }
+/**
+ * A key just created, with its secret for the one time it is shown.
+ */
+export type NewAccessKey = { accessKeyId: string; user: string; 
+/**
+ * Shown once; it is also in the keychain.
+ */
+secretAccessKey: string; boundSource: string | null }
 /**
  * A new key for an existing source.
  */

@@ -277,3 +277,213 @@ fn interrupted_rotations_are_finished_at_start() {
     assert!(!dir.path().join("rotation-shop-cdn.json").exists());
     assert_safe(endpoint, dir.path(), &user, "after the start-up resume");
 }
+
+/// A user with no key, made by the admin (no source uses it).
+fn bare_user(endpoint: &Endpoint, prefix: &str) -> String {
+    let user = unique_name(prefix);
+    block_on(async {
+        endpoint
+            .iam()
+            .await
+            .create_user()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+    });
+    user
+}
+
+#[test]
+fn keys_create_keeps_the_secret_and_respects_the_two_key_limit() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let user = bare_user(endpoint, "mk");
+
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "create", "--user", &user],
+        None,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let first = out["accessKeyId"].as_str().unwrap().to_owned();
+    assert!(
+        out.get("secretAccessKey").is_none(),
+        "the secret is printed only with --show-secret: {out}"
+    );
+    assert!(in_keychain(&first), "the new secret is in the keychain");
+
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "create", "--user", &user, "--show-secret"],
+        None,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let second = out["accessKeyId"].as_str().unwrap().to_owned();
+    let shown = out["secretAccessKey"].as_str().unwrap().to_owned();
+    let kept = Command::new("secret-tool")
+        .args(["lookup", "service", "bucketdesk", "username", &second])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&kept.stdout),
+        shown,
+        "the secret shown once is the one kept"
+    );
+
+    // A third is refused before anything is created.
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "create", "--user", &user],
+        None,
+    );
+    assert_ne!(code, Some(0), "a third key is refused: {out}");
+    assert_eq!(out["code"], "invalid_input", "{out}");
+    assert!(
+        out["message"].as_str().unwrap().contains(&first),
+        "the message names the existing keys: {out}"
+    );
+    assert_eq!(user_keys(endpoint, &user).len(), 2, "still two keys");
+}
+
+#[test]
+fn keys_create_can_bind_the_new_key_to_a_source_and_undoes_itself_when_it_cannot() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let user = setup(endpoint, dir.path());
+    let old = source_key(dir.path());
+
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "create", "--user", &user, "--source", "shop-cdn"],
+        None,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let new = out["accessKeyId"].as_str().unwrap().to_owned();
+    assert_eq!(out["boundSource"], "shop-cdn");
+    assert_eq!(source_key(dir.path()), new, "the source uses the new key");
+    assert_ne!(new, old);
+    assert_safe(endpoint, dir.path(), &user, "after binding");
+
+    // A user whose policy cannot read the bucket: the source does not verify with its key,
+    // so the new key is deleted and the source keeps its key.
+    let stranger = bare_user(endpoint, "stranger");
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &[
+            "keys", "create", "--user", &stranger, "--source", "shop-cdn",
+        ],
+        None,
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert_eq!(out["code"], "access_denied", "{out}");
+    assert!(
+        user_keys(endpoint, &stranger).is_empty(),
+        "the unusable key was deleted"
+    );
+    assert_eq!(source_key(dir.path()), new, "the source is unchanged");
+}
+
+#[test]
+fn keys_rotate_user_replaces_a_key_no_source_uses() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let user = bare_user(endpoint, "up");
+
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "rotate", "--user", &user],
+        None,
+    );
+    assert_ne!(code, Some(0), "no key to rotate: {out}");
+    assert_eq!(out["code"], "invalid_input", "{out}");
+
+    let (_, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "create", "--user", &user],
+        None,
+    );
+    let first = out["accessKeyId"].as_str().unwrap().to_owned();
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "rotate", "--user", &user],
+        None,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let second = out["newKey"].as_str().unwrap().to_owned();
+    assert_eq!(out["oldKey"], first.as_str());
+    assert!(in_keychain(&second));
+    let keys = user_keys(endpoint, &user);
+    assert!(
+        keys.contains(&(first.clone(), "Inactive".into())),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&(second.clone(), "Active".into())),
+        "{keys:?}"
+    );
+
+    // Two keys now: refused unless --retire-older, which deletes the older (inactive) one,
+    // rotates the newer, and never makes a third.
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "rotate", "--user", &user],
+        None,
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert_eq!(user_keys(endpoint, &user).len(), 2, "nothing was changed");
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &[
+            "keys",
+            "rotate",
+            "--user",
+            &user,
+            "--retire-older",
+            "--delete-old",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out["retired"], first.as_str());
+    assert_eq!(out["oldKey"], second.as_str());
+    let third = out["newKey"].as_str().unwrap().to_owned();
+    let keys = user_keys(endpoint, &user);
+    assert_eq!(
+        keys,
+        vec![(third.clone(), "Active".into())],
+        "only the new key"
+    );
+    assert!(
+        !in_keychain(&first) && !in_keychain(&second),
+        "old secrets dropped"
+    );
+    assert!(in_keychain(&third));
+
+    // A key a source uses is refused: rotate the source instead.
+    let reader = setup(endpoint, dir.path());
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "rotate", "--user", &reader],
+        None,
+    );
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out["message"].as_str().unwrap().contains("shop-cdn"),
+        "names the source: {out}"
+    );
+}

@@ -23,6 +23,7 @@ import type {
   PolicyAttachment,
   Template,
   GeneratedPolicy,
+  NewAccessKey,
 } from "../bindings";
 
 export type {
@@ -54,6 +55,7 @@ export type {
   Template,
   GeneratedPolicy,
   KeyInfo,
+  NewAccessKey,
 } from "../bindings";
 
 /**
@@ -147,4 +149,9 @@ export interface Backend {
   setKeyActive(key: string, active: boolean, force: boolean): Promise<void>;
   /** Deletes a key and its keychain entry; a key a source uses needs `force`. */
   deleteAccessKey(key: string, force: boolean): Promise<void>;
+  /**
+   * Creates a key for `user` (refused at two keys); its secret is in the keychain and in the
+   * answer this once. With `bindSource`, the source is verified with it and switched to it.
+   */
+  createAccessKey(user: string, bindSource: string | null): Promise<NewAccessKey>;
 }

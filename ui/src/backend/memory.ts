@@ -20,6 +20,7 @@ import {
   type SourceUpdate,
   type VerifyReport,
   type AdminInfo,
+  type NewAccessKey,
   type ReaderInput,
   type RotationOutcome,
   type UserInfo,
@@ -89,10 +90,12 @@ export class MemoryBackend implements Backend {
     listAwsProfiles: 0,
     setKeyActive: 0,
     deleteAccessKey: 0,
+    createAccessKey: 0,
   };
   awsProfiles: string[] = ["default", "admin"];
   iamUsers: UserInfo[] = [];
   iamGroups: GroupInfo[] = [];
+  private keyCounter = 0;
   /**
    * The buckets the fake account has, and their keys (full keys, BasePath included): a few
    * thousand, many of them Korean with spaces, so paging and the virtual list are exercised.
@@ -427,6 +430,30 @@ export class MemoryBackend implements Backend {
     if (!owner || !found) throw new BackendError("not_found", "There is no such access key or user.");
     if (found.sources.length && !force) throw new BackendError("invalid_input", `Key ${key} is used by source ${found.sources.join(", ")}.`);
     owner.keys = owner.keys.filter((k) => k.accessKeyId !== key);
+  }
+
+  async createAccessKey(user: string, bindSource: string | null): Promise<NewAccessKey> {
+    this.enter("createAccessKey");
+    const owner = this.iamUsers.find((u) => u.name === user);
+    if (!owner) throw new BackendError("not_found", "There is no such access key or user.");
+    if (owner.keys.length >= 2) {
+      throw new BackendError("invalid_input", `${user} already has two keys (the IAM limit): ${owner.keys.map((k) => k.accessKeyId).join(", ")}. Delete one, then try again. Nothing was changed.`);
+    }
+    const source = bindSource === null ? undefined : this.sources.find((s) => s.name === bindSource);
+    if (bindSource !== null && !source) throw new BackendError("not_found", `There is no source named '${bindSource}'.`);
+    this.keyCounter += 1;
+    const accessKeyId = `AKIANEW${String(this.keyCounter).padStart(13, "0")}`;
+    const secretAccessKey = `memory/secret/${accessKeyId}/0000000000000000`;
+    this.secrets.set(accessKeyId, secretAccessKey);
+    owner.keys.push({
+      accessKeyId, user, status: "Active", created: null, ageDays: 0, lastUsed: null, lastUsedService: null,
+      sources: source ? [source.name] : [],
+    });
+    if (source) {
+      for (const k of owner.keys) k.sources = k.sources.filter((s) => s !== source.name || k.accessKeyId === accessKeyId);
+      source.keyIdMasked = `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
+    }
+    return { accessKeyId, user, secretAccessKey, boundSource: source?.name ?? null };
   }
 
   async listAwsProfiles(): Promise<string[]> {

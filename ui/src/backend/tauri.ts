@@ -62,6 +62,7 @@ export const tauriBackend: Backend = {
   deleteAccessKey: async (key, force) => {
     await unwrap(() => commands.deleteAccessKey(key, force));
   },
+  createAccessKey: (user, bindSource) => unwrap(() => commands.createAccessKey(user, bindSource)),
   listAwsProfiles: async () => {
     try {
       return await commands.listAwsProfiles();

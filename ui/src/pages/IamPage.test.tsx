@@ -87,3 +87,47 @@ describe("keys on the IAM page", () => {
     expect(backend.iamUsers[0]!.keys.map((k) => k.accessKeyId)).toEqual(["AKIABOUND00000000001"]);
   });
 });
+
+describe("creating a key on the IAM page", () => {
+  it("shows the secret once, binds it to a source when asked, and removes a group member", async () => {
+    const backend = new MemoryBackend({
+      sources: [{
+        name: "shop", bucket: "acme", region: "us-east-1", basePath: "/", keyIdMasked: "AKIA…0001",
+        endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null,
+      }],
+    });
+    backend.iamUsers = [{
+      name: "uploader", arn: "arn:aws:iam::123456789012:user/uploader", created: null, tags: [], groups: ["writers"],
+      inlinePolicies: [], attachedPolicies: [], keys: [],
+    }];
+    backend.iamGroups = [{ name: "writers", users: ["uploader"], attachedPolicies: [] }];
+    await render(backend);
+    await click("nav-iam");
+    await settle(50);
+
+    await click("iam-key-create");
+    await choose("iam-key-bind", "shop");
+    await click("iam-key-create-ok");
+    await settle(50);
+    const secret = (byTestId("iam-new-key-secret") as HTMLInputElement).value;
+    expect(secret, "the secret is shown once").toMatch(/^memory\/secret\/AKIANEW/);
+    expect(byTestId("iam-new-key-bound").textContent).toContain("shop");
+    expect(backend.iamUsers[0]!.keys[0]!.sources).toEqual(["shop"]);
+    await click("iam-new-key-done");
+    expect(query("iam-new-key"), "and then it is gone").toBeNull();
+    expect(dom.container.textContent).not.toContain(secret);
+
+    // A second key without a source; a third is not offered.
+    await click("iam-key-create");
+    await click("iam-key-create-ok");
+    await settle(50);
+    expect(query("iam-new-key-bound")).toBeNull();
+    await click("iam-new-key-done");
+    expect((byTestId("iam-key-create") as HTMLButtonElement).disabled, "two keys: the button is off").toBe(true);
+
+    await click("iam-remove-member");
+    await settle(50);
+    expect(backend.iamGroups[0]!.users).toEqual([]);
+    expect(byTestId("iam-group").textContent).not.toContain("uploader");
+  });
+});

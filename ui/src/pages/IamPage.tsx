@@ -1,6 +1,7 @@
 // IAM: who the admin is, the policy generator (template → JSON preview with lint findings),
 // users (tags, groups, policies, keys with age and last use; create, delete cleanly after a
-// confirmation) and groups (create with a managed policy, add members).
+// confirmation; create an access key whose secret is shown once, optionally for a source)
+// and groups (create with a managed policy, add and remove members).
 
 import { useCallback, useEffect, useId, useState } from "react";
 import {
@@ -8,6 +9,7 @@ import {
   type Backend,
   type GeneratedPolicy,
   type GroupInfo,
+  type NewAccessKey,
   type PolicyAttachment,
   type Template,
   type UserInfo,
@@ -38,12 +40,17 @@ export function IamPage({ backend }: { backend: Backend }) {
   const [newGroup, setNewGroup] = useState("");
   const [memberUser, setMemberUser] = useState("");
   const [memberGroup, setMemberGroup] = useState("");
+  const [sourceNames, setSourceNames] = useState<string[]>([]);
+  const [keyFor, setKeyFor] = useState<string | null>(null);
+  const [bindSource, setBindSource] = useState("");
+  const [created, setCreated] = useState<NewAccessKey | null>(null);
 
   const load = useCallback(async () => {
     try {
-      const [u, g] = await Promise.all([backend.listIamUsers(), backend.listIamGroups()]);
+      const [u, g, s] = await Promise.all([backend.listIamUsers(), backend.listIamGroups(), backend.listSources()]);
       setUsers(u);
       setGroups(g);
+      setSourceNames(s.map((x) => x.name));
       setError(null);
     } catch (thrown) {
       setError(BackendError.from(thrown).message);
@@ -88,6 +95,13 @@ export function IamPage({ backend }: { backend: Backend }) {
       setDeleting(null);
       const done = await backend.deleteIamUser(user, false);
       setNotice(t("iam.userDeleted", { user, keys: done.keys.length, groups: done.groups.length }));
+    });
+
+  const createKey = (user: string) =>
+    run(async () => {
+      setKeyFor(null);
+      setCreated(await backend.createAccessKey(user, bindSource === "" ? null : bindSource));
+      setBindSource("");
     });
 
   return (
@@ -160,6 +174,32 @@ export function IamPage({ backend }: { backend: Backend }) {
           </button>
         </div>
       )}
+      {created && (
+        <div className="card confirm" role="alertdialog" data-testid="iam-new-key">
+          <p className="strong">{t("iam.secretOnce", { key: created.accessKeyId, user: created.user })}</p>
+          <p className="muted">{t("iam.secretOnceHint")}</p>
+          <p>
+            <code data-testid="iam-new-key-id">{created.accessKeyId}</code>
+          </p>
+          <p>
+            <input
+              readOnly
+              className="secret-once"
+              data-testid="iam-new-key-secret"
+              value={created.secretAccessKey}
+              aria-label="Secret Access Key"
+              onFocus={(e) => e.currentTarget.select()}
+            />{" "}
+            <button type="button" className="button-quiet" data-testid="iam-new-key-copy" onClick={() => void navigator.clipboard?.writeText(created.secretAccessKey)}>
+              {t("common.copy")}
+            </button>
+          </p>
+          {created.boundSource && <p data-testid="iam-new-key-bound">{t("iam.secretBound", { source: created.boundSource })}</p>}
+          <button type="button" className="button-primary" data-testid="iam-new-key-done" onClick={() => setCreated(null)}>
+            {t("iam.secretDone")}
+          </button>
+        </div>
+      )}
       {users === null ? (
         <p className="muted">{t("sources.loading")}</p>
       ) : (
@@ -211,6 +251,32 @@ export function IamPage({ backend }: { backend: Backend }) {
                   ))}
                 </td>
                 <td>
+                  {keyFor === u.name ? (
+                    <div data-testid="iam-key-form">
+                      <label className="field">
+                        <span>{t("iam.bindTo")}</span>
+                        <select data-testid="iam-key-bind" value={bindSource} onChange={(e) => setBindSource(e.target.value)}>
+                          <option value="">{t("iam.bindNone")}</option>
+                          {sourceNames.map((s) => <option key={s} value={s}>{s}</option>)}
+                        </select>
+                      </label>
+                      <button type="button" className="button-quiet" onClick={() => setKeyFor(null)}>{t("common.cancel")}</button>{" "}
+                      <button type="button" className="button-primary" data-testid="iam-key-create-ok" onClick={() => void createKey(u.name)}>
+                        {t("iam.createKey")}
+                      </button>
+                    </div>
+                  ) : (
+                    <button
+                      type="button"
+                      className="button-quiet"
+                      data-testid="iam-key-create"
+                      disabled={u.keys.length >= 2}
+                      title={u.keys.length >= 2 ? t("iam.twoKeys") : undefined}
+                      onClick={() => { setKeyFor(u.name); setBindSource(""); }}
+                    >
+                      {t("iam.createKey")}
+                    </button>
+                  )}{" "}
                   <button type="button" className="button-quiet" data-testid="iam-user-delete" onClick={() => setDeleting(u.name)}>
                     {t("iam.deleteUser")}
                   </button>
@@ -226,7 +292,27 @@ export function IamPage({ backend }: { backend: Backend }) {
         <ul>
           {groups.map((g) => (
             <li key={g.name} data-testid="iam-group" data-name={g.name}>
-              <strong>{g.name}</strong>: {g.users.join(", ") || "—"} ({g.attachedPolicies.map((a) => a.split("/").pop()).join(", ") || "—"})
+              <strong>{g.name}</strong>:{" "}
+              {g.users.length === 0
+                ? "—"
+                : g.users.map((member) => (
+                    <span key={member} className="member">
+                      {member}
+                      <button
+                        type="button"
+                        className="button-quiet"
+                        data-testid="iam-remove-member"
+                        data-group={g.name}
+                        data-user={member}
+                        aria-label={t("iam.removeMember", { user: member, group: g.name })}
+                        title={t("iam.removeMember", { user: member, group: g.name })}
+                        onClick={() => void run(() => backend.setGroupMembership(g.name, member, false))}
+                      >
+                        ×
+                      </button>{" "}
+                    </span>
+                  ))}{" "}
+              ({g.attachedPolicies.map((a) => a.split("/").pop()).join(", ") || "—"})
             </li>
           ))}
         </ul>
