@@ -172,7 +172,7 @@ fn commands_of_later_work_say_so_plainly() {
         "{}",
         stderr(&out)
     );
-    let out = bucketdesk(dir.path(), &["--json", "keys", "rotate", "--user", "u"]);
+    let out = bucketdesk(dir.path(), &["--json", "bucket", "create", "some-bucket"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["code"], "not_available");
 }
