@@ -4,4 +4,5 @@
 //! - `pipeline`: decode → orient → rotate → resize/crop → encode, fast paths where they pay.
 //! - `options`, `cache`, `origin`, `server`: the HTTP side.
 
+pub mod pipeline;
 pub mod transform;
