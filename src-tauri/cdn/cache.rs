@@ -169,7 +169,7 @@ impl DiskCache {
         let content_type = std::str::from_utf8(parts.next()?).ok()?.to_owned();
         let etag = std::str::from_utf8(parts.next()?).ok()?.to_owned();
         let body = parts.next()?;
-        if stored != key.as_bytes() {
+        if stored != hex::encode(key).as_bytes() {
             return None;
         }
         Some(Entry {
@@ -184,7 +184,8 @@ impl DiskCache {
         let name = Self::file_name(key);
         let mut data = Vec::with_capacity(entry.bytes.len() + key.len() + 128);
         data.extend_from_slice(DISK_MAGIC);
-        for field in [key, &entry.content_type, &entry.etag] {
+        // The key holds newlines: it is stored hex-encoded.
+        for field in [&hex::encode(key), &entry.content_type, &entry.etag] {
             data.extend_from_slice(field.as_bytes());
             data.push(b'\n');
         }
@@ -341,16 +342,16 @@ mod tests {
     fn disk_is_bounded_survives_reopen_and_checks_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let cache = DiskCache::open(dir.path(), 5000).unwrap();
-        for k in ["k1", "k2", "k3", "k4"] {
+        for k in ["k1", "k2", "k3", "k4\nwith\nnewlines"] {
             cache.put(k, &entry(1500)).unwrap();
         }
         assert!(cache.used() <= 5000, "bound kept: {}", cache.used());
         assert!(cache.get("k1").is_none(), "oldest evicted");
-        assert_eq!(cache.get("k4").unwrap(), *entry(1500));
+        assert_eq!(cache.get("k4\nwith\nnewlines").unwrap(), *entry(1500));
         drop(cache);
         let reopened = DiskCache::open(dir.path(), 5000).unwrap();
         assert_eq!(
-            reopened.get("k4").unwrap().bytes.len(),
+            reopened.get("k4\nwith\nnewlines").unwrap().bytes.len(),
             1500,
             "kept across restarts"
         );
