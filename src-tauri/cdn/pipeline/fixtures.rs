@@ -178,3 +178,23 @@ pub fn webp_with_alpha(p: &Pixels) -> Vec<u8> {
         .encode(85.0)
         .to_vec()
 }
+
+/// A two-frame animated GIF: a red frame, then a blue one.
+pub fn animated_gif(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut out);
+        encoder
+            .set_repeat(image::codecs::gif::Repeat::Infinite)
+            .unwrap();
+        let frames = [[255, 0, 0, 255], [0, 0, 255, 255]].map(|colour| {
+            image::Frame::new(image::RgbaImage::from_pixel(
+                width,
+                height,
+                image::Rgba(colour),
+            ))
+        });
+        encoder.encode_frames(frames).unwrap();
+    }
+    out
+}

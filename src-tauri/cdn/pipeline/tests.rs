@@ -357,3 +357,14 @@ fn the_hostile_corpus_is_refused_quickly_without_panics() {
         assert!(took < Duration::from_secs(5), "{name}: took {took:?}");
     }
 }
+
+#[test]
+fn an_animated_gif_gives_its_first_frame() {
+    let bytes = fixtures::animated_gif(40, 30);
+    let r = transform(&bytes, &sized(Some(20), None, None), &Limits::default()).unwrap();
+    assert_eq!((r.format, r.width, r.height), (Format::Gif, 20, 15));
+    assert!(
+        near(read(&r).get_pixel(10, 7).0, [255, 0, 0, 255], 16),
+        "the red first frame"
+    );
+}
