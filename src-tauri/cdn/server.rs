@@ -15,6 +15,7 @@
 //! errors 413 (too many pixels, too large) / 415 (unsupported) / 422 (damaged) / 400 (output
 //! over the limit). Messages are English: they name options of the URL API.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -476,26 +477,39 @@ async fn handle(State(s): State<Arc<Shared>>, req: Request) -> Response {
     bump(&s.metrics.requests);
     // The body is never read; only the head travels across awaits (a Body is not Sync).
     let (req, _body) = req.into_parts();
+    // The time limit is a deadline on the stages that wait (origin, transform): a warm hit
+    // answers from memory without arming a timer.
+    let deadline = tokio::time::Instant::now() + s.request_timeout;
     let response = match check_access(&s, &req) {
         Err(e) => e.into_response(),
-        Ok(()) => match tokio::time::timeout(s.request_timeout, route(&s, &req)).await {
-            Ok(Ok(response)) => response,
-            Ok(Err(e)) => e.into_response(),
-            Err(_) => ServeError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "timeout",
-                format!(
-                    "the request took longer than {} s",
-                    s.request_timeout.as_secs_f32()
-                ),
-            )
-            .into_response(),
+        Ok(()) => match route(&s, &req, deadline).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
         },
     };
     if response.status().is_client_error() || response.status().is_server_error() {
         bump(&s.metrics.errors);
     }
     response
+}
+
+/// `work`, or a 504 when the request's deadline passes first.
+async fn by_deadline<T>(
+    s: &Shared,
+    deadline: tokio::time::Instant,
+    work: impl Future<Output = Result<T, ServeError>>,
+) -> Result<T, ServeError> {
+    match tokio::time::timeout_at(deadline, work).await {
+        Ok(result) => result,
+        Err(_) => Err(ServeError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!(
+                "the request took longer than {} s",
+                s.request_timeout.as_secs_f32()
+            ),
+        )),
+    }
 }
 
 fn check_access(s: &Shared, req: &Parts) -> Result<(), ServeError> {
@@ -538,7 +552,11 @@ fn check_access(s: &Shared, req: &Parts) -> Result<(), ServeError> {
     }
 }
 
-async fn route(s: &Arc<Shared>, req: &Parts) -> Result<Response, ServeError> {
+async fn route(
+    s: &Arc<Shared>,
+    req: &Parts,
+    deadline: tokio::time::Instant,
+) -> Result<Response, ServeError> {
     if req.method != Method::GET && req.method != Method::HEAD {
         return Err(ServeError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -549,9 +567,9 @@ async fn route(s: &Arc<Shared>, req: &Parts) -> Result<Response, ServeError> {
     let path = req.uri.path();
     let query = req.uri.query().unwrap_or("");
     if let Some(rest) = path.strip_prefix("/image/") {
-        image(s, rest, query, &req.headers).await
+        image(s, rest, query, &req.headers, deadline).await
     } else if let Some(rest) = path.strip_prefix("/file/") {
-        file(s, rest, &req.headers).await
+        file(s, rest, &req.headers, deadline).await
     } else if path == "/metrics" {
         let body = serde_json::to_string(&s.metrics.snapshot()).expect("metrics serialize");
         Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -574,6 +592,7 @@ async fn image(
     rest: &str,
     query: &str,
     headers: &HeaderMap,
+    deadline: tokio::time::Instant,
 ) -> Result<Response, ServeError> {
     let obj = object(rest)?;
     let options = ImageOptions::parse_query(query)?;
@@ -581,7 +600,7 @@ async fn image(
     let original = format!("{}\n{}", obj.source, obj.key);
     let origin_etag = match s.freshness.fresh(&original) {
         Some(etag) => etag,
-        None => revalidate(s, &obj, &original).await?,
+        None => by_deadline(s, deadline, revalidate(s, &obj, &original)).await?,
     };
     let variant = format!("{original}\n{}", options.to_query());
     let key = stored_key(&variant, &origin_etag);
@@ -748,7 +767,12 @@ pub fn guess_content_type(key: &str) -> &'static str {
     }
 }
 
-async fn file(s: &Arc<Shared>, rest: &str, headers: &HeaderMap) -> Result<Response, ServeError> {
+async fn file(
+    s: &Arc<Shared>,
+    rest: &str,
+    headers: &HeaderMap,
+    deadline: tokio::time::Instant,
+) -> Result<Response, ServeError> {
     let obj = object(rest)?;
     // One `bytes=` range is passed to the origin; anything else is ignored (the whole file
     // is a valid answer to a Range request the server does not support).
@@ -763,7 +787,10 @@ async fn file(s: &Arc<Shared>, rest: &str, headers: &HeaderMap) -> Result<Respon
         content_length,
         content_range,
         etag,
-    } = s.origin.open(&obj.source, &obj.key, range).await?;
+    } = by_deadline(s, deadline, async {
+        Ok(s.origin.open(&obj.source, &obj.key, range).await?)
+    })
+    .await?;
     let content_type = content_type
         .filter(|t| !t.is_empty() && t != "binary/octet-stream" && t != "application/octet-stream")
         .unwrap_or_else(|| guess_content_type(&obj.key).to_owned());

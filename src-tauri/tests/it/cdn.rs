@@ -658,3 +658,20 @@ fn cdn_url_prints_the_production_and_the_local_url() {
     assert!(!ok);
     assert_eq!(json["code"], "not_found");
 }
+
+#[test]
+fn a_request_over_the_time_limit_is_a_504() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |c| {
+            c.request_timeout = Duration::from_millis(1);
+        })
+        .await;
+        rig.put("photo.jpg", jpeg(2000, 1500), Some("image/jpeg"))
+            .await;
+        let reply = rig.get("/image/shop/photo.jpg?w=300&f=avif").await;
+        assert_eq!(reply.status, 504, "{}", reply.text());
+        assert!(reply.text().contains("took longer"), "{}", reply.text());
+        let after = rig.get("/metrics").await;
+        assert_eq!(after.status, 200, "the server keeps serving");
+    });
+}
