@@ -139,6 +139,8 @@ pub enum SourceCommand {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the flag set does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum CdnCommand {
     /// Run the local CDN in the foreground
     Serve {
@@ -148,10 +150,64 @@ pub enum CdnCommand {
     /// Print the production URL and the local preview URL of an object
     Url {
         name: String,
+        /// Object key, relative to the source's BasePath
         key: String,
-        /// Image options, e.g. w=400 h=300 fit=cover f=webp
+        /// Image options as NAME=VALUE, e.g. w=400 h=300 fit=cover f=webp (DESIGN §2)
         options: Vec<String>,
+        #[command(flatten)]
+        flags: CdnOptionFlags,
     },
+}
+
+/// The image options as flags (the same rules as in a URL; each may be given once).
+#[derive(Debug, Args, Default)]
+pub struct CdnOptionFlags {
+    /// Output width in px
+    #[arg(long = "w", alias = "width", value_name = "PX")]
+    pub width: Option<String>,
+    /// Output height in px
+    #[arg(long = "h", alias = "height", value_name = "PX")]
+    pub height: Option<String>,
+    /// WIDTHxHEIGHT
+    #[arg(long = "s", alias = "size", value_name = "WxH")]
+    pub size: Option<String>,
+    /// cover, contain, fill, inside, outside
+    #[arg(long)]
+    pub fit: Option<String>,
+    /// centre, top, bottom, left, right
+    #[arg(long = "p", alias = "position")]
+    pub position: Option<String>,
+    /// webp, avif, jpg, png, gif, tiff
+    #[arg(long = "f", alias = "format")]
+    pub format: Option<String>,
+    /// 1-100
+    #[arg(long = "q", alias = "quality")]
+    pub quality: Option<String>,
+    /// Degrees clockwise, -360..360
+    #[arg(long, allow_hyphen_values = true)]
+    pub rotate: Option<String>,
+    /// Cache-busting version
+    #[arg(long = "v")]
+    pub v: Option<String>,
+}
+
+impl CdnOptionFlags {
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("w", &self.width),
+            ("h", &self.height),
+            ("s", &self.size),
+            ("fit", &self.fit),
+            ("p", &self.position),
+            ("f", &self.format),
+            ("q", &self.quality),
+            ("rotate", &self.rotate),
+            ("v", &self.v),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -695,8 +751,116 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             }
             Ok(Output::new(text, &json))
         }
+        Command::Cdn(CdnCommand::Url {
+            name,
+            key,
+            options,
+            flags,
+        }) => cdn_url(store, &sources, &name, &key, &options, &flags, lang),
+        Command::Cdn(CdnCommand::Serve { port }) => {
+            cdn_serve(store, &sources, port, cli.global.json, lang)
+        }
         other => Err(not_available(&other, lang)),
     }
+}
+
+/// `cdn url`: the production URL (never a token) and the local preview URL (the install's
+/// token, the preferred port of the settings: the app's server uses it unless it was taken).
+fn cdn_url(
+    store: &ConfigStore,
+    sources: &Sources,
+    name: &str,
+    key: &str,
+    positional: &[String],
+    flags: &CdnOptionFlags,
+    lang: Language,
+) -> Result<Output, ApiError> {
+    use crate::cdn::options::ImageOptions;
+    use crate::cdn::server;
+    sources
+        .get(name)
+        .map_err(|e| ApiError::from_err(&e, lang))?;
+    let mut pairs = flags.pairs();
+    for option in positional {
+        let (n, v) = option.split_once('=').ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                lang.pick(
+                    format!("이미지 옵션 '{option}'은(는) 이름=값 형식이어야 합니다(예: w=400)."),
+                    format!("Image option '{option}' must be NAME=VALUE (e.g. w=400)."),
+                ),
+            )
+        })?;
+        pairs.push((n, v));
+    }
+    let options = ImageOptions::parse_pairs(pairs).map_err(|e| ApiError::from_err(&e, lang))?;
+    let config = store.load().map_err(|e| ApiError::from_err(&e, lang))?;
+    let token = crate::cdn::security::Token::load_or_create(store.dir())
+        .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
+    let base = format!("http://127.0.0.1:{}", config.settings.cdn_port);
+    let production = server::production_url(name, key, &options);
+    let local = server::local_url(&base, &token, name, key, &options);
+    let text = format!("{production}\n{local}");
+    Ok(Output::new(
+        text,
+        &serde_json::json!({ "production": production, "local": local, "query": options.to_query() }),
+    ))
+}
+
+/// `cdn serve`: the local CDN in the foreground until the process is stopped. The base URL
+/// and token are printed first (one JSON line with `--json`).
+fn cdn_serve(
+    store: &ConfigStore,
+    sources: &Sources,
+    port: Option<u16>,
+    json: bool,
+    lang: Language,
+) -> Result<Output, ApiError> {
+    use crate::cdn::server::{CdnServer, ServerConfig};
+    let mut config = ServerConfig::for_install(store, crate::cdn::pipeline::transform)
+        .map_err(|e| ApiError::from_err(&e, lang))?;
+    if let Some(port) = port {
+        config.port = port;
+    }
+    let origin = std::sync::Arc::new(crate::cdn::origin::S3Origin::new(sources.clone()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(async {
+        let server = CdnServer::start(config, origin)
+            .await
+            .map_err(|e| ApiError::from_err(&e, lang))?;
+        let info = serde_json::json!({
+            "baseUrl": server.base_url(),
+            "port": server.port(),
+            "token": server.token().expose(),
+        });
+        if json {
+            println!("{info}");
+        } else {
+            println!(
+                "{}\n{} {}\n{}",
+                lang.pick(
+                    format!("로컬 CDN: {}", server.base_url()),
+                    format!("Local CDN: {}", server.base_url())
+                ),
+                lang.pick("토큰:", "Token:"),
+                server.token().expose(),
+                lang.pick(
+                    "예: /image/{소스}/{경로}?w=400&token=…  (Ctrl-C로 종료)",
+                    "e.g. /image/{source}/{path}?w=400&token=…  (Ctrl-C stops it)"
+                )
+            );
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        std::future::pending::<()>().await;
+        Ok(Output {
+            text: String::new(),
+            json: String::new(),
+        })
+    })
 }
 
 /// Runs `work` with an IAM client on the admin's credentials (`--profile`, the chain,

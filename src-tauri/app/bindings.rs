@@ -5,7 +5,7 @@
 use tauri::Runtime;
 use tauri_specta::{Builder, collect_commands};
 
-use super::commands;
+use super::{cdn, commands};
 
 /// Path of the generated file, relative to the repository root.
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
@@ -46,6 +46,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::set_key_active,
         commands::delete_access_key,
         commands::create_access_key,
+        cdn::cdn_info,
+        cdn::cdn_preview_url,
     ])
 }
 

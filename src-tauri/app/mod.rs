@@ -2,6 +2,7 @@
 //! anything the CLI or the tests would need; it wires the core to the UI.
 
 pub mod bindings;
+pub mod cdn;
 pub mod commands;
 
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct AppState {
     sandbox: Mutex<SandboxSlot>,
     /// Set when the sandbox is wanted: where its files go.
     sandbox_dir: Option<PathBuf>,
+    /// The local CDN, started in `setup`.
+    cdn: Mutex<cdn::CdnSlot>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
                 SandboxSlot::Off
             }),
             sandbox_dir,
+            cdn: Mutex::new(cdn::CdnSlot::Starting),
         }
     }
 
@@ -161,6 +165,12 @@ pub fn run_app<R: Runtime>(
         .setup(move |app| {
             specta.mount_events(app);
             let handle = app.handle().clone();
+            {
+                let handle = handle.clone();
+                tauri::async_runtime::spawn(async move {
+                    cdn::start(&handle.state::<AppState>()).await;
+                });
+            }
             let sandbox_dir = app.state::<AppState>().sandbox_dir.clone();
             if sandbox_dir.is_none() {
                 // A rotation interrupted by a crash or a quit is finished (or rolled back)
@@ -211,6 +221,7 @@ pub fn run_app<R: Runtime>(
     };
     app.run(|handle, event| {
         if let RunEvent::Exit = event {
+            cdn::stop(&handle.state::<AppState>());
             handle.state::<AppState>().stop_sandbox();
         }
     });

@@ -114,6 +114,27 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
     await app.waitForText("presign-url", "X-Amz-Expires=3600", { timeout: 20000 });
     await app.screenshot("08-browser");
 
+    // The CDN preview of that photo through the in-app loopback server: the default card
+    // preset (400×300 WebP, cover), its bytes and dimensions, and the original beside it.
+    await app.execute(`document.querySelector('[data-testid="cdn-preview"]').scrollIntoView({ block: "start" });`);
+    await app.waitForText("preview-result", "400×300", { timeout: 60000 });
+    const result = await (await app.byTestId("preview-result")).text();
+    assert.match(result, /image\/webp/, `the preview is WebP: ${result}`);
+    await waitFor("the original to load from the local server", async () =>
+      app.execute(`const img = document.querySelector('[data-testid="preview-original"]'); return !!img && img.complete && img.naturalWidth > 0;`),
+    { timeout: 60000 });
+    const production = await (await app.byTestId("preview-production-url")).text();
+    assert.ok(production.startsWith("https://cdn.weekerp.com/image/sandbox-photos/"), production);
+    assert.ok(!production.includes("token"), "no local token in the production URL");
+    await type(app, "preview-w", "0");
+    await app.waitForText("preview-problem", "w", { timeout: 5000 });
+    await type(app, "preview-w", "240");
+    await app.waitForText("preview-result", "240×", { timeout: 60000 });
+    await app.screenshot("09-cdn-preview");
+    await waitFor("a row thumbnail from the local CDN", async () =>
+      app.execute(`return [...document.querySelectorAll('.vrow .thumb')].some((img) => img.complete && img.naturalWidth === 64);`),
+    { timeout: 60000 });
+
     const saved = readFileSync(path.join(app.configDir, "sandbox", "config", "config.json"), "utf8");
     const source = JSON.parse(saved).sources.find((s) => s.name === "sandbox-photos");
     assert.ok(source, `the source is in the sandbox config: ${saved}`);

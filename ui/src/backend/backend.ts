@@ -25,6 +25,9 @@ import type {
   GeneratedPolicy,
   NewAccessKey,
 } from "../bindings";
+import type { CdnEndpoint } from "../sources/cdnPreview";
+
+export type { CdnEndpoint };
 
 export type {
   ApiError,
@@ -154,4 +157,6 @@ export interface Backend {
    * answer this once. With `bindSource`, the source is verified with it and switched to it.
    */
   createAccessKey(user: string, bindSource: string | null): Promise<NewAccessKey>;
+  /** The local CDN's base URL and the token its preview URLs carry. */
+  cdnEndpoint(): Promise<CdnEndpoint>;
 }

@@ -21,6 +21,7 @@ import {
   type VerifyReport,
   type AdminInfo,
   type NewAccessKey,
+  type CdnEndpoint,
   type ReaderInput,
   type RotationOutcome,
   type UserInfo,
@@ -91,11 +92,14 @@ export class MemoryBackend implements Backend {
     setKeyActive: 0,
     deleteAccessKey: 0,
     createAccessKey: 0,
+    cdnEndpoint: 0,
   };
   awsProfiles: string[] = ["default", "admin"];
   iamUsers: UserInfo[] = [];
   iamGroups: GroupInfo[] = [];
   private keyCounter = 0;
+  /** Where tests' previews point (a test may serve it with a stubbed `fetch`). */
+  cdn: CdnEndpoint = { baseUrl: "http://127.0.0.1:7390", token: "memory-token" };
   /**
    * The buckets the fake account has, and their keys (full keys, BasePath included): a few
    * thousand, many of them Korean with spaces, so paging and the virtual list are exercised.
@@ -454,6 +458,11 @@ export class MemoryBackend implements Backend {
       source.keyIdMasked = `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
     }
     return { accessKeyId, user, secretAccessKey, boundSource: source?.name ?? null };
+  }
+
+  async cdnEndpoint(): Promise<CdnEndpoint> {
+    this.enter("cdnEndpoint");
+    return { ...this.cdn };
   }
 
   async listAwsProfiles(): Promise<string[]> {

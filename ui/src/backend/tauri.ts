@@ -63,6 +63,10 @@ export const tauriBackend: Backend = {
     await unwrap(() => commands.deleteAccessKey(key, force));
   },
   createAccessKey: (user, bindSource) => unwrap(() => commands.createAccessKey(user, bindSource)),
+  cdnEndpoint: async () => {
+    const info = await unwrap(() => commands.cdnInfo());
+    return { baseUrl: info.baseUrl, token: info.token };
+  },
   listAwsProfiles: async () => {
     try {
       return await commands.listAwsProfiles();

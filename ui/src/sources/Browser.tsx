@@ -1,7 +1,7 @@
 // The read-only browser of one source: folders by prefix from its BasePath, a breadcrumb,
 // prefix search, lazy paging into a virtualized list (only visible rows are rendered, so
-// 100,000 keys scroll as smoothly as 100), and an object panel with the production CDN URL
-// and a presigned URL.
+// 100,000 keys scroll as smoothly as 100) with thumbnails from the local CDN, an object panel
+// with the production CDN URL and a presigned URL, and the CDN preview of a selected image.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { BackendError, type Backend, type ObjectDetails, type SourceSummary } from "../backend/backend";
@@ -9,6 +9,8 @@ import { useI18n } from "../i18n/context";
 import { humanSize } from "./rules";
 import { VirtualList } from "./VirtualList";
 import { CopyButton } from "./Wizard";
+import { CdnPreview } from "./CdnPreview";
+import { isImage, thumbnailUrl, type CdnEndpoint } from "./cdnPreview";
 
 const ROW = 32;
 const VIEW = 480;
@@ -29,6 +31,7 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<ObjectDetails | null>(null);
   const [opening, setOpening] = useState<string | null>(null);
+  const [cdn, setCdn] = useState<CdnEndpoint | null>(null);
   const generation = useRef(0);
   const inFlight = useRef(false);
   const wanted = useRef<string | null>(null);
@@ -79,6 +82,11 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
     const timer = setTimeout(() => void load(null, gen), search ? 250 : 0);
     return () => clearTimeout(timer);
   }, [load, search]);
+
+  // Thumbnails come from the local CDN; without it the list simply has none.
+  useEffect(() => {
+    backend.cdnEndpoint().then(setCdn, () => setCdn(null));
+  }, [backend]);
 
   const rows = useMemo(() => [...listing.folders, ...listing.objects], [listing]);
 
@@ -178,6 +186,9 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
               onClick={() => void open(row)}
               onKeyDown={(e) => e.key === "Enter" && void open(row)}
             >
+              {row.kind === "object" && cdn && isImage(row.key) && (
+                <img className="thumb" src={thumbnailUrl(cdn, source.name, row.key)} alt="" loading="lazy" width={24} height={24} />
+              )}
               <span className="vrow-name">
                 {row.kind === "folder" ? "📁 " : ""}
                 {row.label}
@@ -188,6 +199,9 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
         />
         {selected && <ObjectPanel backend={backend} source={source} details={selected} />}
       </div>
+      {selected && isImage(selected.key, selected.contentType) && (
+        <CdnPreview key={selected.key} backend={backend} source={source.name} relativeKey={selected.key} />
+      )}
       <p className="muted" data-testid="browser-status">
         {status}
       </p>

@@ -1,0 +1,51 @@
+//! Times the CDN pipeline on real photos: `cdn-transform <runs> <photo>...`.
+//! For each photo and format (JPEG, WebP, AVIF), one untimed warm-up, then `runs` full
+//! transforms from the original bytes (nothing reused between runs); prints one line per
+//! photo and format: `bucketdesk <file> <format> <median ms> <output bytes> <w>x<h>`.
+//! Built with `--release` by `bench/cdn-transform.sh`.
+
+use bucketdesk::cdn::pipeline::transform;
+use bucketdesk::cdn::transform::{Format, Limits, Transform};
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args
+        .next()
+        .and_then(|r| r.parse().ok())
+        .expect("usage: cdn-transform <runs> <photo>...");
+    let limits = Limits::default();
+    for path in args {
+        let input = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let name = std::path::Path::new(&path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or(path.clone());
+        for (label, format) in [
+            ("jpeg", Format::Jpeg),
+            ("webp", Format::Webp),
+            ("avif", Format::Avif),
+        ] {
+            let t = Transform {
+                width: Some(400),
+                format: Some(format),
+                ..Transform::default()
+            };
+            let mut out = transform(&input, &t, &limits).expect("the warm-up transform");
+            let mut times = Vec::with_capacity(runs);
+            for _ in 0..runs {
+                let started = Instant::now();
+                out = transform(&input, &t, &limits).expect("a transform");
+                times.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "bucketdesk {name} {label} {:.1} {} {}x{}",
+                times[times.len() / 2],
+                out.bytes.len(),
+                out.width,
+                out.height
+            );
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// Times sharp on the same work as bench/cdn_transform.rs: node sharp-transform.mjs <runs> <photo>...
+// sharp is resolved from SHARP_DIR (the bench's npm cache dir), not from the repository.
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+
+const require = createRequire(join(process.env.SHARP_DIR, "package.json"));
+const sharp = require("sharp");
+sharp.cache(false); // every run starts from the original bytes
+
+const [runs, ...photos] = process.argv.slice(2);
+for (const path of photos) {
+  const input = readFileSync(path);
+  for (const format of ["jpeg", "webp", "avif"]) {
+    const once = () => sharp(input).resize(400)[format]().toBuffer({ resolveWithObject: true });
+    let out = await once();
+    const times = [];
+    for (let i = 0; i < Number(runs); i++) {
+      const started = process.hrtime.bigint();
+      out = await once();
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    const { info, data } = out;
+    console.log(
+      `sharp ${basename(path)} ${format} ${times[times.length >> 1].toFixed(1)} ${data.length} ${info.width}x${info.height}`,
+    );
+  }
+}

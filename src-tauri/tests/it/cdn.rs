@@ -1,0 +1,699 @@
+//! The local CDN over real HTTP against moto: options, caching (304, single flight, disk,
+//! revalidation), the Host and token checks, error statuses, the hostile corpus, `/file`
+//! with `Range`, and the CLI's `cdn url`.
+//!
+//! Each test has its own bucket, config dir, keychain service, cache dir and server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+use bucketdesk::cdn::origin::S3Origin;
+use bucketdesk::cdn::security::Token;
+use bucketdesk::cdn::server::{CdnServer, ServerConfig};
+use bucketdesk::config::{ConfigStore, SourceConfig};
+use bucketdesk::secrets::{Keychain, SecretString};
+use bucketdesk::sources::Sources;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::moto::{self, Endpoint};
+use crate::support::{keyring_guard, unique_name};
+
+/// A server on a moto bucket, with source `shop` (BasePath `/assets`).
+struct Rig {
+    server: CdnServer,
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    token: String,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Rig {
+    async fn new(endpoint: &Endpoint, configure: impl FnOnce(&mut ServerConfig)) -> Rig {
+        keyring_guard();
+        let s3 = endpoint.s3().await;
+        let bucket = unique_name("cdn");
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        Rig::start(endpoint, s3, bucket, dir, configure).await
+    }
+
+    async fn start(
+        endpoint: &Endpoint,
+        s3: aws_sdk_s3::Client,
+        bucket: String,
+        dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut ServerConfig),
+    ) -> Rig {
+        let store = ConfigStore::new(dir.path().join("config"));
+        let keychain = Keychain::new("bucketdesk-test-cdn");
+        keychain
+            .store(
+                &endpoint.admin.access_key_id,
+                &SecretString::new(endpoint.admin.secret.expose()),
+            )
+            .unwrap();
+        store
+            .update(|c| {
+                c.sources = vec![source("shop", &bucket, endpoint, "/assets")];
+                Ok(())
+            })
+            .unwrap();
+        let sources = Sources::new(store.clone(), keychain);
+        let mut config = ServerConfig::new(
+            Token::load_or_create(store.dir()).unwrap(),
+            dir.path().join("cache"),
+            bucketdesk::cdn::pipeline::transform,
+        );
+        configure(&mut config);
+        let server = CdnServer::start(config, Arc::new(S3Origin::new(sources)))
+            .await
+            .unwrap();
+        Rig {
+            token: server.token().expose().to_owned(),
+            port: server.port(),
+            server,
+            s3,
+            bucket,
+            dir,
+        }
+    }
+
+    async fn put(&self, key: &str, body: Vec<u8>, content_type: Option<&str>) {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(format!("assets/{key}"))
+            .set_content_type(content_type.map(str::to_owned))
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// GET `target` with the token added to the query.
+    async fn get(&self, target: &str) -> Reply {
+        self.get_with(target, &[]).await
+    }
+
+    async fn get_with(&self, target: &str, headers: &[(&str, &str)]) -> Reply {
+        let sep = if target.contains('?') { '&' } else { '?' };
+        http(
+            self.port,
+            &format!("{target}{sep}token={}", self.token),
+            headers,
+        )
+        .await
+    }
+}
+
+fn source(name: &str, bucket: &str, endpoint: &Endpoint, base_path: &str) -> SourceConfig {
+    SourceConfig {
+        name: name.into(),
+        bucket: bucket.into(),
+        region: moto::REGION.into(),
+        base_path: base_path.into(),
+        access_key_id: endpoint.admin.access_key_id.clone(),
+        endpoint_url: Some(endpoint.server.endpoint()),
+        added_at: String::new(),
+        last_verified: None,
+    }
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Output dimensions of an image body.
+    fn dimensions(&self) -> (u32, u32) {
+        let img = image::load_from_memory(&self.body)
+            .unwrap_or_else(|e| panic!("an image body ({e}): {}", self.status));
+        (img.width(), img.height())
+    }
+}
+
+/// A plain HTTP/1.1 request on loopback (the request line is sent exactly as given, so
+/// paths with `..` or bad escapes reach the server as a browser or attacker would send
+/// them). `Host` defaults to the served authority.
+async fn http(port: u16, target: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect to the CDN");
+    let mut request = format!("GET {target} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: 127.0.0.1:{port}\r\n"));
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete HTTP head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(
+            std::str::from_utf8(&data[..line_end])
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
+            16,
+        )
+        .unwrap();
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A real JPEG of `w`×`h` (a gradient, so resizing has something to do).
+fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn a_transformed_image_has_an_etag_cache_control_and_a_304() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        rig.put("photo.jpg", jpeg(640, 480), Some("image/jpeg"))
+            .await;
+        let first = rig.get("/image/shop/photo.jpg?w=320&f=png").await;
+        assert_eq!(first.status, 200, "{}", first.text());
+        assert_eq!(first.header("content-type"), Some("image/png"));
+        assert_eq!(
+            first.dimensions(),
+            (320, 240),
+            "w alone keeps the aspect ratio"
+        );
+        let etag = first.header("etag").expect("an ETag").to_owned();
+        assert!(
+            first
+                .header("cache-control")
+                .is_some_and(|c| c.contains("no-cache")),
+            "Cache-Control present: {:?}",
+            first.headers
+        );
+        let again = rig
+            .get_with(
+                "/image/shop/photo.jpg?format=png&width=320",
+                &[("If-None-Match", &etag)],
+            )
+            .await;
+        assert_eq!(again.status, 304, "same image under aliases: not modified");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        let other = rig
+            .get_with("/image/shop/photo.jpg?w=160", &[("If-None-Match", &etag)])
+            .await;
+        assert_eq!(other.status, 200, "another variant has another ETag");
+        assert_ne!(other.header("etag"), Some(etag.as_str()));
+        let m = rig.server.metrics();
+        assert_eq!(m.not_modified, 1);
+        assert_eq!(m.transforms, 2, "two variants, each transformed once");
+    });
+}
+
+#[test]
+fn sixty_four_identical_misses_fetch_and_transform_once() {
+    runtime().block_on(async {
+        let rig = Arc::new(Rig::new(moto::shared(), |_| {}).await);
+        rig.put("big.jpg", jpeg(2000, 1500), Some("image/jpeg"))
+            .await;
+        let mut tasks = Vec::new();
+        for _ in 0..64 {
+            let rig = rig.clone();
+            tasks.push(tokio::spawn(async move {
+                rig.get("/image/shop/big.jpg?w=400&h=300&f=webp").await
+            }));
+        }
+        let mut bodies = Vec::new();
+        for t in tasks {
+            let reply = t.await.unwrap();
+            assert_eq!(reply.status, 200, "{}", reply.text());
+            bodies.push(reply.body);
+        }
+        assert!(
+            bodies.windows(2).all(|w| w[0] == w[1]),
+            "one result for all"
+        );
+        let m = rig.server.metrics();
+        assert_eq!(m.origin_fetches, 1, "one GetObject for 64 requests: {m:?}");
+        assert_eq!(m.transforms, 1, "one transform for 64 requests: {m:?}");
+        assert_eq!(m.origin_heads, 1, "one HeadObject for 64 requests: {m:?}");
+    });
+}
+
+#[test]
+fn host_and_token_are_checked() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        rig.put("photo.jpg", jpeg(64, 64), Some("image/jpeg")).await;
+        let port = rig.port;
+        let evil = rig
+            .get_with(
+                "/image/shop/photo.jpg",
+                &[("Host", &format!("evil.example:{port}"))],
+            )
+            .await;
+        assert_eq!(evil.status, 403, "DNS rebinding: another Host is refused");
+        assert!(evil.text().contains("Host"), "{}", evil.text());
+        let wrong_port = rig
+            .get_with("/image/shop/photo.jpg", &[("Host", "127.0.0.1:1")])
+            .await;
+        assert_eq!(wrong_port.status, 403);
+        let missing = http(port, "/image/shop/photo.jpg", &[]).await;
+        assert_eq!(missing.status, 401, "no token: {}", missing.text());
+        let wrong = http(
+            port,
+            &format!("/image/shop/photo.jpg?token={}", "0".repeat(64)),
+            &[],
+        )
+        .await;
+        assert_eq!(wrong.status, 403, "wrong token: {}", wrong.text());
+        let right = rig.get("/image/shop/photo.jpg").await;
+        assert_eq!(right.status, 200, "{}", right.text());
+        let localhost = rig
+            .get_with(
+                "/image/shop/photo.jpg",
+                &[("Host", &format!("localhost:{port}"))],
+            )
+            .await;
+        assert_eq!(localhost.status, 200);
+        let header = http(
+            port,
+            "/image/shop/photo.jpg",
+            &[("X-Bucketdesk-Token", &rig.token)],
+        )
+        .await;
+        assert_eq!(header.status, 200, "the token may come as a header");
+
+        // The app's webview may read responses (fetch, for the preview's bytes and errors);
+        // another origin gets no CORS header, so a web page cannot read them.
+        let cors = |reply: &Reply| {
+            reply
+                .headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"))
+                .map(|(_, v)| v.clone())
+        };
+        let app = rig
+            .get_with("/image/shop/photo.jpg", &[("Origin", "tauri://localhost")])
+            .await;
+        assert_eq!(cors(&app).as_deref(), Some("tauri://localhost"));
+        let page = rig
+            .get_with(
+                "/image/shop/photo.jpg",
+                &[("Origin", "https://evil.example")],
+            )
+            .await;
+        assert_eq!(page.status, 200);
+        assert_eq!(cors(&page), None, "no CORS for other origins");
+    });
+}
+
+#[test]
+fn bad_requests_get_the_right_status_and_say_why() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        rig.put("photo.jpg", jpeg(64, 64), Some("image/jpeg")).await;
+        rig.put("제품 이미지/벚꽃 사진 01.jpg", jpeg(300, 200), Some("image/jpeg"))
+            .await;
+        for (target, status, says) in [
+            ("/image/shop/photo.jpg?w=abc", 400, "w:"),
+            ("/image/shop/photo.jpg?fit=squash", 400, "fit:"),
+            ("/image/shop/photo.jpg?q=0", 400, "q:"),
+            ("/image/shop/photo.jpg?w=1&width=2", 400, "more than once"),
+            ("/image/shop/photo.jpg?blur=3", 400, "unknown option"),
+            ("/image/shop/photo.jpg?w=100000", 400, "width"),
+            ("/image/nosuch/photo.jpg", 404, "no source named 'nosuch'"),
+            ("/image/shop/missing.jpg", 404, "no object"),
+            ("/file/shop/missing.jpg", 404, "no object"),
+            ("/image/shop/../secret.jpg", 400, "'..'"),
+            ("/image/shop/%2e%2e/secret.jpg", 400, "'..'"),
+            ("/image/shop/a//b.jpg", 400, "empty"),
+            ("/image/shop/a%5Cb.jpg", 400, "backslash"),
+            ("/image/shop/a%00.jpg", 400, "control"),
+            ("/image/shop/%zz.jpg", 400, "percent-encoding"),
+            ("/file/shop/%E", 400, "percent-encoding"),
+            ("/elsewhere", 404, "/image/"),
+        ] {
+            let reply = rig.get(target).await;
+            assert_eq!(reply.status, status, "{target}: {}", reply.text());
+            let json: serde_json::Value = serde_json::from_slice(&reply.body)
+                .unwrap_or_else(|_| panic!("{target}: a JSON error body: {}", reply.text()));
+            let message = json["message"].as_str().unwrap_or_default();
+            assert!(message.contains(says), "{target}: {message:?} should say {says:?}");
+        }
+        let korean = rig
+            .get("/image/shop/%EC%A0%9C%ED%92%88%20%EC%9D%B4%EB%AF%B8%EC%A7%80/%EB%B2%9A%EA%BD%83%20%EC%82%AC%EC%A7%84%2001.jpg?w=150")
+            .await;
+        assert_eq!(korean.status, 200, "Korean key with spaces: {}", korean.text());
+        assert_eq!(korean.dimensions(), (150, 100));
+    });
+}
+
+#[test]
+fn every_hostile_original_gets_a_4xx_with_a_message_and_the_server_keeps_serving() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        let corpus = bucketdesk::cdn::pipeline::corpus::hostile_corpus();
+        assert!(corpus.len() >= 30, "at least 30 hostile files");
+        for (name, bytes) in &corpus {
+            rig.put(&format!("hostile/{name}"), bytes.clone(), None)
+                .await;
+        }
+        rig.put("photo.jpg", jpeg(200, 100), Some("image/jpeg"))
+            .await;
+        for (name, _) in &corpus {
+            for query in ["", "?w=64&h=64", "?f=webp&w=10"] {
+                let target = format!("/image/shop/hostile/{name}{query}");
+                let started = std::time::Instant::now();
+                let reply = rig.get(&target).await;
+                assert!(
+                    (400..500).contains(&reply.status),
+                    "{target}: a 4xx, got {} {}",
+                    reply.status,
+                    reply.text()
+                );
+                let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+                assert!(
+                    json["message"].as_str().is_some_and(|m| m.len() > 5),
+                    "{target}: a message: {}",
+                    reply.text()
+                );
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "{target}: refused quickly"
+                );
+            }
+        }
+        let fine = rig.get("/image/shop/photo.jpg?w=100").await;
+        assert_eq!(fine.status, 200, "still serving: {}", fine.text());
+        assert_eq!(fine.dimensions(), (100, 50));
+    });
+}
+
+#[test]
+fn files_pass_through_with_ranges_and_content_types() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        rig.put("video/clip.mp4", bytes.clone(), Some("video/mp4"))
+            .await;
+        rig.put("untyped.png", bytes.clone(), None).await;
+        let whole = rig.get("/file/shop/video/clip.mp4").await;
+        assert_eq!(whole.status, 200);
+        assert_eq!(whole.body, bytes);
+        assert_eq!(whole.header("content-type"), Some("video/mp4"));
+        assert_eq!(whole.header("accept-ranges"), Some("bytes"));
+        let part = rig
+            .get_with("/file/shop/video/clip.mp4", &[("Range", "bytes=100-1099")])
+            .await;
+        assert_eq!(part.status, 206, "{}", part.text());
+        assert_eq!(part.body, bytes[100..1100]);
+        assert_eq!(part.header("content-range"), Some("bytes 100-1099/10000"));
+        assert_eq!(part.header("content-type"), Some("video/mp4"));
+        let tail = rig
+            .get_with("/file/shop/video/clip.mp4", &[("Range", "bytes=-10")])
+            .await;
+        assert_eq!(tail.status, 206);
+        assert_eq!(tail.body, bytes[9990..]);
+        let guessed = rig.get("/file/shop/untyped.png").await;
+        assert_eq!(
+            guessed.header("content-type"),
+            Some("image/png"),
+            "no useful stored type: from the extension"
+        );
+        assert_eq!(guessed.header("content-security-policy"), Some("sandbox"));
+    });
+}
+
+#[test]
+fn a_changed_original_is_served_fresh_after_the_revalidation_time() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |c| {
+            c.revalidate_after = Duration::from_millis(800);
+        })
+        .await;
+        rig.put("swap.jpg", jpeg(400, 200), Some("image/jpeg"))
+            .await;
+        let before = rig.get("/image/shop/swap.jpg?w=100").await;
+        assert_eq!(before.dimensions(), (100, 50));
+        rig.put("swap.jpg", jpeg(200, 200), Some("image/jpeg"))
+            .await;
+        let cached = rig.get("/image/shop/swap.jpg?w=100").await;
+        assert_eq!(
+            cached.dimensions(),
+            (100, 50),
+            "within the revalidation time the cached image is served"
+        );
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let after = rig.get("/image/shop/swap.jpg?w=100").await;
+        assert_eq!(after.dimensions(), (100, 100), "the new original after it");
+        assert_ne!(after.header("etag"), before.header("etag"));
+        let m = rig.server.metrics();
+        assert_eq!(m.origin_fetches, 2);
+    });
+}
+
+#[test]
+fn the_disk_cache_serves_after_a_restart_without_a_transform() {
+    runtime().block_on(async {
+        let endpoint = moto::shared();
+        let rig = Rig::new(endpoint, |_| {}).await;
+        rig.put("photo.jpg", jpeg(300, 300), Some("image/jpeg"))
+            .await;
+        let first = rig.get("/image/shop/photo.jpg?w=50").await;
+        assert_eq!(first.status, 200);
+        // The disk write is in the background: give it a moment.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let Rig {
+            server,
+            s3,
+            bucket,
+            dir,
+            ..
+        } = rig;
+        server.shutdown().await;
+        let again = Rig::start(endpoint, s3, bucket, dir, |_| {}).await;
+        let second = again.get("/image/shop/photo.jpg?w=50").await;
+        assert_eq!(second.status, 200);
+        assert_eq!(second.body, first.body);
+        assert_eq!(
+            second.header("etag"),
+            first.header("etag"),
+            "ETags survive restarts"
+        );
+        let m = again.server.metrics();
+        assert_eq!(
+            (m.disk_hits, m.transforms, m.origin_fetches),
+            (1, 0, 0),
+            "{m:?}"
+        );
+    });
+}
+
+#[test]
+fn a_taken_port_falls_back_and_shutdown_stops_serving() {
+    runtime().block_on(async {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let rig = Rig::new(moto::shared(), |c| c.port = port).await;
+        assert_ne!(rig.port, port, "the preferred port was taken: another one");
+        let ok = rig.get("/metrics").await;
+        assert_eq!(ok.status, 200);
+        let port = rig.port;
+        rig.server.shutdown().await;
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err(),
+            "nothing listens after shutdown"
+        );
+    });
+}
+
+#[test]
+fn an_unreachable_origin_is_a_502_that_says_so() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        let store = ConfigStore::new(rig.dir.path().join("config"));
+        store
+            .update(|c| {
+                let mut dead = c.sources[0].clone();
+                dead.name = "dead".into();
+                dead.endpoint_url = Some("http://127.0.0.1:9".into());
+                c.sources.push(dead);
+                Ok(())
+            })
+            .unwrap();
+        let reply = rig.get("/image/dead/photo.jpg").await;
+        assert!(matches!(reply.status, 502 | 504), "{}", reply.text());
+        assert!(reply.text().contains("cannot be reached") || reply.text().contains("in time"));
+    });
+}
+
+#[test]
+fn a_refusing_origin_is_a_502_that_says_the_origin_refused() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    runtime().block_on(async {
+        let rig = Rig::new(endpoint, |_| {}).await;
+        rig.put("photo.jpg", jpeg(64, 64), Some("image/jpeg")).await;
+        let (key_id, secret) = moto::create_powerless_key(&endpoint.iam().await).await;
+        Keychain::new("bucketdesk-test-cdn")
+            .store(&key_id, &SecretString::new(secret))
+            .unwrap();
+        let store = ConfigStore::new(rig.dir.path().join("config"));
+        store
+            .update(|c| {
+                c.sources[0].access_key_id = key_id.clone();
+                Ok(())
+            })
+            .unwrap();
+        let reply = rig.get("/image/shop/photo.jpg?w=10").await;
+        assert_eq!(reply.status, 502, "{}", reply.text());
+        assert!(reply.text().contains("origin refused"), "{}", reply.text());
+    });
+}
+
+#[test]
+fn cdn_url_prints_the_production_and_the_local_url() {
+    keyring_guard();
+    let dir = tempfile::tempdir().unwrap();
+    let store = ConfigStore::new(dir.path());
+    store
+        .update(|c| {
+            c.sources = vec![source("shop", "some-bucket", moto::shared(), "/assets")];
+            Ok(())
+        })
+        .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+            .args(args)
+            .env("BUCKETDESK_CONFIG_DIR", dir.path())
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default(),
+        )
+    };
+    let (ok, json) = run(&[
+        "--json",
+        "cdn",
+        "url",
+        "shop",
+        "제품/벚꽃 01.jpg",
+        "--w",
+        "400",
+        "--f",
+        "jpg",
+        "q=80",
+    ]);
+    assert!(ok, "{json}");
+    assert_eq!(
+        json["production"],
+        "https://cdn.weekerp.com/image/shop/%EC%A0%9C%ED%92%88/%EB%B2%9A%EA%BD%83%2001.jpg?w=400&f=jpeg&q=80"
+    );
+    let token = std::fs::read_to_string(dir.path().join("cdn-token")).unwrap();
+    assert_eq!(
+        json["local"],
+        format!(
+            "http://127.0.0.1:7390/image/shop/%EC%A0%9C%ED%92%88/%EB%B2%9A%EA%BD%83%2001.jpg?w=400&f=jpeg&q=80&token={token}"
+        )
+    );
+    let (ok, json) = run(&["--json", "cdn", "url", "shop", "a.jpg", "--fit", "squash"]);
+    assert!(!ok);
+    assert_eq!(json["code"], "invalid_input");
+    assert!(json["message"].as_str().unwrap().contains("fit"), "{json}");
+    let (ok, json) = run(&["--json", "cdn", "url", "nosuch", "a.jpg"]);
+    assert!(!ok);
+    assert_eq!(json["code"], "not_found");
+}
+
+#[test]
+fn a_request_over_the_time_limit_is_a_504() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |c| {
+            c.request_timeout = Duration::from_millis(1);
+        })
+        .await;
+        rig.put("photo.jpg", jpeg(2000, 1500), Some("image/jpeg"))
+            .await;
+        let reply = rig.get("/image/shop/photo.jpg?w=300&f=avif").await;
+        assert_eq!(reply.status, 504, "{}", reply.text());
+        assert!(reply.text().contains("took longer"), "{}", reply.text());
+        let after = rig.get("/metrics").await;
+        assert_eq!(after.status, 200, "the server keeps serving");
+    });
+}

@@ -1,0 +1,180 @@
+// The CDN preview of one image: a URL builder for the Weekerp Image API (w, h, fit, position,
+// format, quality, rotate, and a few presets), the original and the transformed image side by
+// side from Bucketdesk's loopback server, the output's bytes and dimensions, and the
+// production URL to copy (which never carries the local token).
+
+import { useEffect, useId, useState } from "react";
+import { BackendError, type Backend } from "../backend/backend";
+import { useI18n } from "../i18n/context";
+import { humanSize } from "./rules";
+import { CopyButton } from "./Wizard";
+import {
+  FITS,
+  FORMATS,
+  POSITIONS,
+  PRESETS,
+  localFileUrl,
+  localUrl,
+  optionProblem,
+  productionUrl,
+  type CdnEndpoint,
+  type PreviewOptions,
+} from "./cdnPreview";
+
+type Result =
+  | { state: "loading" }
+  | { state: "ok"; objectUrl: string; bytes: number; type: string; width: number | null; height: number | null }
+  | { state: "failed"; status: number; message: string };
+
+/** Fetches a preview URL and measures what comes back; aborted when the URL changes. */
+function usePreview(url: string | null): Result | null {
+  const [result, setResult] = useState<Result | null>(null);
+  useEffect(() => {
+    if (url === null) {
+      setResult(null);
+      return;
+    }
+    const abort = new AbortController();
+    let objectUrl: string | null = null;
+    setResult({ state: "loading" });
+    // A short pause so typing "1200" does not ask for 1, 12 and 120 first.
+    const timer = setTimeout(() => {
+      fetch(url, { signal: abort.signal })
+        .then(async (response) => {
+          if (!response.ok) {
+            const text = (await response.text()).trim();
+            let message = text;
+            try {
+              message = (JSON.parse(text) as { message?: string }).message ?? text;
+            } catch {
+              // plain text
+            }
+            setResult({ state: "failed", status: response.status, message: message || response.statusText });
+            return;
+          }
+          const blob = await response.blob();
+          objectUrl = URL.createObjectURL(blob);
+          setResult({ state: "ok", objectUrl, bytes: blob.size, type: blob.type, width: null, height: null });
+        })
+        .catch((thrown: unknown) => {
+          if (abort.signal.aborted) return;
+          setResult({ state: "failed", status: 0, message: thrown instanceof Error ? thrown.message : String(thrown) });
+        });
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      abort.abort();
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url]);
+  return result;
+}
+
+export function CdnPreview({ backend, source, relativeKey }: { backend: Backend; source: string; relativeKey: string }) {
+  const { t } = useI18n();
+  const id = useId();
+  const [endpoint, setEndpoint] = useState<CdnEndpoint | null>(null);
+  const [endpointError, setEndpointError] = useState<string | null>(null);
+  const [options, setOptions] = useState<PreviewOptions>(PRESETS[1]!.options);
+  const [dims, setDims] = useState<{ width: number; height: number } | null>(null);
+
+  useEffect(() => {
+    backend.cdnEndpoint().then(setEndpoint, (thrown) => setEndpointError(BackendError.from(thrown).message));
+  }, [backend]);
+
+  const problem = optionProblem(options);
+  const url = endpoint && !problem ? localUrl(endpoint, source, relativeKey, options) : null;
+  const result = usePreview(url);
+  useEffect(() => setDims(null), [url]);
+  const production = productionUrl(source, relativeKey, options);
+
+  const set = (name: keyof PreviewOptions) => (e: { target: { value: string } }) =>
+    setOptions((o) => ({ ...o, [name]: e.target.value }));
+  const numberField = (name: "w" | "h" | "q" | "rotate", label: string) => (
+    <label className="field compact">
+      <span>{label}</span>
+      <input
+        data-testid={`preview-${name}`}
+        inputMode="numeric"
+        value={options[name]}
+        aria-invalid={problem?.option === name}
+        onChange={set(name)}
+      />
+    </label>
+  );
+
+  return (
+    <section className="card preview" data-testid="cdn-preview" aria-labelledby={id}>
+      <h2 id={id}>{t("preview.title")}</h2>
+      <div className="preview-presets">
+        {PRESETS.map((p) => (
+          <button key={p.id} type="button" className="button-quiet" data-testid={`preview-preset-${p.id}`} onClick={() => setOptions(p.options)}>
+            {t(`preview.preset.${p.id}` as const)}
+          </button>
+        ))}
+      </div>
+      <div className="preview-form">
+        {numberField("w", t("preview.width"))}
+        {numberField("h", t("preview.height"))}
+        <label className="field compact">
+          <span>fit</span>
+          <select data-testid="preview-fit" value={options.fit} onChange={set("fit")}>
+            <option value="">{t("preview.default")}</option>
+            {FITS.map((f) => <option key={f} value={f}>{f}</option>)}
+          </select>
+        </label>
+        <label className="field compact">
+          <span>{t("preview.position")}</span>
+          <select data-testid="preview-position" value={options.position} onChange={set("position")}>
+            <option value="">{t("preview.default")}</option>
+            {POSITIONS.map((p) => <option key={p} value={p}>{p}</option>)}
+          </select>
+        </label>
+        <label className="field compact">
+          <span>{t("preview.format")}</span>
+          <select data-testid="preview-format" value={options.f} onChange={set("f")}>
+            <option value="">{t("preview.original")}</option>
+            {FORMATS.map((f) => <option key={f} value={f}>{f}</option>)}
+          </select>
+        </label>
+        {numberField("q", t("preview.quality"))}
+        {numberField("rotate", t("preview.rotate"))}
+      </div>
+      {problem && (
+        <p className="field-problem" role="alert" data-testid="preview-problem">
+          {t("preview.problem", { option: problem.option, min: String(problem.min), max: String(problem.max) })}
+        </p>
+      )}
+      <p className="muted">{t("browser.cdnUrl")}</p>
+      <p className="url">
+        <code data-testid="preview-production-url">{production}</code> <CopyButton text={production} />
+      </p>
+      {endpointError && <p className="field-problem" role="alert">{endpointError}</p>}
+      {endpoint && (
+        <div className="preview-pair">
+          <figure>
+            <img src={localFileUrl(endpoint, source, relativeKey)} alt={t("preview.original")} data-testid="preview-original" />
+            <figcaption>{t("preview.original")}</figcaption>
+          </figure>
+          <figure>
+            {result?.state === "ok" && (
+              <img
+                src={result.objectUrl}
+                alt={t("preview.transformed")}
+                data-testid="preview-image"
+                onLoad={(e) => setDims({ width: e.currentTarget.naturalWidth, height: e.currentTarget.naturalHeight })}
+              />
+            )}
+            <figcaption data-testid="preview-result">
+              {result === null || result.state === "loading"
+                ? t("preview.loading")
+                : result.state === "failed"
+                  ? t("preview.failed", { status: result.status, message: result.message })
+                  : `${humanSize(result.bytes)} · ${result.type || "?"}${dims ? ` · ${dims.width}×${dims.height}` : ""}`}
+            </figcaption>
+          </figure>
+        </div>
+      )}
+    </section>
+  );
+}
