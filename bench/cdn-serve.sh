@@ -6,8 +6,8 @@
 #      a source added with `bucketdesk source add` (secret in a private keychain session);
 #   2. `bucketdesk cdn serve` (release build) and nginx (a temp config, not a daemon) serving
 #      the very bytes the CDN returns for `?w=400&f=jpeg`;
-#   3. `wrk -t2 -c64` on both for BENCH_SECONDS (default 10): requests/s, p99, the ratio
-#      (target ≥ 0.8× nginx);
+#   3. `wrk -t2 -c64` on each for BENCH_SECONDS (default 10), alternating for BENCH_ROUNDS
+#      (default 3): requests/s, p99, the ratio per round and the median (target ≥ 0.8×);
 #   4. 30 s of mixed load (several URLs: sizes, fits, formats, /file, 304s) through a wrk lua
 #      script, from a cold cache, and the server's peak RSS (VmHWM).
 #
@@ -138,16 +138,24 @@ print(f"{rps:.0f} {float(m.group(1)) * scale:.2f}")
 PY
 }
 
-step "warm hits: wrk -t2 -c64 -d${seconds}s"
-wrk -t2 -c64 -d"${seconds}s" --latency "$hit_url" >"$work/wrk-cdn.txt"
-wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$nginx_port/hit.jpg" >"$work/wrk-nginx.txt"
-read -r cdn_rps cdn_p99 < <(wrk_numbers "$work/wrk-cdn.txt")
-read -r ngx_rps ngx_p99 < <(wrk_numbers "$work/wrk-nginx.txt")
-grep -q "Non-2xx" "$work/wrk-cdn.txt" && die "the CDN answered errors under load: $(cat "$work/wrk-cdn.txt")"
-ratio="$(python3 -c "print(f'{$cdn_rps/$ngx_rps:.2f}')")"
-printf '  %-22s %10s req/s   p99 %8s ms\n' "bucketdesk cdn serve" "$cdn_rps" "$cdn_p99"
-printf '  %-22s %10s req/s   p99 %8s ms\n' "nginx (same bytes)" "$ngx_rps" "$ngx_p99"
-printf '  ratio: %s× nginx (target ≥ 0.8×)\n' "$ratio"
+rounds="${BENCH_ROUNDS:-3}"
+step "warm hits: wrk -t2 -c64 -d${seconds}s, $rounds rounds alternating (the median round counts)"
+ratios=()
+for round in $(seq 1 "$rounds"); do
+    wrk -t2 -c64 -d"${seconds}s" --latency "$hit_url" >"$work/wrk-cdn.txt"
+    wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$nginx_port/hit.jpg" >"$work/wrk-nginx.txt"
+    if grep -q "Non-2xx" "$work/wrk-cdn.txt"; then
+        die "the CDN answered errors under load: $(cat "$work/wrk-cdn.txt")"
+    fi
+    read -r cdn_rps cdn_p99 < <(wrk_numbers "$work/wrk-cdn.txt")
+    read -r ngx_rps ngx_p99 < <(wrk_numbers "$work/wrk-nginx.txt")
+    ratio="$(python3 -c "print(f'{$cdn_rps/$ngx_rps:.2f}')")"
+    ratios+=("$ratio")
+    printf '  round %s: bucketdesk %7s req/s p99 %6s ms | nginx %7s req/s p99 %6s ms | %s×\n' \
+        "$round" "$cdn_rps" "$cdn_p99" "$ngx_rps" "$ngx_p99" "$ratio"
+done
+median="$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+printf '  median ratio: %s× nginx (target ≥ 0.8×)\n' "$median"
 
 step "mixed load: ${mixed_seconds}s from a cold cache, peak RSS"
 rss_before="$(awk '/VmRSS/ {print $2}' "/proc/$cdn_pid/status")"
