@@ -405,3 +405,16 @@ fn probe_reads_the_size_of_every_container_without_decoding() {
         );
     }
 }
+
+#[test]
+fn an_animated_webp_gives_its_first_frame() {
+    let bytes = fixtures::animated_webp(40, 30);
+    let t = sized(Some(20), None, Some(Format::Png));
+    let r = transform(&bytes, &t, &Limits::default()).unwrap();
+    assert_eq!((r.width, r.height), (20, 15));
+    let first = read(&r).get_pixel(10, 7).0;
+    assert!(
+        near(first, [255, 0, 0, 255], 16),
+        "the red first frame, got {first:?}"
+    );
+}
