@@ -38,6 +38,7 @@ OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 RESULTS="$OUT/results.txt"
 
+export BENCH_PNG_DIR="$OUT"
 step "Bucketdesk"
 "$BIN" "$RUNS" "${PHOTOS[@]}" | tee -a "$RESULTS"
 step "sharp $(node -p "require('$SHARP_DIR/node_modules/sharp/package.json').version") (libvips $(node -p "require('$SHARP_DIR/node_modules/sharp').versions.vips"))"
@@ -90,3 +91,20 @@ awk '
                 sum["bucketdesk", f] / sum["sharp", f], bytes["bucketdesk", f] / bytes["sharp", f]
         }
     }' "$RESULTS"
+
+# Resampling fidelity, without encoder noise: each tool's 400 px PNG against an exact Lanczos3
+# reduction of the fully decoded photo (vips resize, no shrink-on-load, --gap 0). Higher is
+# closer; shrink-on-load that leaves under 2x for the resize shows up here.
+step "Fidelity: PSNR (dB) of the 400 px PNG against an exact Lanczos3 reduction"
+psnr() { # image reference
+    vips subtract "$1" "$2" "$OUT/d.v" && vips multiply "$OUT/d.v" "$OUT/d.v" "$OUT/sq.v"
+    awk -v mse="$(vips avg "$OUT/sq.v")" 'BEGIN { printf "%.2f", 10 * log(255 * 255 / mse) / log(10) }'
+}
+printf '%-42s %12s %12s\n' photo bucketdesk sharp
+for p in "${PHOTOS[@]}"; do
+    name=$(basename "$p")
+    scale=$(awk -v w="$(vipsheader -f width "$p")" 'BEGIN { printf "%.10f", 400 / w }')
+    vips resize "$p" "$OUT/ref.v" "$scale" --kernel lanczos3 --gap 0
+    printf '%-42s %12s %12s\n' "$name" "$(psnr "$OUT/bucketdesk-$name.png" "$OUT/ref.v")" \
+        "$(psnr "$OUT/sharp-$name.png" "$OUT/ref.v")"
+done

@@ -2,7 +2,8 @@
 //! For each photo and format (JPEG, WebP, AVIF), one untimed warm-up, then `runs` full
 //! transforms from the original bytes (nothing reused between runs); prints one line per
 //! photo and format: `bucketdesk <file> <format> <median ms> <output bytes> <w>x<h>`.
-//! Built with `--release` by `bench/cdn-transform.sh`.
+//! With `BENCH_PNG_DIR` set, also writes each photo's 400 px PNG there (`bucketdesk-<file>.png`)
+//! for the script's fidelity check. Built with `--release` by `bench/cdn-transform.sh`.
 
 use bucketdesk::cdn::pipeline::transform;
 use bucketdesk::cdn::transform::{Format, Limits, Transform};
@@ -46,6 +47,15 @@ fn main() {
                 out.width,
                 out.height
             );
+        }
+        if let Ok(dir) = std::env::var("BENCH_PNG_DIR") {
+            let t = Transform {
+                width: Some(400),
+                format: Some(Format::Png),
+                ..Transform::default()
+            };
+            let png = transform(&input, &t, &limits).expect("a PNG transform");
+            std::fs::write(format!("{dir}/bucketdesk-{name}.png"), png.bytes).expect("a PNG file");
         }
     }
 }

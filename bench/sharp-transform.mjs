@@ -1,5 +1,6 @@
 // Times sharp on the same work as bench/cdn_transform.rs: node sharp-transform.mjs <runs> <photo>...
 // sharp is resolved from SHARP_DIR (the bench's npm cache dir), not from the repository.
+// With BENCH_PNG_DIR set, also writes each photo's 400 px PNG there (sharp-<file>.png).
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -25,5 +26,8 @@ for (const path of photos) {
     console.log(
       `sharp ${basename(path)} ${format} ${times[times.length >> 1].toFixed(1)} ${data.length} ${info.width}x${info.height}`,
     );
+  }
+  if (process.env.BENCH_PNG_DIR) {
+    await sharp(input).resize(400).png().toFile(join(process.env.BENCH_PNG_DIR, `sharp-${basename(path)}.png`));
   }
 }

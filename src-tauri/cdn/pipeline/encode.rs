@@ -1,4 +1,4 @@
-//! Bytes out: JPEG with libjpeg-turbo (4:2:0, like sharp), lossy WebP with libwebp (method 4,
+//! Bytes out: JPEG with libjpeg-turbo (4:2:0, optimised Huffman tables, like sharp), lossy WebP with libwebp (method 4,
 //! like sharp's effort 4), AVIF with rav1e through `ravif` (8-bit, speed 9), PNG, GIF and
 //! TIFF with the `image` crate.
 //!
@@ -58,6 +58,9 @@ fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
     compressor
         .set_subsamp(turbojpeg::Subsamp::Sub2x2)
         .map_err(|e| e.to_string())?;
+    // Optimised Huffman tables, as sharp's default `optimiseCoding`: ~5–10 % smaller for
+    // well under a millisecond at thumbnail sizes.
+    compressor.set_optimize(true).map_err(|e| e.to_string())?;
     let image = turbojpeg::Image {
         pixels: &pixels.data[..],
         width: pixels.width as usize,

@@ -198,3 +198,19 @@ pub fn animated_gif(width: u32, height: u32) -> Vec<u8> {
     }
     out
 }
+
+/// A two-frame animated WebP: a red frame, then a blue one.
+pub fn animated_webp(width: u32, height: u32) -> Vec<u8> {
+    let red = image::RgbaImage::from_pixel(width, height, image::Rgba([255, 0, 0, 255]));
+    let blue = image::RgbaImage::from_pixel(width, height, image::Rgba([0, 0, 255, 255]));
+    let config = webp::WebPConfig::new().unwrap();
+    let mut encoder = webp::AnimEncoder::new(width, height, &config);
+    encoder.add_frame(webp::AnimFrame::from_rgba(red.as_raw(), width, height, 0));
+    encoder.add_frame(webp::AnimFrame::from_rgba(
+        blue.as_raw(),
+        width,
+        height,
+        100,
+    ));
+    encoder.encode().to_vec()
+}

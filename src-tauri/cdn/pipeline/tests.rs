@@ -368,3 +368,53 @@ fn an_animated_gif_gives_its_first_frame() {
         "the red first frame"
     );
 }
+
+#[test]
+fn probe_reads_the_size_of_every_container_without_decoding() {
+    let p = photo(90, 70);
+    let lossless_webp = {
+        let mut out = std::io::Cursor::new(Vec::new());
+        p.clone()
+            .into_dynamic()
+            .write_to(&mut out, image::ImageFormat::WebP)
+            .unwrap();
+        out.into_inner()
+    };
+    let cases: Vec<(&str, Vec<u8>, Format)> = vec![
+        ("jpeg", fixtures::jpeg(&p, false), Format::Jpeg),
+        ("progressive jpeg", fixtures::jpeg(&p, true), Format::Jpeg),
+        ("cmyk jpeg", fixtures::cmyk_jpeg(&p), Format::Jpeg),
+        ("png", fixtures::png_with_alpha(&p), Format::Png),
+        ("16-bit png", fixtures::png16(&p), Format::Png),
+        ("gif", fixtures::gif(&p), Format::Gif),
+        ("lossy webp (VP8)", fixtures::webp(&p), Format::Webp),
+        (
+            "webp with alpha (VP8X)",
+            fixtures::webp_with_alpha(&p),
+            Format::Webp,
+        ),
+        ("lossless webp (VP8L)", lossless_webp, Format::Webp),
+        ("tiff", fixtures::tiff(&p), Format::Tiff),
+    ];
+    for (name, bytes, format) in cases {
+        let probed = probe(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (probed.format, probed.width, probed.height),
+            (format, 90, 70),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_animated_webp_gives_its_first_frame() {
+    let bytes = fixtures::animated_webp(40, 30);
+    let t = sized(Some(20), None, Some(Format::Png));
+    let r = transform(&bytes, &t, &Limits::default()).unwrap();
+    assert_eq!((r.width, r.height), (20, 15));
+    let first = read(&r).get_pixel(10, 7).0;
+    assert!(
+        near(first, [255, 0, 0, 255], 16),
+        "the red first frame, got {first:?}"
+    );
+}
