@@ -855,10 +855,19 @@ fn cdn_serve(
         }
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        std::future::pending::<()>().await;
+        // Ctrl-C (or SIGTERM) stops it cleanly: in-flight requests end, the port is freed.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        server.shutdown().await;
         Ok(Output {
-            text: String::new(),
-            json: String::new(),
+            text: lang
+                .pick("로컬 CDN을 멈췄습니다.", "Stopped the local CDN.")
+                .to_owned(),
+            json: serde_json::json!({"stopped": true}).to_string(),
         })
     })
 }

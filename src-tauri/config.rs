@@ -41,6 +41,8 @@ pub struct Settings {
     pub cdn_port: u16,
     /// Size bound of the CDN's disk cache, in MiB.
     pub cache_mb: u32,
+    /// Size bound of the CDN's memory cache, in MiB.
+    pub memory_cache_mb: u32,
     /// The AWS profile used for admin work (IAM, buckets); `None`: the default chain.
     pub admin_profile: Option<String>,
 }
@@ -52,6 +54,7 @@ impl Default for Settings {
             theme: Theme::System,
             cdn_port: 7390,
             cache_mb: 512,
+            memory_cache_mb: 128,
             admin_profile: None,
         }
     }
@@ -70,6 +73,12 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 field: "cacheMb",
                 reason: InvalidReason::CacheRange,
+            });
+        }
+        if !(8..=16_384).contains(&self.memory_cache_mb) {
+            return Err(ConfigError::Invalid {
+                field: "memoryCacheMb",
+                reason: InvalidReason::MemoryCacheRange,
             });
         }
         if let Some(profile) = &self.admin_profile
@@ -140,6 +149,7 @@ struct VersionOnly {
 pub enum InvalidReason {
     PortRange,
     CacheRange,
+    MemoryCacheRange,
     ProfileName,
 }
 
@@ -237,6 +247,10 @@ impl Described for ConfigError {
                     InvalidReason::CacheRange => (
                         "16MB에서 1TB 사이여야 합니다",
                         "must be between 16 MB and 1 TB",
+                    ),
+                    InvalidReason::MemoryCacheRange => (
+                        "8MB에서 16384MB 사이여야 합니다",
+                        "must be between 8 MB and 16384 MB",
                     ),
                     InvalidReason::ProfileName => (
                         "공백 없는 AWS 프로필 이름이어야 합니다",
@@ -456,7 +470,26 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"language": null, "theme": "system", "cdnPort": 7390,
-                               "cacheMb": 512, "adminProfile": null})
+                               "cacheMb": 512, "memoryCacheMb": 128, "adminProfile": null})
         );
+    }
+
+    #[test]
+    fn the_memory_cache_bound_is_checked_and_old_files_get_the_default() {
+        let mut settings = Settings {
+            memory_cache_mb: 4,
+            ..Settings::default()
+        };
+        assert!(matches!(
+            settings.validate(),
+            Err(ConfigError::Invalid {
+                field: "memoryCacheMb",
+                ..
+            })
+        ));
+        settings.memory_cache_mb = 256;
+        settings.validate().expect("256 MB is fine");
+        let old: Settings = serde_json::from_str(r#"{"cdnPort": 8000, "cacheMb": 64}"#).unwrap();
+        assert_eq!(old.memory_cache_mb, 128, "a file from before the setting");
     }
 }

@@ -114,6 +114,7 @@ impl ServerConfig {
         let mut config = ServerConfig::new(token, disk_dir, transform);
         config.port = settings.cdn_port;
         config.disk_bytes = u64::from(settings.cache_mb) * 1024 * 1024;
+        config.memory_bytes = u64::from(settings.memory_cache_mb) * 1024 * 1024;
         Ok(config)
     }
 }

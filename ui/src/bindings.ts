@@ -622,6 +622,10 @@ cdnPort: number;
  */
 cacheMb: number; 
 /**
+ * Size bound of the CDN's memory cache, in MiB.
+ */
+memoryCacheMb: number; 
+/**
  * The AWS profile used for admin work (IAM, buckets); `None`: the default chain.
  */
 adminProfile: string | null }

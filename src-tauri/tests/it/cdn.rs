@@ -697,3 +697,48 @@ fn a_request_over_the_time_limit_is_a_504() {
         assert_eq!(after.status, 200, "the server keeps serving");
     });
 }
+
+#[test]
+fn cdn_serve_answers_on_loopback_and_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args(["--json", "cdn", "serve", "--port", "0"])
+        .env("BUCKETDESK_CONFIG_DIR", dir.path().join("config"))
+        .env("BUCKETDESK_CACHE_DIR", dir.path().join("cache"))
+        .env("LANG", "en_US.UTF-8")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).expect("the address as JSON");
+    let port = u16::try_from(info["port"].as_u64().unwrap()).unwrap();
+    let token = info["token"].as_str().unwrap().to_owned();
+    assert_eq!(info["baseUrl"], format!("http://127.0.0.1:{port}"));
+    runtime().block_on(async {
+        let reply = http(port, &format!("/image/nosuch/a.jpg?token={token}"), &[]).await;
+        assert_eq!(reply.status, 404, "{}", reply.text());
+        assert!(reply.text().contains("nosuch"), "{}", reply.text());
+    });
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "cdn serve stops on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "a clean stop: {status}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the port is free again"
+    );
+}

@@ -203,7 +203,7 @@ function Window(props: WindowProps) {
           onSave={(next) => {
             // The form owns only its fields; language and theme may have changed meanwhile.
             const current = settingsRef.current ?? next;
-            return save({ ...current, cdnPort: next.cdnPort, cacheMb: next.cacheMb, adminProfile: next.adminProfile });
+            return save({ ...current, cdnPort: next.cdnPort, cacheMb: next.cacheMb, memoryCacheMb: next.memoryCacheMb, adminProfile: next.adminProfile });
           }}
         />
       )}

@@ -96,6 +96,7 @@ function isApiError(value: unknown): value is ApiError {
 export const settingsLimits = {
   cdnPort: { min: 1024, max: 65535 },
   cacheMb: { min: 16, max: 1_048_576 },
+  memoryCacheMb: { min: 8, max: 16_384 },
   adminProfileLength: 128,
 } as const;
 

@@ -10,6 +10,7 @@ describe("MemoryBackend", () => {
       theme: "dark",
       cdnPort: 9000,
       cacheMb: 256,
+      memoryCacheMb: 64,
       adminProfile: "admin",
     });
     expect(saved.cdnPort).toBe(9000);
@@ -18,6 +19,7 @@ describe("MemoryBackend", () => {
       theme: "dark",
       cdnPort: 9000,
       cacheMb: 256,
+      memoryCacheMb: 64,
       adminProfile: "admin",
     });
   });

@@ -38,6 +38,7 @@ export const defaultSettings: Settings = {
   theme: "system",
   cdnPort: 7390,
   cacheMb: 512,
+  memoryCacheMb: 128,
   adminProfile: null,
 };
 
@@ -166,7 +167,10 @@ export class MemoryBackend implements Backend {
   async saveSettings(settings: Settings): Promise<Settings> {
     this.enter("saveSettings");
     this.requireReadableConfig();
-    const { cdnPort, cacheMb, adminProfileLength } = settingsLimits;
+    const { cdnPort, cacheMb, memoryCacheMb, adminProfileLength } = settingsLimits;
+    if (!Number.isInteger(settings.memoryCacheMb) || settings.memoryCacheMb < memoryCacheMb.min || settings.memoryCacheMb > memoryCacheMb.max) {
+      throw new BackendError("invalid_input", `memoryCacheMb: ${settings.memoryCacheMb} is not between 8 and 16384`);
+    }
     if (!Number.isInteger(settings.cdnPort) || settings.cdnPort < cdnPort.min || settings.cdnPort > cdnPort.max) {
       throw new BackendError("invalid_input", `cdnPort: ${settings.cdnPort} is not between 1024 and 65535`);
     }

@@ -22,7 +22,7 @@ describe("tauriBackend", () => {
   });
 
   it("passes the settings through to the command", async () => {
-    const settings = { language: "ko", theme: "light", cdnPort: 1, cacheMb: 1, adminProfile: null } as const;
+    const settings = { language: "ko", theme: "light", cdnPort: 1, cacheMb: 1, memoryCacheMb: 1, adminProfile: null } as const;
     commands.saveSettings.mockResolvedValue({ status: "ok", data: settings });
     await tauriBackend.saveSettings(settings);
     expect(commands.saveSettings).toHaveBeenCalledWith(settings);

@@ -26,6 +26,7 @@ const themes: readonly Theme[] = ["system", "light", "dark"];
 const testIds: Record<keyof SettingsDraft, string> = {
   cdnPort: "settings-cdn-port",
   cacheMb: "settings-cache-mb",
+  memoryCacheMb: "settings-memory-cache-mb",
   adminProfile: "settings-admin-profile",
 };
 
@@ -60,10 +61,10 @@ export function SettingsPage({ info, settings, language, onLanguage, onTheme, on
 
   // What the core stored (it may normalise, e.g. trim the profile) replaces what was typed.
   // Keyed on the form's own fields, so a language or theme change keeps unsaved edits.
-  const { cdnPort, cacheMb, adminProfile } = settings;
+  const { cdnPort, cacheMb, memoryCacheMb, adminProfile } = settings;
   useEffect(() => {
-    setDraft(draftFrom({ ...settings, cdnPort, cacheMb, adminProfile }));
-  }, [cdnPort, cacheMb, adminProfile]);
+    setDraft(draftFrom({ ...settings, cdnPort, cacheMb, memoryCacheMb, adminProfile }));
+  }, [cdnPort, cacheMb, memoryCacheMb, adminProfile]);
 
   const edit = (field: keyof SettingsDraft, value: string) => {
     setDraft((current) => ({ ...current, [field]: value }));
@@ -148,6 +149,7 @@ export function SettingsPage({ info, settings, language, onLanguage, onTheme, on
       <form className="panel" onSubmit={(event) => void submit(event)} noValidate>
         {field("cdnPort", t("settings.cdnPort"), t("settings.cdnPort.hint"), "numeric")}
         {field("cacheMb", t("settings.cacheMb"), t("settings.cacheMb.hint"), "numeric")}
+        {field("memoryCacheMb", t("settings.memoryCacheMb"), t("settings.memoryCacheMb.hint"), "numeric")}
         {field("adminProfile", t("settings.adminProfile"), t("settings.adminProfile.hint"))}
         <div className="form-actions">
           <button type="submit" className="button-primary" data-testid="settings-save" disabled={status === "saving"}>

@@ -9,14 +9,14 @@ describe("settings form", () => {
   });
 
   it("turns an empty profile into no profile", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "8080", cacheMb: "64", adminProfile: "   " });
+    const result = applyDraft(defaultSettings, { cdnPort: "8080", cacheMb: "64", memoryCacheMb: "128", adminProfile: "   " });
     expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 8080, cacheMb: 64, adminProfile: null } });
   });
 
   it("accepts the limits the core accepts", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "1024", cacheMb: "16", adminProfile: "" });
-    expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 1024, cacheMb: 16, adminProfile: null } });
-    expect(applyDraft(defaultSettings, { cdnPort: "65535", cacheMb: "1048576", adminProfile: "a".repeat(128) })).toHaveProperty(
+    const result = applyDraft(defaultSettings, { cdnPort: "1024", cacheMb: "16", memoryCacheMb: "8", adminProfile: "" });
+    expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 1024, cacheMb: 16, memoryCacheMb: 8, adminProfile: null } });
+    expect(applyDraft(defaultSettings, { cdnPort: "65535", cacheMb: "1048576", memoryCacheMb: "16384", adminProfile: "a".repeat(128) })).toHaveProperty(
       "settings",
     );
   });
@@ -27,7 +27,7 @@ describe("settings form", () => {
   });
 
   it("reports every bad field at once", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "15", adminProfile: "my profile" });
-    expect("problems" in result && result.problems.map((p) => p.field)).toEqual(["cdnPort", "cacheMb", "adminProfile"]);
+    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "15", memoryCacheMb: "4", adminProfile: "my profile" });
+    expect("problems" in result && result.problems.map((p) => p.field)).toEqual(["cdnPort", "cacheMb", "memoryCacheMb", "adminProfile"]);
   });
 });

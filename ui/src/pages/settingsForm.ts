@@ -8,6 +8,7 @@ import type { PlainMessageKey } from "../i18n/catalog";
 export interface SettingsDraft {
   cdnPort: string;
   cacheMb: string;
+  memoryCacheMb: string;
   adminProfile: string;
 }
 
@@ -17,6 +18,7 @@ export function draftFrom(settings: Settings): SettingsDraft {
   return {
     cdnPort: String(settings.cdnPort),
     cacheMb: String(settings.cacheMb),
+    memoryCacheMb: String(settings.memoryCacheMb),
     adminProfile: settings.adminProfile ?? "",
   };
 }
@@ -38,10 +40,12 @@ export function applyDraft(
   if (cdnPort === null) problems.push({ field: "cdnPort", message: "settings.invalidPort" });
   const cacheMb = wholeNumber(draft.cacheMb, limits.cacheMb);
   if (cacheMb === null) problems.push({ field: "cacheMb", message: "settings.invalidCache" });
+  const memoryCacheMb = wholeNumber(draft.memoryCacheMb, limits.memoryCacheMb);
+  if (memoryCacheMb === null) problems.push({ field: "memoryCacheMb", message: "settings.invalidMemoryCache" });
   const profile = draft.adminProfile.trim();
   if (/\s/.test(profile) || profile.length > limits.adminProfileLength) {
     problems.push({ field: "adminProfile", message: "settings.invalidProfile" });
   }
-  if (problems.length > 0 || cdnPort === null || cacheMb === null) return { problems };
-  return { settings: { ...settings, cdnPort, cacheMb, adminProfile: profile === "" ? null : profile } };
+  if (problems.length > 0 || cdnPort === null || cacheMb === null || memoryCacheMb === null) return { problems };
+  return { settings: { ...settings, cdnPort, cacheMb, memoryCacheMb, adminProfile: profile === "" ? null : profile } };
 }
