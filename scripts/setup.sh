@@ -19,6 +19,8 @@ APT_PACKAGES=(
     xvfb xauth webkit2gtk-driver
     # Keychain tests: a real Secret Service under a private D-Bus session
     gnome-keyring dbus-x11 libsecret-tools
+    # The local CDN's JPEG codec (libjpeg-turbo, built from source by turbojpeg-sys) and rav1e's SIMD
+    cmake nasm
     # Real photographs for the image pipeline and the sandbox's seed bucket
     lomiri-wallpapers-20.04 lomiri-wallpapers-16.04 ukui-wallpapers
     # `python3 -m venv` on a system Python
