@@ -47,7 +47,6 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::delete_access_key,
         commands::create_access_key,
         cdn::cdn_info,
-        cdn::cdn_preview_url,
     ])
 }
 

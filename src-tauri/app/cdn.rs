@@ -1,5 +1,5 @@
 //! The local CDN in the app: started with the window, stopped on exit, and the commands the
-//! preview UI calls (`cdn_info`, `cdn_preview_url`).
+//! preview UI calls (`cdn_info`; the UI builds its URLs from it, `ui/src/sources/cdnPreview.ts`).
 
 use std::sync::Arc;
 
@@ -7,9 +7,8 @@ use serde::Serialize;
 use tauri::State;
 
 use super::AppState;
-use crate::cdn::options::OptionFields;
 use crate::cdn::origin::S3Origin;
-use crate::cdn::server::{self, CdnError, CdnServer, ServerConfig};
+use crate::cdn::server::{CdnError, CdnServer, ServerConfig};
 use crate::error::ApiError;
 
 /// Where the app's server is in its life.
@@ -58,18 +57,6 @@ pub struct CdnInfo {
     pub token: String,
 }
 
-/// An image's URLs for one set of options.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct PreviewUrls {
-    /// The local preview, token included: for `<img src>` in the app only.
-    pub local: String,
-    /// `https://cdn.weekerp.com/image/{source}/{path}?{options}`: what the user copies.
-    pub production: String,
-    /// The canonical option query (short names, fixed order, defaults dropped).
-    pub query: String,
-}
-
 fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
     let lang = state.language();
     match &*state.cdn.lock().unwrap_or_else(|e| e.into_inner()) {
@@ -91,32 +78,4 @@ fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
 #[specta::specta]
 pub fn cdn_info(state: State<'_, AppState>) -> Result<CdnInfo, ApiError> {
     info(&state)
-}
-
-/// The local preview URL and the production URL of an object (key relative to the source's
-/// BasePath) with these options. A bad option is an `invalid_input` error naming it; an
-/// unknown source is `not_found`.
-#[tauri::command]
-#[specta::specta]
-pub fn cdn_preview_url(
-    state: State<'_, AppState>,
-    name: String,
-    key: String,
-    options: OptionFields,
-) -> Result<PreviewUrls, ApiError> {
-    let lang = state.language();
-    state
-        .sources
-        .get(&name)
-        .map_err(|e| ApiError::from_err(&e, lang))?;
-    let options = options
-        .to_options()
-        .map_err(|e| ApiError::from_err(&e, lang))?;
-    let info = info(&state)?;
-    let token = crate::cdn::security::Token::new(info.token);
-    Ok(PreviewUrls {
-        local: server::local_url(&info.base_url, &token, &name, &key, &options),
-        production: server::production_url(&name, &key, &options),
-        query: options.to_query(),
-    })
 }

@@ -296,19 +296,6 @@ async cdnInfo() : Promise<Result<CdnInfo, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
-},
-/**
- * The local preview URL and the production URL of an object (key relative to the source's
- * BasePath) with these options. A bad option is an `invalid_input` error naming it; an
- * unknown source is `not_found`.
- */
-async cdnPreviewUrl(name: string, key: string, options: OptionFields) : Promise<Result<PreviewUrls, ApiError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("cdn_preview_url", { name, key, options }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
 }
 }
 
@@ -439,34 +426,6 @@ export type Finding = {
  */
 issue: string; detail: string }
 /**
- * How the image lands in a `width`×`height` box, as sharp documents it.
- */
-export type Fit = 
-/**
- * Crop to exactly W×H (the default when both sides are given).
- */
-"cover" | 
-/**
- * Letterbox to exactly W×H.
- */
-"contain" | 
-/**
- * Stretch to exactly W×H.
- */
-"fill" | 
-/**
- * Keep the aspect ratio; as large as possible, no side over the box.
- */
-"inside" | 
-/**
- * Keep the aspect ratio; as small as possible, no side under the box.
- */
-"outside"
-/**
- * Output (and recognised input) formats.
- */
-export type Format = "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff"
-/**
  * A generated policy and what the lint finds in it.
  */
 export type GeneratedPolicy = { document: string; findings: Finding[] }
@@ -523,23 +482,6 @@ export type ObjectPage = { prefix: string;
  * Relative to the BasePath, ending in `/`.
  */
 folders: string[]; objects: ObjectEntry[]; nextToken: string | null }
-/**
- * The options as typed fields (the app's URL builder, the CLI's flags); checked by the same
- * rules as a query.
- */
-export type OptionFields = { width: number | null; height: number | null; fit: Fit | null; position: Position | null; format: Format | null; 
-/**
- * 1–100.
- */
-quality: number | null; 
-/**
- * Degrees clockwise, −360…360.
- */
-rotate: number | null; 
-/**
- * Cache-busting version.
- */
-v: string | null }
 export type Outcome = { source: string; user: string; oldKey: string; newKey: string; 
 /**
  * `deleted` or `inactive`.
@@ -561,26 +503,6 @@ export type PolicyAttachment =
  * An inline policy document (JSON text).
  */
 { kind: "inline"; name: string; document: string }
-/**
- * The crop anchor for `cover` (and where `contain` puts the image inside its letterbox).
- */
-export type Position = "centre" | "top" | "bottom" | "left" | "right"
-/**
- * An image's URLs for one set of options.
- */
-export type PreviewUrls = { 
-/**
- * The local preview, token included: for `<img src>` in the app only.
- */
-local: string; 
-/**
- * `https://cdn.weekerp.com/image/{source}/{path}?{options}`: what the user copies.
- */
-production: string; 
-/**
- * The canonical option query (short names, fixed order, defaults dropped).
- */
-query: string }
 /**
  * What the wizard's "create a dedicated reader for me" asks for.
  */

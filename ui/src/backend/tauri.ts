@@ -64,8 +64,16 @@ export const tauriBackend: Backend = {
   },
   createAccessKey: (user, bindSource) => unwrap(() => commands.createAccessKey(user, bindSource)),
   cdnEndpoint: async () => {
-    const info = await unwrap(() => commands.cdnInfo());
-    return { baseUrl: info.baseUrl, token: info.token };
+    // The server starts with the window: give it a moment before reporting it missing.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const info = await unwrap(() => commands.cdnInfo());
+        return { baseUrl: info.baseUrl, token: info.token };
+      } catch (thrown) {
+        if (attempt >= 20 || BackendError.from(thrown).code !== "not_available") throw thrown;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   },
   listAwsProfiles: async () => {
     try {
