@@ -103,7 +103,7 @@ pub enum Command {
     /// IAM: least-privilege policies and readers
     #[command(subcommand)]
     Iam(IamCommand),
-    /// Access keys: list, rotate, deactivate, delete
+    /// Access keys: list, create, rotate, deactivate, delete
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Buckets: create, block public access, policy, empty, delete
@@ -252,11 +252,13 @@ pub enum ReaderCommand {
 pub enum KeysCommand {
     /// List a user's access keys
     List {
+        /// The IAM user whose keys to list
         #[arg(long)]
         user: String,
     },
     /// Create an access key for a user (its secret goes into the OS keychain)
     Create {
+        /// The IAM user that gets the key
         #[arg(long)]
         user: String,
         /// Verify the source with the new key, then make the source use it
@@ -268,8 +270,10 @@ pub enum KeysCommand {
     },
     /// Rotate a user's or a source's key safely
     Rotate {
+        /// Rotate the key of this user (a key no source uses)
         #[arg(long, conflicts_with = "source", required_unless_present = "source")]
         user: Option<String>,
+        /// Rotate the key this source uses, verifying the source at every step
         #[arg(long)]
         source: Option<String>,
         /// With two keys already, delete the user's other key first (never one a source uses)
