@@ -71,9 +71,20 @@ describe("CDN preview", () => {
   });
 
   it("shows the server's message when it refuses", async () => {
-    vi.stubGlobal("fetch", async () => new Response(JSON.stringify({ code: "bad_option", message: "fit: expected cover, contain, fill, inside or outside" }), { status: 400 }));
+    vi.stubGlobal("fetch", async () => new Response(JSON.stringify({ code: "made_up", message: "fit: expected cover, contain, fill, inside or outside" }), { status: 400 }));
     await openPhoto();
     await settle(400);
     expect(byTestId("preview-result").textContent).toBe("The local CDN answered 400: fit: expected cover, contain, fill, inside or outside");
+  });
+
+  it("says a known refusal in the UI's language, with the server's detail", async () => {
+    vi.stubGlobal("fetch", async () =>
+      new Response(JSON.stringify({ code: "too_large", message: "the original is 30000×30000, over the 50000000 pixel limit" }), { status: 413 }),
+    );
+    await openPhoto();
+    await settle(400);
+    expect(byTestId("preview-result").textContent).toBe(
+      "The original is too large to transform (bytes or pixels over the limit). (413: the original is 30000×30000, over the 50000000 pixel limit)",
+    );
   });
 });

@@ -24,7 +24,27 @@ import {
 type Result =
   | { state: "loading" }
   | { state: "ok"; objectUrl: string; bytes: number; type: string; width: number | null; height: number | null }
-  | { state: "failed"; status: number; message: string };
+  | { state: "failed"; status: number; code: string | null; message: string };
+
+/** The server's error codes that have a sentence of their own in both languages. */
+const KNOWN_CODES = [
+  "invalid_option",
+  "invalid_path",
+  "token_missing",
+  "token_wrong",
+  "forbidden_host",
+  "no_such_source",
+  "not_found",
+  "too_large",
+  "unsupported",
+  "corrupt",
+  "origin_refused",
+  "origin_unreachable",
+  "origin_timeout",
+  "timeout",
+] as const;
+type KnownCode = (typeof KNOWN_CODES)[number];
+const isKnown = (code: string | null): code is KnownCode => KNOWN_CODES.includes(code as KnownCode);
 
 /** Fetches a preview URL and measures what comes back; aborted when the URL changes. */
 function usePreview(url: string | null): Result | null {
@@ -44,12 +64,15 @@ function usePreview(url: string | null): Result | null {
           if (!response.ok) {
             const text = (await response.text()).trim();
             let message = text;
+            let code: string | null = null;
             try {
-              message = (JSON.parse(text) as { message?: string }).message ?? text;
+              const body = JSON.parse(text) as { code?: string; message?: string };
+              message = body.message ?? text;
+              code = body.code ?? null;
             } catch {
               // plain text
             }
-            setResult({ state: "failed", status: response.status, message: message || response.statusText });
+            setResult({ state: "failed", status: response.status, code, message: message || response.statusText });
             return;
           }
           const blob = await response.blob();
@@ -58,7 +81,7 @@ function usePreview(url: string | null): Result | null {
         })
         .catch((thrown: unknown) => {
           if (abort.signal.aborted) return;
-          setResult({ state: "failed", status: 0, message: thrown instanceof Error ? thrown.message : String(thrown) });
+          setResult({ state: "failed", status: 0, code: null, message: thrown instanceof Error ? thrown.message : String(thrown) });
         });
     }, 200);
     return () => {
@@ -169,7 +192,9 @@ export function CdnPreview({ backend, source, relativeKey }: { backend: Backend;
               {result === null || result.state === "loading"
                 ? t("preview.loading")
                 : result.state === "failed"
-                  ? t("preview.failed", { status: result.status, message: result.message })
+                  ? isKnown(result.code)
+                    ? `${t(`preview.error.${result.code}` as const)} (${result.status}: ${result.message})`
+                    : t("preview.failed", { status: String(result.status), message: result.message })
                   : `${humanSize(result.bytes)} · ${result.type || "?"}${dims ? ` · ${dims.width}×${dims.height}` : ""}`}
             </figcaption>
           </figure>
