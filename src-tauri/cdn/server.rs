@@ -220,6 +220,9 @@ fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
 
+/// How many failed transforms are remembered (each is a key and a short message).
+const REFUSALS_KEPT: usize = 4096;
+
 /// An answer other than the image: status, a code a client may branch on, plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServeError {
@@ -301,6 +304,10 @@ struct Shared {
     disk: Arc<DiskCache>,
     freshness: Freshness,
     images: Flights<String, Result<Arc<Entry>, ServeError>>,
+    /// Transforms that failed, by stored key (which holds the original's ETag): a broken or
+    /// hostile original is refused again without fetching and decoding it each time, until
+    /// it changes.
+    refusals: std::sync::Mutex<lru::LruCache<String, ServeError>>,
     heads: Flights<String, Result<String, ServeError>>,
     workers: Arc<Semaphore>,
     metrics: Arc<Metrics>,
@@ -372,6 +379,9 @@ impl CdnServer {
             disk: Arc::new(disk),
             freshness: Freshness::new(config.revalidate_after),
             images: Flights::default(),
+            refusals: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(REFUSALS_KEPT).expect("not zero"),
+            )),
             heads: Flights::default(),
             workers: Arc::new(Semaphore::new(config.workers.max(1))),
             metrics: metrics.clone(),
@@ -639,6 +649,14 @@ async fn image(
         bump(&s.metrics.memory_hits);
         return Ok(image_response(&entry));
     }
+    if let Some(refused) = s
+        .refusals
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+    {
+        return Err(refused.clone());
+    }
     let entry = s
         .images
         .run(key.clone(), || {
@@ -713,7 +731,18 @@ async fn fill(
             "internal",
             format!("the transform failed unexpectedly: {e}"),
         )
-    })??;
+    })?;
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(e) => {
+            let refused = ServeError::from(e);
+            s.refusals
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .put(key, refused.clone());
+            return Err(refused);
+        }
+    };
     let entry = Arc::new(Entry {
         bytes: rendered.bytes.into(),
         content_type: rendered.format.content_type().to_owned(),

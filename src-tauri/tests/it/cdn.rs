@@ -742,3 +742,31 @@ fn cdn_serve_answers_on_loopback_and_stops_cleanly_on_sigterm() {
         "the port is free again"
     );
 }
+
+#[test]
+fn a_refused_original_is_not_fetched_and_decoded_again_until_it_changes() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |c| {
+            c.revalidate_after = std::time::Duration::from_millis(300)
+        })
+        .await;
+        let mut broken = jpeg(64, 64);
+        broken.truncate(broken.len() / 3);
+        rig.put("broken.jpg", broken, Some("image/jpeg")).await;
+        let first = rig.get("/image/shop/broken.jpg?w=32").await;
+        assert!((400..500).contains(&first.status), "{}", first.text());
+        let again = rig.get("/image/shop/broken.jpg?w=32").await;
+        assert_eq!(again.status, first.status);
+        assert_eq!(again.text(), first.text(), "the same refusal");
+        let m = rig.server.metrics();
+        assert_eq!(m.origin_fetches, 1, "refused once, remembered: {m:?}");
+        assert_eq!(m.transforms, 1, "{m:?}");
+
+        // Fixed at the origin: served once the revalidation time has passed.
+        rig.put("broken.jpg", jpeg(64, 64), Some("image/jpeg"))
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let fixed = rig.get("/image/shop/broken.jpg?w=32").await;
+        assert_eq!(fixed.status, 200, "{}", fixed.text());
+    });
+}
