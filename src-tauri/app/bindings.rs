@@ -3,9 +3,7 @@
 //! (`BUCKETDESK_UPDATE_BINDINGS=1 cargo test bindings` rewrites it).
 
 use tauri::Runtime;
-use tauri_specta::{Builder, collect_commands};
-
-use super::{cdn, commands};
+use tauri_specta::Builder;
 
 /// Path of the generated file, relative to the repository root.
 pub const BINDINGS_PATH: &str = "ui/src/bindings.ts";
@@ -14,40 +12,50 @@ const HEADER: &str = "// Generated from the Rust types by tauri-specta: do not e
                       // Regenerate: BUCKETDESK_UPDATE_BINDINGS=1 cargo test --test it bindings\n\
                       // @ts-nocheck";
 
+/// Every command the UI may call, with `app_info` given: the one list of commands, used by
+/// [`specta_builder`] and by the drift test (which passes an `app_info` with a changed type).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! ui_commands {
+    ($($app_info:ident)::+) => {
+        ::tauri_specta::collect_commands![
+            $($app_info)::+,
+            $crate::app::commands::load_settings,
+            $crate::app::commands::save_settings,
+            $crate::app::commands::set_aside_config,
+            $crate::app::commands::list_sources,
+            $crate::app::commands::list_buckets,
+            $crate::app::commands::detect_region,
+            $crate::app::commands::verify_source,
+            $crate::app::commands::save_source,
+            $crate::app::commands::verify_saved_source,
+            $crate::app::commands::update_source,
+            $crate::app::commands::remove_source,
+            $crate::app::commands::list_objects,
+            $crate::app::commands::object_details,
+            $crate::app::commands::presign_get,
+            $crate::app::commands::admin_identity,
+            $crate::app::commands::create_reader,
+            $crate::app::commands::rotate_source_key,
+            $crate::app::commands::list_iam_users,
+            $crate::app::commands::list_iam_groups,
+            $crate::app::commands::create_iam_user,
+            $crate::app::commands::delete_iam_user,
+            $crate::app::commands::create_iam_group,
+            $crate::app::commands::set_group_membership,
+            $crate::app::commands::generate_policy,
+            $crate::app::commands::list_aws_profiles,
+            $crate::app::commands::set_key_active,
+            $crate::app::commands::delete_access_key,
+            $crate::app::commands::create_access_key,
+            $crate::app::cdn::cdn_info,
+        ]
+    };
+}
+
 /// Every command the UI may call, with its types.
 pub fn specta_builder<R: Runtime>() -> Builder<R> {
-    Builder::<R>::new().commands(collect_commands![
-        commands::app_info,
-        commands::load_settings,
-        commands::save_settings,
-        commands::set_aside_config,
-        commands::list_sources,
-        commands::list_buckets,
-        commands::detect_region,
-        commands::verify_source,
-        commands::save_source,
-        commands::verify_saved_source,
-        commands::update_source,
-        commands::remove_source,
-        commands::list_objects,
-        commands::object_details,
-        commands::presign_get,
-        commands::admin_identity,
-        commands::create_reader,
-        commands::rotate_source_key,
-        commands::list_iam_users,
-        commands::list_iam_groups,
-        commands::create_iam_user,
-        commands::delete_iam_user,
-        commands::create_iam_group,
-        commands::set_group_membership,
-        commands::generate_policy,
-        commands::list_aws_profiles,
-        commands::set_key_active,
-        commands::delete_access_key,
-        commands::create_access_key,
-        cdn::cdn_info,
-    ])
+    Builder::<R>::new().commands(crate::ui_commands!(crate::app::commands::app_info))
 }
 
 /// The TypeScript text of the bindings for a builder.

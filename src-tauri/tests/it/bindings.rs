@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use bucketdesk::app::bindings::{self, BINDINGS_PATH};
-use bucketdesk::app::commands;
 use tauri::Wry;
-use tauri_specta::{Builder, collect_commands};
+use tauri_specta::Builder;
 
 fn committed_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_PATH)
@@ -47,38 +46,7 @@ mod changed {
 #[test]
 fn the_check_fails_when_a_rust_type_changes_without_regenerating() {
     // The same commands as `specta_builder`, with `app_info` returning the changed type.
-    let builder = Builder::<Wry>::new().commands(collect_commands![
-        changed::app_info,
-        commands::load_settings,
-        commands::save_settings,
-        commands::set_aside_config,
-        commands::list_sources,
-        commands::list_buckets,
-        commands::detect_region,
-        commands::verify_source,
-        commands::save_source,
-        commands::verify_saved_source,
-        commands::update_source,
-        commands::remove_source,
-        commands::list_objects,
-        commands::object_details,
-        commands::presign_get,
-        commands::admin_identity,
-        commands::create_reader,
-        commands::rotate_source_key,
-        commands::list_iam_users,
-        commands::list_iam_groups,
-        commands::create_iam_user,
-        commands::delete_iam_user,
-        commands::create_iam_group,
-        commands::set_group_membership,
-        commands::generate_policy,
-        commands::list_aws_profiles,
-        commands::set_key_active,
-        commands::delete_access_key,
-        commands::create_access_key,
-        bucketdesk::app::cdn::cdn_info,
-    ]);
+    let builder = Builder::<Wry>::new().commands(bucketdesk::ui_commands!(changed::app_info));
     let changed = bindings::render(&builder);
     // What is committed is what the unchanged types give (the test above holds the file to it).
     let committed = bindings::render(&bindings::specta_builder::<Wry>());
