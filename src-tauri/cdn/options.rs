@@ -34,47 +34,6 @@ pub struct ImageOptions {
     pub version: Option<String>,
 }
 
-/// The options as typed fields (the app's URL builder, the CLI's flags); checked by the same
-/// rules as a query.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", default)]
-pub struct OptionFields {
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub fit: Option<Fit>,
-    pub position: Option<Position>,
-    pub format: Option<Format>,
-    /// 1–100.
-    pub quality: Option<u8>,
-    /// Degrees clockwise, −360…360.
-    pub rotate: Option<i16>,
-    /// Cache-busting version.
-    pub v: Option<String>,
-}
-
-impl OptionFields {
-    pub fn to_options(&self) -> Result<ImageOptions, OptionError> {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        let mut add = |name, value: Option<String>| {
-            if let Some(v) = value {
-                pairs.push((name, v));
-            }
-        };
-        add("width", self.width.map(|v| v.to_string()));
-        add("height", self.height.map(|v| v.to_string()));
-        add("fit", self.fit.map(|v| fit_name(v).to_owned()));
-        add(
-            "position",
-            self.position.map(|v| position_name(v).to_owned()),
-        );
-        add("format", self.format.map(|v| format_name(v).to_owned()));
-        add("quality", self.quality.map(|v| v.to_string()));
-        add("rotate", self.rotate.map(|v| v.to_string()));
-        add("v", self.v.clone());
-        ImageOptions::parse_pairs(pairs.iter().map(|(n, v)| (*n, v.as_str())))
-    }
-}
-
 /// A bad option: which one, and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionError {
@@ -538,34 +497,6 @@ mod tests {
             let err = parse(q).expect_err(q);
             assert!(err.message.contains("more than once"), "{q}: {err}");
         }
-    }
-
-    #[test]
-    fn typed_fields_follow_the_query_rules() {
-        let fields = OptionFields {
-            width: Some(400),
-            height: Some(300),
-            fit: Some(Fit::Cover),
-            format: Some(Format::Webp),
-            quality: Some(70),
-            ..OptionFields::default()
-        };
-        assert_eq!(
-            fields.to_options().unwrap().to_query(),
-            "w=400&h=300&f=webp&q=70"
-        );
-        let bad = OptionFields {
-            quality: Some(0),
-            ..OptionFields::default()
-        };
-        assert_eq!(bad.to_options().unwrap_err().option, "quality");
-        let json: OptionFields =
-            serde_json::from_str(r#"{"width":10,"position":"top","fit":"contain","height":5}"#)
-                .unwrap();
-        assert_eq!(
-            json.to_options().unwrap().to_query(),
-            "w=10&h=5&fit=contain&p=top"
-        );
     }
 
     #[test]
