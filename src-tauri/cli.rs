@@ -714,7 +714,8 @@ fn execute(cli: Cli, store: &ConfigStore, lang: Language) -> Result<Output, ApiE
             let rotated = with_admin_iam(&cli.global, |iam| {
                 let (sources, user) = (&sources, user.clone());
                 async move {
-                    rotation::rotate_user(&iam, sources, &user, retire_older, delete_old).await
+                    rotation::rotate_user(&iam, sources, &user, retire_older, delete_old, lang)
+                        .await
                 }
             })
             .map_err(|e| ApiError::from_err(&e, lang))?;

@@ -107,7 +107,8 @@ impl Described for KeyError {
     }
 }
 
-fn aws<E>(
+/// Maps an IAM SDK error to a [`KeyError`], naming the action.
+pub(super) fn aws<E>(
     action: &'static str,
 ) -> impl Fn(aws_sdk_iam::error::SdkError<E, aws_sdk_iam::config::http::HttpResponse>) -> KeyError
 where

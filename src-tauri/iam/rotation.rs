@@ -421,6 +421,7 @@ pub async fn rotate_user(
     user: &str,
     retire_older: bool,
     delete_old: bool,
+    lang: Language,
 ) -> Result<UserRotation, RotationError> {
     let existing = keys::list(iam, sources, user).await?;
     if let Some(used) = existing.iter().find(|k| !k.sources.is_empty()) {
@@ -453,26 +454,8 @@ pub async fn rotate_user(
             )
         }
     };
-    let created = iam
-        .create_access_key()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(aws_err("iam:CreateAccessKey"))?;
-    let key = created
-        .access_key()
-        .expect("CreateAccessKey answers with the key");
-    let new_key = key.access_key_id().to_owned();
-    let secret = SecretString::new(key.secret_access_key());
-    if let Err(e) = sources.keychain().store(&new_key, &secret) {
-        let _ = iam
-            .delete_access_key()
-            .user_name(user)
-            .access_key_id(&new_key)
-            .send()
-            .await;
-        return Err(SourceError::from(e).into());
-    }
+    // Keychain first, the key deleted again if that fails (no source to bind here).
+    let created = keys::create(iam, sources, user, None, lang).await?;
     keys::set_active(iam, sources, &old, false, false).await?;
     if delete_old {
         keys::delete(iam, sources, &old, false).await?;
@@ -481,8 +464,8 @@ pub async fn rotate_user(
     Ok(UserRotation {
         user: user.to_owned(),
         old_key: old,
-        new_key,
-        secret,
+        new_key: created.access_key_id,
+        secret: created.secret,
         retired,
         old_key_state: if delete_old { "deleted" } else { "inactive" }.into(),
     })

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::keys::{self, KeyError, KeyInfo};
+use super::keys::{self, KeyError, KeyInfo, aws};
 use crate::aws::AwsFailure;
 use crate::sources::Sources;
 
@@ -50,15 +50,6 @@ pub struct DeletedUser {
     pub detached_policies: Vec<String>,
     pub groups: Vec<String>,
     pub login_profile: bool,
-}
-
-fn aws<E>(
-    action: &'static str,
-) -> impl Fn(aws_sdk_iam::error::SdkError<E, aws_sdk_iam::config::http::HttpResponse>) -> KeyError
-where
-    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    move |e| KeyError::Aws(AwsFailure::from_sdk(&e, action))
 }
 
 fn rfc3339(t: &aws_sdk_iam::primitives::DateTime) -> Option<String> {
