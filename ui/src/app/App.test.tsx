@@ -106,7 +106,7 @@ describe("App", () => {
   it("shows a corrupt config full-page and starts fresh after setting it aside", async () => {
     const backend = new MemoryBackend({ config: "corrupt" });
     await render(backend);
-    expect(byTestId("config-error").textContent).toContain("config.toml is not valid");
+    expect(byTestId("config-error").textContent).toContain("config.json");
     expect(query("nav-sources"), "no navigation while the config is unreadable").toBeNull();
     expect(query("language-select"), "the language can still be changed").not.toBeNull();
 

@@ -229,7 +229,6 @@ export const en = {
   "preview.error.origin_unreachable": "The bucket's endpoint cannot be reached.",
   "preview.error.origin_timeout": "The bucket took too long to answer.",
   "preview.error.timeout": "The transformation took too long.",
-  "preview.problem": "{option} must be a whole number from {min} to {max}.",
   "iam.createKey": "Create access key",
   "iam.bindTo": "Use it for source",
   "iam.bindNone": "No source (just keep it in the keychain)",

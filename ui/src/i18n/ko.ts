@@ -231,7 +231,6 @@ export const ko: Catalog = {
   "preview.error.origin_unreachable": "버킷 엔드포인트에 연결할 수 없습니다.",
   "preview.error.origin_timeout": "버킷의 응답이 너무 늦습니다.",
   "preview.error.timeout": "변환이 너무 오래 걸렸습니다.",
-  "preview.problem": "{option}은(는) {min}부터 {max}까지의 정수여야 합니다.",
   "iam.createKey": "액세스 키 만들기",
   "iam.bindTo": "이 키를 쓸 소스",
   "iam.bindNone": "소스 없음 (키체인에만 보관)",

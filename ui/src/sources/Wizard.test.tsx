@@ -5,6 +5,7 @@
 import { act } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { MemoryBackend } from "../backend/memory";
+import verifyFixture from "../fixtures/verify-reports.json";
 import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
 
 async function walkTo5(backend: MemoryBackend, secret: string) {
@@ -54,7 +55,9 @@ describe("Add Source wizard", () => {
     await click("wizard-verify-run");
     await settle(50);
     expect(byTestId("wizard-check-identity").dataset.status).toBe("failed");
-    expect(byTestId("wizard-check-identity").textContent).toContain("Check it and try again.");
+    const identity = verifyFixture.wrong_secret.en.checks.find((c) => c.id === "identity")!;
+    expect(identity.hint, "the core gives a hint for a wrong secret").toBeTruthy();
+    expect(byTestId("wizard-check-identity").textContent, "the core's hint is shown").toContain(identity.hint);
     expect(byTestId<HTMLButtonElement>("wizard-next").disabled).toBe(true);
     expect(backend.calls.saveSource).toBe(0);
   });

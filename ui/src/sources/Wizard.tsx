@@ -241,7 +241,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     6: t("wizard.save"),
   };
   const shownBase = normalizeBasePath(draft.basePath);
-  const sampleUrl = report?.sampleKey ? cdnUrl(draft.name, report.sampleKey) : null;
+  const sampleUrl = report?.cdnUrl ?? null;
 
   return (
     <section className="wizard card" data-testid="wizard" aria-label={t("wizard.title")}>
