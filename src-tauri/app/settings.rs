@@ -28,6 +28,8 @@ pub struct AppInfo {
     pub config_dir: String,
     pub os_language: Language,
     pub sandbox: SandboxState,
+    /// The user "create a dedicated reader for me" makes when none is named.
+    pub default_reader_user: String,
 }
 
 #[tauri::command]
@@ -46,6 +48,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         config_dir: state.store.dir().display().to_string(),
         os_language: state.os_language,
         sandbox,
+        default_reader_user: crate::iam::reader::DEFAULT_USER.to_owned(),
     }
 }
 

@@ -77,35 +77,7 @@ pub async fn exec(command: KeysCommand, cx: &Context) -> Result<Output, ApiError
             user,
             source,
             show_secret,
-        } => {
-            let created = keys::create(&iam, sources, &user, source.as_deref(), lang)
-                .await
-                .in_language(lang)?;
-            let id = &created.access_key_id;
-            let mut text = cx.pick(
-                format!(
-                    "{}의 키 {id}를 만들었습니다. 비밀 키는 OS 키체인(서비스 bucketdesk, 계정 {id})에 있습니다.",
-                    created.user
-                ),
-                format!(
-                    "Created key {id} for {}. Its secret is in the OS keychain (service bucketdesk, account {id}).",
-                    created.user
-                ),
-            );
-            if let Some(source) = &created.bound_source {
-                text.push_str(&cx.pick(
-                    format!(" 소스 '{source}'을(를) 새 키로 검증하고 연결했습니다."),
-                    format!(" Verified source '{source}' with it and switched the source to it."),
-                ));
-            }
-            let json = serde_json::json!({
-                "accessKeyId": created.access_key_id,
-                "user": created.user,
-                "boundSource": created.bound_source,
-            });
-            let secret = show_secret.then_some(&created.secret);
-            Ok(Output::with_secret_once(text, json, secret, lang))
-        }
+        } => create(&iam, cx, &user, source.as_deref(), show_secret).await,
         KeysCommand::Rotate {
             source: Some(source),
             retire_older,
@@ -135,41 +107,7 @@ pub async fn exec(command: KeysCommand, cx: &Context) -> Result<Output, ApiError
             delete_old,
             show_secret,
             ..
-        } => {
-            let rotated =
-                rotation::rotate_user(&iam, sources, &user, retire_older, delete_old, lang)
-                    .await
-                    .in_language(lang)?;
-            let mut text = String::new();
-            if let Some(retired) = &rotated.retired {
-                text.push_str(&cx.pick(
-                    format!("오래된 키 {retired}를 먼저 삭제했습니다.\n"),
-                    format!("Deleted the older key {retired} first.\n"),
-                ));
-            }
-            text.push_str(&cx.pick(
-                format!(
-                    "{}의 키를 {}에서 {}(으)로 교체했습니다. 이전 키: {}. 새 비밀 키는 OS 키체인에 있습니다.",
-                    rotated.user,
-                    rotated.old_key,
-                    rotated.new_key,
-                    old_state_ko(&rotated.old_key_state)
-                ),
-                format!(
-                    "Rotated {}'s key from {} to {}; the old key is {}. The new secret is in the OS keychain.",
-                    rotated.user, rotated.old_key, rotated.new_key, rotated.old_key_state
-                ),
-            ));
-            let json = serde_json::json!({
-                "user": rotated.user,
-                "oldKey": rotated.old_key,
-                "newKey": rotated.new_key,
-                "oldKeyState": rotated.old_key_state,
-                "retired": rotated.retired,
-            });
-            let secret = show_secret.then_some(&rotated.secret);
-            Ok(Output::with_secret_once(text, json, secret, lang))
-        }
+        } => rotate_user(&iam, cx, &user, retire_older, delete_old, show_secret).await,
         KeysCommand::Rotate {
             user: None,
             source: None,
@@ -208,6 +146,84 @@ pub async fn exec(command: KeysCommand, cx: &Context) -> Result<Output, ApiError
             ))
         }
     }
+}
+
+async fn create(
+    iam: &aws_sdk_iam::Client,
+    cx: &Context,
+    user: &str,
+    source: Option<&str>,
+    show_secret: bool,
+) -> Result<Output, ApiError> {
+    let created = keys::create(iam, &cx.sources, user, source, cx.lang)
+        .await
+        .in_language(cx.lang)?;
+    let id = &created.access_key_id;
+    let mut text = cx.pick(
+        format!(
+            "{}의 키 {id}를 만들었습니다. 비밀 키는 OS 키체인(서비스 bucketdesk, 계정 {id})에 있습니다.",
+            created.user
+        ),
+        format!(
+            "Created key {id} for {}. Its secret is in the OS keychain (service bucketdesk, account {id}).",
+            created.user
+        ),
+    );
+    if let Some(source) = &created.bound_source {
+        text.push_str(&cx.pick(
+            format!(" 소스 '{source}'을(를) 새 키로 검증하고 연결했습니다."),
+            format!(" Verified source '{source}' with it and switched the source to it."),
+        ));
+    }
+    let json = serde_json::json!({
+        "accessKeyId": created.access_key_id,
+        "user": created.user,
+        "boundSource": created.bound_source,
+    });
+    let secret = show_secret.then_some(&created.secret);
+    Ok(Output::with_secret_once(text, json, secret, cx.lang))
+}
+
+async fn rotate_user(
+    iam: &aws_sdk_iam::Client,
+    cx: &Context,
+    user: &str,
+    retire_older: bool,
+    delete_old: bool,
+    show_secret: bool,
+) -> Result<Output, ApiError> {
+    let rotated = rotation::rotate_user(iam, &cx.sources, user, retire_older, delete_old, cx.lang)
+        .await
+        .in_language(cx.lang)?;
+    let mut text = String::new();
+    if let Some(retired) = &rotated.retired {
+        text.push_str(&cx.pick(
+            format!("오래된 키 {retired}를 먼저 삭제했습니다.\n"),
+            format!("Deleted the older key {retired} first.\n"),
+        ));
+    }
+    text.push_str(&cx.pick(
+        format!(
+            "{}의 키를 {}에서 {}(으)로 교체했습니다. 이전 키: {}. 새 비밀 키는 OS 키체인에 있습니다.",
+            rotated.user,
+            rotated.old_key,
+            rotated.new_key,
+            old_state_ko(&rotated.old_key_state)
+        ),
+        format!(
+            "Rotated {}'s key from {} to {}; the old key is {}. The new secret is in the OS keychain.",
+            rotated.user, rotated.old_key, rotated.new_key, rotated.old_key_state
+        ),
+    ));
+    let json = serde_json::json!({
+        "user": rotated.user,
+        "oldKey": rotated.old_key,
+        "newKey": rotated.new_key,
+        "oldKeyState": rotated.old_key_state,
+        "retired": rotated.retired,
+    });
+    let secret = show_secret.then_some(&rotated.secret);
+    Ok(Output::with_secret_once(text, json, secret, cx.lang))
 }
 
 fn old_state_ko(state: &str) -> &'static str {

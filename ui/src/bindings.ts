@@ -339,7 +339,11 @@ export type AdminInfo = { profile: string | null; sandbox: boolean; identity: Id
  * The error every command returns across IPC and in `--json` output.
  */
 export type ApiError = { code: ErrorCode; message: string }
-export type AppInfo = { version: string; configDir: string; osLanguage: Language; sandbox: SandboxState }
+export type AppInfo = { version: string; configDir: string; osLanguage: Language; sandbox: SandboxState; 
+/**
+ * The user "create a dedicated reader for me" makes when none is named.
+ */
+defaultReaderUser: string }
 /**
  * How the UI reaches the local CDN. The token goes only into local preview URLs.
  */

@@ -27,6 +27,7 @@ mod changed {
         pub config_dir: String,
         pub os_language: bucketdesk::locale::Language,
         pub sandbox: bucketdesk::app::SandboxState,
+        pub default_reader_user: String,
         pub added_without_regenerating: bool,
     }
 

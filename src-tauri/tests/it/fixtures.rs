@@ -138,6 +138,7 @@ fn settings_fixture() -> Value {
     }
     json!({
         "defaults": good,
+        "defaultReaderUser": bucketdesk::iam::reader::DEFAULT_USER,
         "cases": cases,
         "unreadable": unreadable_configs(),
     })
@@ -216,7 +217,6 @@ fn the_url_check_fails_when_the_ui_and_the_core_disagree() {
 /// that does not exist, a key that may not list, nothing under the BasePath.
 #[test]
 fn committed_verification_reports_match_the_core() {
-    use bucketdesk::aws;
     use bucketdesk::secrets::SecretString;
     use bucketdesk::sources::Credentials;
     use bucketdesk::sources::verify::{self, Subject};
@@ -228,61 +228,7 @@ fn committed_verification_reports_match_the_core() {
     const NOLIST_KEY: &str = "AKIANOLIST0000000000";
     let server = moto::own();
     let reports = block_on(async {
-        let admin = moto::create_admin(&server).await;
-        let config = aws::sdk_config(&admin).await;
-        let (s3, iam) = (aws::s3_client(&config), aws::iam_client(&config));
-        s3.create_bucket()
-            .bucket("acme-photos")
-            .send()
-            .await
-            .unwrap();
-        s3.put_object()
-            .bucket("acme-photos")
-            .key("photos/00000.jpg")
-            .body(aws_sdk_s3::primitives::ByteStream::from_static(
-                b"\xff\xd8\xff",
-            ))
-            .send()
-            .await
-            .unwrap();
-        let mut keys = Vec::new();
-        for (user, policy) in [
-            (
-                "acme-reader",
-                Some(json!({
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-                         "Resource": ["arn:aws:s3:::acme-photos", "arn:aws:s3:::no-such-bucket-here"]},
-                        {"Effect": "Allow", "Action": ["s3:GetObject"],
-                         "Resource": ["arn:aws:s3:::acme-photos/*", "arn:aws:s3:::no-such-bucket-here/*"]},
-                    ]
-                })),
-            ),
-            ("acme-nobody", None),
-        ] {
-            iam.create_user().user_name(user).send().await.unwrap();
-            if let Some(policy) = policy {
-                iam.put_user_policy()
-                    .user_name(user)
-                    .policy_name("reader")
-                    .policy_document(policy.to_string())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            let key = iam
-                .create_access_key()
-                .user_name(user)
-                .send()
-                .await
-                .unwrap();
-            let key = key.access_key().unwrap();
-            keys.push((
-                key.access_key_id().to_owned(),
-                key.secret_access_key().to_owned(),
-            ));
-        }
+        let keys = seed_verification_endpoint(&server).await;
         server.set_auth(true).expect("enforcement on");
         let (reader, nobody) = (&keys[0], &keys[1]);
         let classes = [
@@ -379,4 +325,69 @@ fn committed_verification_reports_match_the_core() {
     );
     assert_eq!(fixture["wrong_secret"]["en"]["ok"], false);
     drift::assert_committed(VERIFY_REPORTS, UPDATE, "fixtures", &text);
+}
+
+/// A bucket with one object, a reader of it (and of a bucket that does not exist) and a
+/// user with no policy, on a server of the test's own; returns their (key ID, secret).
+async fn seed_verification_endpoint(
+    server: &bucketdesk::sandbox::MotoServer,
+) -> Vec<(String, String)> {
+    use crate::support::moto;
+    use bucketdesk::aws;
+    let admin = moto::create_admin(&server).await;
+    let config = aws::sdk_config(&admin).await;
+    let (s3, iam) = (aws::s3_client(&config), aws::iam_client(&config));
+    s3.create_bucket()
+        .bucket("acme-photos")
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket("acme-photos")
+        .key("photos/00000.jpg")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(
+            b"\xff\xd8\xff",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mut keys = Vec::new();
+    for (user, policy) in [
+        (
+            "acme-reader",
+            Some(json!({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                     "Resource": ["arn:aws:s3:::acme-photos", "arn:aws:s3:::no-such-bucket-here"]},
+                    {"Effect": "Allow", "Action": ["s3:GetObject"],
+                     "Resource": ["arn:aws:s3:::acme-photos/*", "arn:aws:s3:::no-such-bucket-here/*"]},
+                ]
+            })),
+        ),
+        ("acme-nobody", None),
+    ] {
+        iam.create_user().user_name(user).send().await.unwrap();
+        if let Some(policy) = policy {
+            iam.put_user_policy()
+                .user_name(user)
+                .policy_name("reader")
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+        }
+        let key = iam
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap();
+        let key = key.access_key().unwrap();
+        keys.push((
+            key.access_key_id().to_owned(),
+            key.secret_access_key().to_owned(),
+        ));
+    }
+    keys
 }

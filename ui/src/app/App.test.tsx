@@ -16,7 +16,9 @@ describe("App", () => {
     expect(byTestId("nav-sources").textContent).toBe("소스");
     expect(byTestId<HTMLSelectElement>("language-select").value).toBe("ko");
     expect(document.documentElement.lang).toBe("ko");
-    expect(query("sources-empty")?.textContent).toBe("아직 등록된 소스가 없습니다.");
+    expect(query("sources-empty")?.textContent, "the empty list says what a source is").toContain("소스는 Weekerp가 이미지를 가져오는 버킷");
+    expect(query("sources-add"), "and offers to add one").not.toBeNull();
+    expect(query("sources-add-sandbox"), "no sandbox offer outside the sandbox").toBeNull();
   });
 
   it("lists sources with their masked key IDs", async () => {

@@ -158,6 +158,7 @@ export class MemoryBackend implements Backend {
       configDir: "/memory/bucketdesk",
       osLanguage: "en",
       sandbox: { state: "off" },
+      defaultReaderUser: settingsFixture.defaultReaderUser,
       ...options.info,
     };
     this.settings = { ...(options.settings ?? defaultSettings) };

@@ -2,22 +2,23 @@
 // per source: browse, verify again, remove (asks first; the keychain entry goes too).
 
 import { useCallback, useEffect, useId, useState } from "react";
-import { BackendError, type Backend, type SourceSummary, type VerifyReport } from "../backend/backend";
+import { BackendError, type Backend, type SandboxState, type SourceSummary, type VerifyReport } from "../backend/backend";
 import { Browser } from "../sources/Browser";
 import { EditSource } from "../sources/EditSource";
-import { ReportView, Wizard } from "../sources/Wizard";
+import { ReportView, Wizard, type WizardStart } from "../sources/Wizard";
 import { useI18n } from "../i18n/context";
 import { relativeAge } from "../sources/rules";
 import { useReportError } from "../app/toasts";
 
 type Listing = { state: "loading" } | { state: "loaded"; sources: SourceSummary[] } | { state: "failed" };
 
-export function SourcesPage({ backend }: { backend: Backend }) {
+export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: SandboxState }) {
   const { t } = useI18n();
   const report = useReportError();
   const id = useId();
   const [listing, setListing] = useState<Listing>({ state: "loading" });
-  const [adding, setAdding] = useState(false);
+  /** The wizard, open with what it starts from (nothing, or the sandbox's bucket). */
+  const [adding, setAdding] = useState<WizardStart | null>(null);
   const [browsing, setBrowsing] = useState<SourceSummary | null>(null);
   const [removing, setRemoving] = useState<SourceSummary | null>(null);
   const [shown, setShown] = useState<{ name: string; report: VerifyReport } | null>(null);
@@ -102,14 +103,34 @@ export function SourcesPage({ backend }: { backend: Backend }) {
         <Wizard
           backend={backend}
           takenNames={names}
+          initial={adding}
           onClose={(saved) => {
-            setAdding(false);
+            setAdding(null);
             if (saved) void load(() => true);
           }}
         />
+      ) : listing.state === "loaded" && listing.sources.length === 0 ? (
+        <div className="card empty-state" data-testid="sources-empty">
+          <p>{t("sources.emptyExplain")}</p>
+          <p className="actions-row">
+            <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding({})}>
+              {t("sources.add")}
+            </button>
+            {sandbox.state === "ready" && (
+              <button
+                type="button"
+                className="button-quiet"
+                data-testid="sources-add-sandbox"
+                onClick={() => setAdding({ reader: true, bucket: sandbox.bucket })}
+              >
+                {t("sources.addSandbox", { bucket: sandbox.bucket })}
+              </button>
+            )}
+          </p>
+        </div>
       ) : (
         <p>
-          <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding(true)}>
+          <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding({})}>
             {t("sources.add")}
           </button>
         </p>
@@ -207,13 +228,7 @@ function exact(iso: string, language: string): string | undefined {
 
 function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRotate }: TableProps) {
   const { t, language } = useI18n();
-  if (sources.length === 0) {
-    return (
-      <p className="empty" data-testid="sources-empty">
-        {t("sources.empty")}
-      </p>
-    );
-  }
+  if (sources.length === 0) return null;
   return (
     <table className="table" data-testid="sources-table">
       <thead>

@@ -3,6 +3,7 @@
 // 100,000 keys scroll as smoothly as 100) with thumbnails from the local CDN, an object panel
 // with the production CDN URL and a presigned URL, and the CDN preview of a selected image.
 
+import { FileIcon, FolderIcon } from "../app/icons";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { BackendError, type Backend, type ObjectDetails, type SourceSummary } from "../backend/backend";
 import { useI18n } from "../i18n/context";
@@ -189,10 +190,12 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
               {row.kind === "object" && cdn && isImage(row.key) && (
                 <img className="thumb" src={thumbnailUrl(cdn, source.name, row.key)} alt="" loading="lazy" width={24} height={24} />
               )}
-              <span className="vrow-name">
-                {row.kind === "folder" ? "📁 " : ""}
-                {row.label}
-              </span>
+              {row.kind === "folder" ? (
+                <FolderIcon />
+              ) : (
+                !(cdn && isImage(row.key)) && <FileIcon />
+              )}
+              <span className="vrow-name">{row.label}</span>
               {row.kind === "object" && <span className="muted">{humanSize(row.size)}</span>}
             </div>
           )}

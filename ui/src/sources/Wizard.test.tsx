@@ -157,7 +157,7 @@ describe("admin flows", () => {
     await click("wizard-next");
     await click("wizard-mode-reader");
     expect(query("wizard-key-id"), "no key fields for a reader").toBeNull();
-    expect(byTestId<HTMLInputElement>("wizard-reader-user").value).toBe("weekerp-cdn-reader");
+    expect(byTestId<HTMLInputElement>("wizard-reader-user").value, "the core's default user").toBe(backend.info.defaultReaderUser);
     await click("wizard-next");
     await type("wizard-bucket-input", "acme-photos");
     await click("wizard-next");
@@ -419,5 +419,33 @@ describe("browser paging", () => {
     const keys = [...dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-row"]')].map((r) => r.dataset.key);
     expect(keys).toEqual(["제품 이미지/상품 0012 정면.jpg"]);
     expect(byTestId("browser-breadcrumb").textContent).toContain("제품 이미지");
+  });
+});
+
+describe("the first screen in the sandbox", () => {
+  it("offers the sandbox bucket, and the wizard opens with it filled in", async () => {
+    const backend = new MemoryBackend({
+      info: { sandbox: { state: "ready", endpoint: "http://127.0.0.1:5000", bucket: "acme-photos", region: "ap-northeast-2", profile: "bucketdesk-sandbox", objects: 12 } },
+    });
+    await render(backend);
+    expect(byTestId("sources-add-sandbox").textContent).toContain("acme-photos");
+    await click("sources-add-sandbox");
+    await click("wizard-next");
+    expect(byTestId<HTMLInputElement>("wizard-mode-reader").checked, "the sandbox's admin makes the reader").toBe(true);
+    expect(byTestId<HTMLInputElement>("wizard-reader-user").value, "the core's default user").toBe(backend.info.defaultReaderUser);
+    await click("wizard-next");
+    expect(byTestId<HTMLInputElement>("wizard-bucket-input").value).toBe("acme-photos");
+  });
+
+  it("moves on with Enter and closes with Escape", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    const wizard = byTestId("wizard");
+    await act(async () => wizard.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true })));
+    expect(byTestId("wizard-key-id"), "Enter went to step 2").toBeTruthy();
+    expect(document.activeElement, "focus is on the step's first field").toBe(byTestId("wizard-mode-key"));
+    await act(async () => wizard.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })));
+    expect(query("wizard"), "Escape closed it").toBeNull();
   });
 });
