@@ -60,6 +60,8 @@ pub struct CdnInfo {
     pub token: String,
     /// The canonical query of the browser's row thumbnails (`cdn::urls::THUMBNAIL`).
     pub thumbnail_query: String,
+    /// The canonical query of the browser's grid tiles (`cdn::urls::GRID_TILE`).
+    pub grid_tile_query: String,
 }
 
 fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
@@ -70,6 +72,7 @@ fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
             port: server.port(),
             token: server.token().expose().to_owned(),
             thumbnail_query: urls::thumbnail_query(),
+            grid_tile_query: urls::grid_tile_query(),
         }),
         CdnSlot::Starting => Err(ApiError::from_err(
             &CdnError::NotRunning(lang.pick("시작하는 중입니다", "it is starting").into()),

@@ -58,10 +58,28 @@ pub const THUMBNAIL: &[(&str, &str)] = &[
     ("q", "60"),
 ];
 
+/// The browser's grid tile: a larger square WebP.
+pub const GRID_TILE: &[(&str, &str)] = &[
+    ("w", "160"),
+    ("h", "160"),
+    ("fit", "cover"),
+    ("f", "webp"),
+    ("q", "60"),
+];
+
 /// The canonical query of [`THUMBNAIL`], which the browser appends to each row's local URL.
 pub fn thumbnail_query() -> String {
-    ImageOptions::parse_pairs(THUMBNAIL.iter().copied())
-        .expect("the thumbnail options are valid")
+    canonical_query(THUMBNAIL)
+}
+
+/// The canonical query of [`GRID_TILE`], for the browser's grid view.
+pub fn grid_tile_query() -> String {
+    canonical_query(GRID_TILE)
+}
+
+fn canonical_query(options: &[(&str, &str)]) -> String {
+    ImageOptions::parse_pairs(options.iter().copied())
+        .expect("the browser's own options are valid")
         .to_query()
 }
 

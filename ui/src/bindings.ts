@@ -359,7 +359,11 @@ token: string;
 /**
  * The canonical query of the browser's row thumbnails (`cdn::urls::THUMBNAIL`).
  */
-thumbnailQuery: string }
+thumbnailQuery: string; 
+/**
+ * The canonical query of the browser's grid tiles (`cdn::urls::GRID_TILE`).
+ */
+gridTileQuery: string }
 export type Check = { id: CheckId; status: CheckStatus; code: ErrorCode | null; message: string; hint: string | null }
 export type CheckId = 
 /**

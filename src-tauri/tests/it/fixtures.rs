@@ -68,6 +68,7 @@ pub fn cdn_urls_fixture() -> Value {
         "baseUrl": FIXTURE_BASE,
         "token": FIXTURE_TOKEN,
         "thumbnailQuery": urls::thumbnail_query(),
+        "gridTileQuery": urls::grid_tile_query(),
         "cases": cases,
         "errors": errors,
     })

@@ -127,6 +127,7 @@ export class MemoryBackend implements Backend {
     baseUrl: cdnUrlsFixture.baseUrl,
     token: cdnUrlsFixture.token,
     thumbnailQuery: cdnUrlsFixture.thumbnailQuery,
+    gridTileQuery: cdnUrlsFixture.gridTileQuery,
   };
   /**
    * The buckets the fake account has, and their keys (full keys, BasePath included): a few

@@ -9,6 +9,7 @@ import { ReportView, Wizard, type WizardStart } from "../sources/Wizard";
 import { useI18n } from "../i18n/context";
 import { relativeAge } from "../sources/rules";
 import { useReportError } from "../app/toasts";
+import { RowMenu } from "../app/RowMenu";
 
 type Listing = { state: "loading" } | { state: "loaded"; sources: SourceSummary[] } | { state: "failed" };
 
@@ -248,18 +249,18 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
           <tr key={source.name} data-testid="source-row" data-name={source.name}>
             <td className="strong">{source.name}</td>
             <td>{source.bucket}</td>
-            <td>{source.region}</td>
+            <td className="nowrap">{source.region}</td>
             <td>
               <code>{source.basePath}</code>
             </td>
-            <td>
+            <td className="nowrap">
               <code>{source.keyIdMasked}</code>
             </td>
-            <td title={exact(source.addedAt, language)}>{relativeAge(source.addedAt, language)}</td>
+            <td className="nowrap" title={exact(source.addedAt, language)}>{relativeAge(source.addedAt, language)}</td>
             <td
               data-testid="source-verified"
               data-ok={source.lastVerified ? String(source.lastVerified.ok) : undefined}
-              className={source.lastVerified ? (source.lastVerified.ok ? "verified-ok" : "verified-failed") : "muted"}
+              className={`nowrap ${source.lastVerified ? (source.lastVerified.ok ? "verified-ok" : "verified-failed") : "muted"}`}
               title={source.lastVerified ? exact(source.lastVerified.at, language) : undefined}
             >
               {source.lastVerified
@@ -270,18 +271,24 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
               <button type="button" className="button-quiet" data-testid="source-browse" onClick={() => onBrowse(source)}>
                 {t("sources.browse")}
               </button>
-              <button type="button" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => onVerify(source)}>
-                {t("sources.verify")}
-              </button>
-              <button type="button" className="button-quiet" data-testid="source-rotate" disabled={busy === source.name} onClick={() => onRotate(source)}>
-                {busy === source.name ? t("sources.rotating") : t("sources.rotate")}
-              </button>
-              <button type="button" className="button-quiet" data-testid="source-edit" onClick={() => onEdit(source)}>
-                {t("sources.edit")}
-              </button>
-              <button type="button" className="button-quiet" data-testid="source-remove" onClick={() => onRemove(source)}>
-                {t("sources.remove")}
-              </button>
+              <RowMenu label={t("sources.more", { name: source.name })} testId="source-menu">
+                {(close) => (
+                  <>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => { close(); onVerify(source); }}>
+                      {t("sources.verify")}
+                    </button>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-rotate" disabled={busy === source.name} onClick={() => { close(); onRotate(source); }}>
+                      {busy === source.name ? t("sources.rotating") : t("sources.rotate")}
+                    </button>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-edit" onClick={() => { close(); onEdit(source); }}>
+                      {t("sources.edit")}
+                    </button>
+                    <button type="button" role="menuitem" className="button-quiet danger" data-testid="source-remove" onClick={() => { close(); onRemove(source); }}>
+                      {t("sources.remove")}
+                    </button>
+                  </>
+                )}
+              </RowMenu>
             </td>
           </tr>
         ))}

@@ -109,6 +109,7 @@ describe("source actions", () => {
   it("edits the BasePath and replaces the key", async () => {
     const backend = saved();
     await render(backend);
+    await click("source-menu");
     await click("source-edit");
     await type("edit-base-path", "photos/");
     await type("edit-key-id", "AKIANEWKEY0000001234");
@@ -128,10 +129,12 @@ describe("source actions", () => {
   it("asks before removing, and removes on OK", async () => {
     const backend = saved();
     await render(backend);
+    await click("source-menu");
     await click("source-remove");
     expect(byTestId("confirm").textContent).toContain("acme");
     await click("confirm-cancel");
     expect(backend.calls.removeSource).toBe(0);
+    await click("source-menu");
     await click("source-remove");
     await click("confirm-ok");
     await settle(50);
@@ -142,6 +145,7 @@ describe("source actions", () => {
   it("verifies a saved source again and shows the report", async () => {
     const backend = saved();
     await render(backend);
+    await click("source-menu");
     await click("source-verify");
     await settle(50);
     expect(byTestId("source-report").textContent).toContain("acme");
@@ -177,6 +181,7 @@ describe("admin flows", () => {
       sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
     });
     await render(backend);
+    await click("source-menu");
     await click("source-rotate");
     await settle(50);
     expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
@@ -189,6 +194,7 @@ describe("admin flows", () => {
     });
     backend.failNext("rotateSourceKey", "invalid_input", "reader already has two keys (the IAM limit).");
     await render(backend);
+    await click("source-menu");
     await click("source-rotate");
     await settle(50);
     expect(byTestId("source-rotated").textContent).toContain("two keys");
@@ -404,6 +410,41 @@ describe("browser paging", () => {
     expect(last, "the last key is rendered at the bottom").not.toBeNull();
     expect(dom.container.querySelectorAll('[data-testid="browser-row"]').length).toBeLessThan(60);
   });
+
+  it("shows a folder of 100,000 keys as a grid of thumbnails, only a screenful in the DOM", async () => {
+    const backend = new MemoryBackend({ sources: [source], bigFolder: 100_000 });
+    await render(backend);
+    await click("source-browse");
+    await settle(50);
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="많은 파일/"]')!.click());
+    await settle(50);
+    await click("browser-view-grid");
+    await settle(50);
+    expect(byTestId("browser-view-grid").getAttribute("aria-pressed")).toBe("true");
+    const grid = byTestId("browser-grid");
+    const tiles = () => dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-tile"]');
+    expect(tiles().length, "tiles of the first rows").toBeGreaterThan(0);
+    expect(tiles().length, "never more than a few rows of tiles").toBeLessThanOrEqual(40);
+    const img = tiles()[0]!.querySelector("img");
+    expect(img?.getAttribute("src"), "tiles take the core's grid thumbnail query").toContain(`?${backend.cdn.gridTileQuery}&token=`);
+    for (let i = 0; i < 150 && byTestId("browser-status").textContent !== "100,000 items loaded"; i += 1) {
+      await act(async () => {
+        grid.scrollTop = Number.parseInt((grid.firstElementChild as HTMLElement).style.height, 10) - 480;
+        grid.dispatchEvent(new Event("scroll"));
+      });
+      await settle(5);
+    }
+    expect(byTestId("browser-status").textContent).toBe("100,000 items loaded");
+    await act(async () => {
+      grid.scrollTop = Number.parseInt((grid.firstElementChild as HTMLElement).style.height, 10) - 480;
+      grid.dispatchEvent(new Event("scroll"));
+    });
+    expect(dom.container.querySelector('[data-testid="browser-tile"][data-key="많은 파일/파일 100000.jpg"]'), "the last key at the bottom").not.toBeNull();
+    expect(tiles().length, "still only a few rows in the DOM").toBeLessThanOrEqual(40);
+    await act(async () => tiles()[0]!.click());
+    await settle(50);
+    expect(byTestId("object-panel").textContent, "a tile opens like a row").toContain("파일");
+  }, 120_000);
 
   it("searches by prefix within the folder and keeps folders first", async () => {
     const backend = new MemoryBackend({ sources: [source] });

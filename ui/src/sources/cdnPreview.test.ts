@@ -32,10 +32,13 @@ describe("URLs in the UI agree with the core's fixture (src-tauri/tests/it/fixtu
   });
 
   it("builds row thumbnails from the core's thumbnail query", () => {
-    const endpoint = { baseUrl: fixture.baseUrl, token: fixture.token, thumbnailQuery: fixture.thumbnailQuery };
+    const endpoint = { baseUrl: fixture.baseUrl, token: fixture.token, thumbnailQuery: fixture.thumbnailQuery, gridTileQuery: fixture.gridTileQuery };
     const thumb = fixture.cases.find((c) => c.urls.query === fixture.thumbnailQuery);
     expect(thumb, "the fixture has the thumbnail case").toBeDefined();
     expect(thumbnailUrl(endpoint, thumb!.source, thumb!.key)).toBe(thumb!.urls.local);
+    const tile = fixture.cases.find((c) => c.urls.query === fixture.gridTileQuery);
+    expect(tile, "the fixture has the grid tile case").toBeDefined();
+    expect(thumbnailUrl(endpoint, tile!.source, tile!.key, "tile")).toBe(tile!.urls.local);
   });
 
   it("asks the core for each preset with the fields as typed", () => {

@@ -30,8 +30,8 @@ export const PRESETS: { id: "thumb" | "card" | "detail" | "hero"; options: Previ
   { id: "hero", options: { ...NO_OPTIONS, w: "1600", f: "avif" } },
 ];
 
-/** Where the local server is, the token its URLs need, and the rows' thumbnail query. */
-export type CdnEndpoint = { baseUrl: string; token: string; thumbnailQuery: string };
+/** Where the local server is, the token its URLs need, and the queries of list and grid thumbnails. */
+export type CdnEndpoint = { baseUrl: string; token: string; thumbnailQuery: string; gridTileQuery: string };
 
 /** The options as the `name=value` pairs the core takes: the filled-in fields, as typed. */
 export function optionPairs(o: PreviewOptions): [string, string][] {
@@ -47,10 +47,11 @@ export function optionPairs(o: PreviewOptions): [string, string][] {
   return fields.map(([n, v]): [string, string] => [n, v.trim()]).filter(([, v]) => v !== "");
 }
 
-/** A small square thumbnail for the browser's rows, on the local server. */
-export function thumbnailUrl(endpoint: CdnEndpoint, source: string, relativeKey: string): string {
+/** A square thumbnail on the local server: a list row's (small) or a grid tile's. */
+export function thumbnailUrl(endpoint: CdnEndpoint, source: string, relativeKey: string, size: "row" | "tile" = "row"): string {
   const token = `token=${encodeURIComponent(endpoint.token)}`;
-  return `${endpoint.baseUrl}${objectPath("image", source, relativeKey)}?${endpoint.thumbnailQuery}&${token}`;
+  const query = size === "row" ? endpoint.thumbnailQuery : endpoint.gridTileQuery;
+  return `${endpoint.baseUrl}${objectPath("image", source, relativeKey)}?${query}&${token}`;
 }
 
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|gif|webp|avif|tiff?|bmp)$/i;

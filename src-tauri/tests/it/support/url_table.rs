@@ -101,6 +101,16 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
             ("q", "60"),
         ],
     ),
+    (
+        "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg",
+        &[
+            ("w", "160"),
+            ("h", "160"),
+            ("fit", "cover"),
+            ("f", "webp"),
+            ("q", "60"),
+        ],
+    ),
     // What the preview test types after the hero preset.
     (
         "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg",
