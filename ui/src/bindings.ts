@@ -414,6 +414,23 @@ export type ErrorCode =
  */
 "throttled" | 
 /**
+ * The IAM user already has two access keys (the IAM limit; inactive ones count).
+ */
+"key_limit" | 
+/**
+ * A rotation of this source is running or waiting for Finish or Cancel.
+ */
+"rotation_in_progress" | 
+/**
+ * Finishing a rotation: the old key was used after the switch (Weekerp may still be on
+ * it); finish again once confirmed.
+ */
+"old_key_still_used" | 
+/**
+ * Admin actions wait while the sandbox starts, and are refused when it failed.
+ */
+"sandbox_not_ready" | 
+/**
  * Anything else: a bug or an unexpected state.
  */
 "internal"
@@ -550,7 +567,11 @@ memoryCacheMb: number;
 /**
  * The AWS profile used for admin work (IAM, buckets); `None`: the default chain.
  */
-adminProfile: string | null }
+adminProfile: string | null; 
+/**
+ * The production CDN base that "Check Weekerp" asks; `None`: [`PRODUCTION_CDN_BASE`].
+ */
+productionCdnBase?: string | null }
 /**
  * Everything needed to add a source.
  */
