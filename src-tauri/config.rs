@@ -542,12 +542,11 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ConfigEr
         .sync_all()
         .map_err(io_err("write", tmp.path()))?;
     // On failure the temp file is removed when the error drops it.
-    tmp.persist(path)
-        .map_err(|e| ConfigError::Io {
-            action: "replace",
-            path: path.to_owned(),
-            source: e.error,
-        })?;
+    tmp.persist(path).map_err(|e| ConfigError::Io {
+        action: "replace",
+        path: path.to_owned(),
+        source: e.error,
+    })?;
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -634,7 +633,10 @@ mod tests {
                 let path = path.clone();
                 std::thread::spawn(move || {
                     for i in 0..40 {
-                        let body = format!("{{\"writer\": {t}, \"n\": {i}, \"pad\": \"{}\"}}", "x".repeat(4096));
+                        let body = format!(
+                            "{{\"writer\": {t}, \"n\": {i}, \"pad\": \"{}\"}}",
+                            "x".repeat(4096)
+                        );
                         write_atomically(&path, body.as_bytes())
                             .unwrap_or_else(|e| panic!("writer {t} write {i} failed: {e}"));
                     }
@@ -652,7 +654,10 @@ mod tests {
             .flatten()
             .filter(|e| e.file_name() != "config.json")
             .collect();
-        assert!(leftovers.is_empty(), "no temp file is left behind: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "no temp file is left behind: {leftovers:?}"
+        );
     }
 
     #[test]
@@ -686,7 +691,11 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
-        assert_eq!(store.load().unwrap().sources.len(), 80, "every update is kept");
+        assert_eq!(
+            store.load().unwrap().sources.len(),
+            80,
+            "every update is kept"
+        );
     }
 
     #[test]

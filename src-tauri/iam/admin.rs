@@ -67,6 +67,9 @@ mod tests {
         let failed = admin_allowed(SandboxPhase::Failed("moto not found")).unwrap_err();
         assert_eq!(failed.code(), ErrorCode::SandboxNotReady);
         let text = failed.describe(Language::Ko);
-        assert!(text.contains("moto not found") && !text.contains("--"), "{text}");
+        assert!(
+            text.contains("moto not found") && !text.contains("--"),
+            "{text}"
+        );
     }
 }

@@ -245,8 +245,7 @@ pub async fn last_used(iam: &aws_sdk_iam::Client, key: &str) -> Result<Option<St
         .await
         .map_err(aws("iam:GetAccessKeyLastUsed"))?;
     Ok(rfc3339(
-        out.access_key_last_used()
-            .and_then(|l| l.last_used_date()),
+        out.access_key_last_used().and_then(|l| l.last_used_date()),
     ))
 }
 

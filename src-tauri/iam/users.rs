@@ -181,8 +181,7 @@ pub async fn create(
     policy: Option<&PolicyAttachment>,
 ) -> Result<(), KeyError> {
     if !is_valid_user_name(user) {
-        return Err(
-KeyError::Aws(AwsFailure::Other {
+        return Err(KeyError::Aws(AwsFailure::Other {
             code: "InvalidUserName".into(),
             message: "use 1 to 64 letters, digits and +=,.@_-".into(),
         }));

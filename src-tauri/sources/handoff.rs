@@ -39,7 +39,9 @@ impl HandoffFieldId {
     pub fn label(self, lang: Language) -> &'static str {
         match self {
             HandoffFieldId::Region => lang.pick("Region (리전)", "Region"),
-            HandoffFieldId::AccessKeyId => lang.pick("Access Key ID (액세스 키 ID)", "Access Key ID"),
+            HandoffFieldId::AccessKeyId => {
+                lang.pick("Access Key ID (액세스 키 ID)", "Access Key ID")
+            }
             HandoffFieldId::SecretAccessKey => {
                 lang.pick("Secret Access Key (비밀 액세스 키)", "Secret Access Key")
             }
@@ -219,7 +221,10 @@ mod tests {
             secret: true,
         };
         let shown = format!("{field:?}");
-        assert!(!shown.contains("wJalr") && shown.contains("redacted"), "{shown}");
+        assert!(
+            !shown.contains("wJalr") && shown.contains("redacted"),
+            "{shown}"
+        );
     }
 
     #[test]

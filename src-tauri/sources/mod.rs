@@ -581,7 +581,11 @@ impl Sources {
         self.apply_update(name, update)
     }
 
-    fn apply_update(&self, name: &str, update: &SourceUpdate) -> Result<SourceSummary, SourceError> {
+    fn apply_update(
+        &self,
+        name: &str,
+        update: &SourceUpdate,
+    ) -> Result<SourceSummary, SourceError> {
         validate_bucket(&update.bucket)?;
         if let Some(r) = &update.region {
             validate_region(r)?;

@@ -34,7 +34,9 @@ const MAX_BODY: usize = 16 << 20;
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Verdict {
     /// An image: Weekerp serves this source.
-    Served { content_type: String },
+    Served {
+        content_type: String,
+    },
     Unauthorized,
     Forbidden,
     NotFound,
@@ -43,8 +45,12 @@ pub enum Verdict {
         status: u16,
         content_type: Option<String>,
     },
-    OtherStatus { status: u16 },
-    Unreachable { detail: String },
+    OtherStatus {
+        status: u16,
+    },
+    Unreachable {
+        detail: String,
+    },
     TimedOut,
 }
 
@@ -316,9 +322,15 @@ pub struct Progress {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum UntilServed {
-    Served { check: ProductionCheck, attempts: u32 },
+    Served {
+        check: ProductionCheck,
+        attempts: u32,
+    },
     /// The limit passed without an image; `check` is the last answer.
-    GaveUp { check: ProductionCheck, attempts: u32 },
+    GaveUp {
+        check: ProductionCheck,
+        attempts: u32,
+    },
     Cancelled {
         check: Option<ProductionCheck>,
         attempts: u32,
@@ -401,9 +413,11 @@ pub async fn sample_image(sources: &Sources, name: &str) -> Result<Option<String
         .map_err(|e| SourceError::Aws(crate::aws::AwsFailure::from_sdk(&e, "s3:ListBucket")))?;
     let image = |k: &&str| {
         let lower = k.to_ascii_lowercase();
-        [".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff"]
-            .iter()
-            .any(|ext| lower.ends_with(ext))
+        [
+            ".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".tif", ".tiff",
+        ]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
     };
     Ok(out
         .contents()
@@ -480,7 +494,11 @@ mod tests {
     #[test]
     fn the_checked_url_is_weekerps_image_url_at_64_px() {
         assert_eq!(
-            check_url("https://cdn.weekerp.com/", "shop", "제품 이미지/벚꽃 01.jpg"),
+            check_url(
+                "https://cdn.weekerp.com/",
+                "shop",
+                "제품 이미지/벚꽃 01.jpg"
+            ),
             "https://cdn.weekerp.com/image/shop/%EC%A0%9C%ED%92%88%20%EC%9D%B4%EB%AF%B8%EC%A7%80/%EB%B2%9A%EA%BD%83%2001.jpg?w=64"
         );
     }
@@ -489,10 +507,17 @@ mod tests {
     fn answers_are_classified_with_a_cause_and_a_fix() {
         let url = "http://x/image/s/a.jpg?w=64";
         let png = Bytes::from_static(b"\x89PNG\r\n\x1a\n....");
-        let ok = classify(url, Ok((200, Some("image/png".into()), png.clone())), Language::En);
+        let ok = classify(
+            url,
+            Ok((200, Some("image/png".into()), png.clone())),
+            Language::En,
+        );
         assert!(ok.served && ok.fix.is_none());
         let sniffed = classify(url, Ok((200, None, png)), Language::En);
-        assert!(sniffed.served, "an image without a content type is still an image");
+        assert!(
+            sniffed.served,
+            "an image without a content type is still an image"
+        );
         let page = classify(
             url,
             Ok((200, Some("text/html".into()), Bytes::from_static(b"<html>"))),

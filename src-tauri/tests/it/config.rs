@@ -208,10 +208,8 @@ fn eight_processes_adding_ten_sources_each_keep_all_eighty() {
 
     crate::support::keyring_guard();
     let endpoint = crate::support::moto::shared();
-    let bucket = crate::support::block_on(crate::sources::bucket_with_objects(
-        endpoint,
-        "us-east-1",
-    ));
+    let bucket =
+        crate::support::block_on(crate::sources::bucket_with_objects(endpoint, "us-east-1"));
     let (key, secret) = crate::support::block_on(async {
         crate::support::moto::create_powerless_key(&endpoint.iam().await).await
     });
@@ -280,7 +278,10 @@ fn weekerp_registrations_round_trip_and_old_files_have_none() {
     config.sources.push(sample_source());
     store.save(&config).unwrap();
     let text = fs::read_to_string(store.path()).unwrap();
-    assert!(!text.contains("weekerp"), "nothing new in a file without registrations");
+    assert!(
+        !text.contains("weekerp"),
+        "nothing new in a file without registrations"
+    );
     config.weekerp.insert(
         "shop-images".into(),
         bucketdesk::config::WeekerpRegistration {

@@ -685,5 +685,8 @@ fn a_failed_reader_with_the_managed_policy_leaves_no_user_behind() {
             "the user was deleted again"
         );
     });
-    assert!(!dir.path().join("config.json").exists(), "no source was saved");
+    assert!(
+        !dir.path().join("config.json").exists(),
+        "no source was saved"
+    );
 }

@@ -550,18 +550,36 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
         status.last_used_read_at.is_some(),
         "the old key's last use was read, and when"
     );
-    let (code, report) = cli(endpoint, dir.path(), &["source", "verify", "shop-cdn"], None);
-    assert_eq!(code, Some(0), "the source verifies with the new key: {report}");
+    let (code, report) = cli(
+        endpoint,
+        dir.path(),
+        &["source", "verify", "shop-cdn"],
+        None,
+    );
+    assert_eq!(
+        code,
+        Some(0),
+        "the source verifies with the new key: {report}"
+    );
 
     // The badge survives a restart: it is read from the record.
-    let shown = rotation::status(&sources, "shop-cdn").unwrap().expect("in progress");
+    let shown = rotation::status(&sources, "shop-cdn")
+        .unwrap()
+        .expect("in progress");
     assert_eq!(shown.state, RotationState::AwaitingWeekerp);
     assert_eq!(shown.old_key, old);
 
     // The hand-off panel has the new key, and Weekerp needs it again.
     let hidden = handoff::fields(&sources, "shop-cdn", false, Language::En).unwrap();
-    assert_eq!(hidden.value(HandoffFieldId::AccessKeyId), Some(new.as_str()));
-    assert_eq!(hidden.value(HandoffFieldId::SecretAccessKey), None, "hidden until asked");
+    assert_eq!(
+        hidden.value(HandoffFieldId::AccessKeyId),
+        Some(new.as_str())
+    );
+    assert_eq!(
+        hidden.value(HandoffFieldId::SecretAccessKey),
+        None,
+        "hidden until asked"
+    );
     assert!(!hidden.registered, "registered with the old key only");
     let revealed = handoff::fields(&sources, "shop-cdn", true, Language::En).unwrap();
     assert_eq!(
@@ -594,9 +612,15 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     })
     .expect("finish");
     assert_eq!(done.old_key_state, "inactive_until_deleted");
-    assert_eq!(status_of(endpoint, &user, &old).as_deref(), Some("Inactive"));
     assert_eq!(
-        rotation::status(&sources, "shop-cdn").unwrap().unwrap().state,
+        status_of(endpoint, &user, &old).as_deref(),
+        Some("Inactive")
+    );
+    assert_eq!(
+        rotation::status(&sources, "shop-cdn")
+            .unwrap()
+            .unwrap()
+            .state,
         RotationState::GracePeriod
     );
     assert_safe(endpoint, dir.path(), &user, "during the grace period");
@@ -616,7 +640,10 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     })
     .expect("delete now");
     assert_eq!(done.old_key_state, "deleted");
-    assert_eq!(user_keys(endpoint, &user), vec![(new.clone(), "Active".into())]);
+    assert_eq!(
+        user_keys(endpoint, &user),
+        vec![(new.clone(), "Active".into())]
+    );
     assert!(!in_keychain(&old), "the old secret left the keychain");
     assert!(rotation::status(&sources, "shop-cdn").unwrap().is_none());
     assert_safe(endpoint, dir.path(), &user, "after finish");
@@ -642,7 +669,11 @@ fn cancel_restores_the_old_key_and_leaves_one_key() {
     })
     .expect("cancel");
     assert_eq!(cancelled.deleted_key.as_deref(), Some(new.as_str()));
-    assert_eq!(source_key(dir.path()), old, "the source is back on the old key");
+    assert_eq!(
+        source_key(dir.path()),
+        old,
+        "the source is back on the old key"
+    );
     assert_eq!(
         user_keys(endpoint, &user),
         vec![(old.clone(), "Active".into())],
@@ -670,7 +701,10 @@ fn finish_warns_first_when_the_old_key_was_used_after_the_switch() {
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         let target = endpoint.target(&old, &keychain_secret(&old));
         let sts = bucketdesk::aws::sts_client(&bucketdesk::aws::sdk_config(&target).await);
-        sts.get_caller_identity().send().await.expect("the old key still works");
+        sts.get_caller_identity()
+            .send()
+            .await
+            .expect("the old key still works");
         let refused = rotation::finish(
             &iam,
             &sources,
@@ -682,8 +716,19 @@ fn finish_warns_first_when_the_old_key_was_used_after_the_switch() {
         .await
         .expect_err("a use after the switch is reported first");
         assert_eq!(refused.code(), ErrorCode::OldKeyStillUsed, "{refused:?}");
-        assert!(refused.describe(Language::En).contains("Weekerp may still be on it"));
-        assert_eq!(status_of(endpoint, &user, &old).as_deref(), Some("Active"), "nothing changed");
+        assert!(
+            refused
+                .describe(Language::En)
+                .contains("Weekerp may still be on it")
+        );
+    });
+    assert_eq!(
+        status_of(endpoint, &user, &old).as_deref(),
+        Some("Active"),
+        "nothing changed"
+    );
+    block_on(async {
+        let iam = endpoint.iam().await;
         rotation::finish(
             &iam,
             &sources,
@@ -695,7 +740,11 @@ fn finish_warns_first_when_the_old_key_was_used_after_the_switch() {
         .await
         .expect("finish once confirmed");
     });
-    assert_eq!(status_of(endpoint, &user, &old), None, "the old key is deleted");
+    assert_eq!(
+        status_of(endpoint, &user, &old),
+        None,
+        "the old key is deleted"
+    );
     assert_safe(endpoint, dir.path(), &user, "after the confirmed finish");
 }
 
@@ -714,11 +763,19 @@ fn two_rotations_of_one_source_at_once_exactly_one_proceeds() {
         .open(dir.path().join("rotation-shop-cdn.lock"))
         .unwrap();
     lock.lock().unwrap();
-    let (code, out) = cli(endpoint, dir.path(), &["keys", "rotate", "--source", "shop-cdn"], None);
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "rotate", "--source", "shop-cdn"],
+        None,
+    );
     assert_ne!(code, Some(0), "{out}");
     assert_eq!(out["code"], "rotation_in_progress", "{out}");
     assert!(
-        out["message"].as_str().unwrap().contains("rotation of this source"),
+        out["message"]
+            .as_str()
+            .unwrap()
+            .contains("rotation of this source"),
         "{out}"
     );
     assert_eq!(user_keys(endpoint, &user).len(), 1, "nothing was created");
@@ -765,7 +822,10 @@ fn two_rotations_of_one_source_at_once_exactly_one_proceeds() {
 /// Every key of the user has its secret in the keychain.
 fn assert_no_key_without_secret(endpoint: &Endpoint, user: &str, when: &str) {
     for (id, _) in user_keys(endpoint, user) {
-        assert!(in_keychain(&id), "{when}: key {id} has its secret in the keychain");
+        assert!(
+            in_keychain(&id),
+            "{when}: key {id} has its secret in the keychain"
+        );
     }
 }
 
@@ -814,7 +874,10 @@ fn sigkill_at_random_moments_never_loses_a_working_key() {
         child.kill().ok(); // SIGKILL
         child.wait().unwrap();
         let when = format!("round {round}, killed after {at:?}");
-        assert!(user_keys(endpoint, &user).len() <= 2, "{when}: never three keys");
+        assert!(
+            user_keys(endpoint, &user).len() <= 2,
+            "{when}: never three keys"
+        );
 
         // The rerun finishes or rolls back (then one more run rotates).
         let mut finished = false;
@@ -830,7 +893,10 @@ fn sigkill_at_random_moments_never_loses_a_working_key() {
                 break;
             }
             assert!(
-                out["message"].as_str().unwrap_or_default().contains("rolled back"),
+                out["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("rolled back"),
                 "{when}: a rerun either finishes or rolls back: {out}"
             );
         }
@@ -842,12 +908,19 @@ fn sigkill_at_random_moments_never_loses_a_working_key() {
             "{when}: the record is cleared"
         );
     }
-    assert!(killed_mid_way >= 5, "most kills landed inside a rotation: {killed_mid_way}");
+    assert!(
+        killed_mid_way >= 5,
+        "most kills landed inside a rotation: {killed_mid_way}"
+    );
 }
 
 /// Runs the CLI without a reachable keychain (no session bus), as with a locked or missing
 /// keychain.
-fn cli_without_keychain(endpoint: &Endpoint, config_dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
+fn cli_without_keychain(
+    endpoint: &Endpoint,
+    config_dir: &Path,
+    args: &[&str],
+) -> (Option<i32>, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
         .args(["--json", "--endpoint-url", &endpoint.server.endpoint()])
         .args(args)
@@ -856,7 +929,10 @@ fn cli_without_keychain(endpoint: &Endpoint, config_dir: &Path, args: &[&str]) -
         .env("AWS_SECRET_ACCESS_KEY", endpoint.admin.secret.expose())
         .env("AWS_REGION", moto::REGION)
         .env_remove("AWS_PROFILE")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bucketdesk-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/bucketdesk-test-bus",
+        )
         .env("LANG", "en_US.UTF-8")
         .output()
         .unwrap();
@@ -891,11 +967,21 @@ fn a_resume_without_the_keychain_stops_and_deletes_nothing() {
         assert_ne!(code, Some(0), "{step}: {out}");
         assert_eq!(out["code"], "keychain_unavailable", "{step}: {out}");
         assert!(
-            out["message"].as_str().unwrap().contains("nothing was deleted"),
+            out["message"]
+                .as_str()
+                .unwrap()
+                .contains("nothing was deleted"),
             "{step}: {out}"
         );
-        assert_eq!(user_keys(endpoint, &user), before, "{step}: no key was deleted");
-        assert!(dir.path().join("rotation-shop-cdn.json").exists(), "{step}: record kept");
+        assert_eq!(
+            user_keys(endpoint, &user),
+            before,
+            "{step}: no key was deleted"
+        );
+        assert!(
+            dir.path().join("rotation-shop-cdn.json").exists(),
+            "{step}: record kept"
+        );
 
         // With the keychain back, the rerun finishes or rolls back as usual.
         let (mut code, mut out) = cli(
@@ -905,7 +991,10 @@ fn a_resume_without_the_keychain_stops_and_deletes_nothing() {
             None,
         );
         if code != Some(0) {
-            assert!(out["message"].as_str().unwrap().contains("rolled back"), "{out}");
+            assert!(
+                out["message"].as_str().unwrap().contains("rolled back"),
+                "{out}"
+            );
             (code, out) = cli(
                 endpoint,
                 dir.path(),
@@ -928,7 +1017,12 @@ fn retire_older_never_deletes_an_active_key() {
     // A second Active key of the reader that production may be using (made elsewhere).
     let spare = block_on(async {
         let iam = endpoint.iam().await;
-        let k = iam.create_access_key().user_name(&user).send().await.unwrap();
+        let k = iam
+            .create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
         k.access_key().unwrap().access_key_id().to_owned()
     });
     let (code, out) = cli(
@@ -939,18 +1033,35 @@ fn retire_older_never_deletes_an_active_key() {
     );
     assert_ne!(code, Some(0), "{out}");
     assert_eq!(out["code"], "key_limit", "{out}");
-    assert!(out["message"].as_str().unwrap().contains(&spare), "names it: {out}");
-    assert_eq!(status_of(endpoint, &user, &spare).as_deref(), Some("Active"), "kept");
+    assert!(
+        out["message"].as_str().unwrap().contains(&spare),
+        "names it: {out}"
+    );
+    assert_eq!(
+        status_of(endpoint, &user, &spare).as_deref(),
+        Some("Active"),
+        "kept"
+    );
 
     // Named explicitly, it may go.
     let sources = core_sources(dir.path());
     block_on(async {
         let iam = endpoint.iam().await;
-        rotation::begin(&iam, &sources, "shop-cdn", Retire::Named(spare.clone()), Language::En)
-            .await
+        rotation::begin(
+            &iam,
+            &sources,
+            "shop-cdn",
+            Retire::Named(spare.clone()),
+            Language::En,
+        )
+        .await
     })
     .expect("the admin named the key");
-    assert_eq!(status_of(endpoint, &user, &spare), None, "the named key is deleted");
+    assert_eq!(
+        status_of(endpoint, &user, &spare),
+        None,
+        "the named key is deleted"
+    );
     assert_eq!(user_keys(endpoint, &user).len(), 2);
 }
 
@@ -981,7 +1092,10 @@ fn sources_sharing_a_key_are_rotated_together_or_refused_by_name() {
     assert_eq!(status.sources, ["shop-cdn", "shop-twin"]);
     let new = status.new_key.clone().unwrap();
     let keys_of = |c: &bucketdesk::config::Config| {
-        c.sources.iter().map(|s| s.access_key_id.clone()).collect::<Vec<_>>()
+        c.sources
+            .iter()
+            .map(|s| s.access_key_id.clone())
+            .collect::<Vec<_>>()
     };
     assert_eq!(keys_of(&store.load().unwrap()), [new.clone(), new.clone()]);
     // Rotating the twin now is the same rotation: refused as in progress.
@@ -993,8 +1107,15 @@ fn sources_sharing_a_key_are_rotated_together_or_refused_by_name() {
     assert!(matches!(err, RotationError::InProgress(_)), "{err:?}");
     block_on(async {
         let iam = endpoint.iam().await;
-        rotation::finish(&iam, &sources, "shop-cdn", OldKeyFate::DeleteNow, false, Language::En)
-            .await
+        rotation::finish(
+            &iam,
+            &sources,
+            "shop-cdn",
+            OldKeyFate::DeleteNow,
+            false,
+            Language::En,
+        )
+        .await
     })
     .expect("finish");
     assert_eq!(status_of(endpoint, &user, &old), None);
@@ -1015,9 +1136,20 @@ fn sources_sharing_a_key_are_rotated_together_or_refused_by_name() {
         rotation::begin(&iam, &sources, "shop-cdn", Retire::Nothing, Language::En).await
     })
     .unwrap_err();
-    assert!(err.describe(Language::En).contains("shop-elsewhere"), "{err:?}");
-    assert_eq!(keys_of(&store.load().unwrap()), before, "no source was switched");
-    assert_eq!(user_keys(endpoint, &user), vec![(new, "Active".into())], "the new key went");
+    assert!(
+        err.describe(Language::En).contains("shop-elsewhere"),
+        "{err:?}"
+    );
+    assert_eq!(
+        keys_of(&store.load().unwrap()),
+        before,
+        "no source was switched"
+    );
+    assert_eq!(
+        user_keys(endpoint, &user),
+        vec![(new, "Active".into())],
+        "the new key went"
+    );
 }
 
 #[test]
@@ -1026,12 +1158,20 @@ fn keys_delete_takes_the_secret_out_of_the_keychain() {
     let endpoint = moto::enforcing();
     let dir = tempfile::tempdir().unwrap();
     let user = bare_user(endpoint, "del");
-    let (code, out) = cli(endpoint, dir.path(), &["keys", "create", "--user", &user], None);
+    let (code, out) = cli(
+        endpoint,
+        dir.path(),
+        &["keys", "create", "--user", &user],
+        None,
+    );
     assert_eq!(code, Some(0), "{out}");
     let key = out["accessKeyId"].as_str().unwrap().to_owned();
     assert!(in_keychain(&key));
     let (code, out) = cli(endpoint, dir.path(), &["keys", "delete", &key], None);
     assert_eq!(code, Some(0), "{out}");
     assert!(user_keys(endpoint, &user).is_empty());
-    assert!(!in_keychain(&key), "the CLI's delete removes the secret too");
+    assert!(
+        !in_keychain(&key),
+        "the CLI's delete removes the secret too"
+    );
 }

@@ -769,10 +769,16 @@ fn editing_a_source_with_a_wrong_secret_is_refused_and_the_old_key_still_works()
             .expect_err("a wrong secret is refused");
         assert_eq!(err.code(), ErrorCode::InvalidInput);
         assert!(err.describe(Language::En).contains("Not saved"), "{err:?}");
-        assert!(sources.update("shop", &update).is_err(), "the sync path verifies too");
+        assert!(
+            sources.update("shop", &update).is_err(),
+            "the sync path verifies too"
+        );
 
         let saved = sources.get("shop").unwrap();
-        assert_eq!(saved.access_key_id, old.access_key_id, "the config is unchanged");
+        assert_eq!(
+            saved.access_key_id, old.access_key_id,
+            "the config is unchanged"
+        );
         assert_eq!(
             keychain.get(&old.access_key_id).unwrap(),
             old.secret_access_key,
@@ -834,10 +840,19 @@ fn check_weekerp_against_a_stand_in_reports_success_and_a_403() {
         .unwrap()
         .block_on(async {
             let base = production_stand_in(tiny_png()).await;
-            let ok = production::check(&base, "shop", "제품 이미지/벚꽃 01.jpg", Language::En).await;
+            let ok =
+                production::check(&base, "shop", "제품 이미지/벚꽃 01.jpg", Language::En).await;
             assert!(ok.served, "{ok:?}");
-            assert!(ok.url.ends_with("?w=64") && ok.url.contains("/image/shop/"), "{}", ok.url);
-            assert!(ok.message.contains("Weekerp serves this source"), "{}", ok.message);
+            assert!(
+                ok.url.ends_with("?w=64") && ok.url.contains("/image/shop/"),
+                "{}",
+                ok.url
+            );
+            assert!(
+                ok.message.contains("Weekerp serves this source"),
+                "{}",
+                ok.message
+            );
 
             let denied = production::check(&base, "other", "a.jpg", Language::En).await;
             assert_eq!(denied.verdict, Verdict::Forbidden);
@@ -854,7 +869,10 @@ fn check_weekerp_against_a_stand_in_reports_success_and_a_403() {
                 format!("http://{}", l.local_addr().unwrap())
             };
             let gone = production::check(&closed, "shop", "a.jpg", Language::En).await;
-            assert!(matches!(gone.verdict, Verdict::Unreachable { .. }), "{gone:?}");
+            assert!(
+                matches!(gone.verdict, Verdict::Unreachable { .. }),
+                "{gone:?}"
+            );
 
             // "Check again until it works": bounded, with progress, and it can be cancelled.
             let cancel = AtomicBool::new(false);
@@ -871,7 +889,10 @@ fn check_weekerp_against_a_stand_in_reports_success_and_a_403() {
             )
             .await;
             assert!(matches!(gave_up, UntilServed::GaveUp { .. }), "{gave_up:?}");
-            assert!(seen.len() >= 2 && seen.len() <= 4, "bounded tries: {seen:?}");
+            assert!(
+                seen.len() >= 2 && seen.len() <= 4,
+                "bounded tries: {seen:?}"
+            );
             let served = production::until_served(
                 &base,
                 "shop",
@@ -883,7 +904,10 @@ fn check_weekerp_against_a_stand_in_reports_success_and_a_403() {
                 Language::En,
             )
             .await;
-            assert!(matches!(served, UntilServed::Served { attempts: 1, .. }), "{served:?}");
+            assert!(
+                matches!(served, UntilServed::Served { attempts: 1, .. }),
+                "{served:?}"
+            );
             cancel.store(true, std::sync::atomic::Ordering::SeqCst);
             let cancelled = production::until_served(
                 &base,
@@ -896,6 +920,9 @@ fn check_weekerp_against_a_stand_in_reports_success_and_a_403() {
                 Language::En,
             )
             .await;
-            assert!(matches!(cancelled, UntilServed::Cancelled { .. }), "{cancelled:?}");
+            assert!(
+                matches!(cancelled, UntilServed::Cancelled { .. }),
+                "{cancelled:?}"
+            );
         });
 }
