@@ -482,8 +482,9 @@ fn lock_with_record(
     source: &str,
 ) -> Result<(Held, Option<Record>), RotationError> {
     let held = lock(sources, &[source.to_owned()])?;
-    if let Some(other) = covering(sources, source)? {
-        return Err(RotationError::InProgress(other.source));
+    if covering(sources, source)?.is_some() {
+        // Another source's rotation switches this one too (they share the key).
+        return Err(RotationError::InProgress(source.to_owned()));
     }
     let record = load(sources, source)?;
     let sharing: Vec<String> = match &record {
