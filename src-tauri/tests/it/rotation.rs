@@ -528,7 +528,14 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     let user = setup(endpoint, dir.path());
     let old = source_key(dir.path());
     let sources = core_sources(dir.path());
+    let before = handoff::fields(&sources, "shop-cdn", false, Language::En).unwrap();
+    assert!(
+        !before.registered,
+        "not yet in Weekerp until the admin confirms"
+    );
     handoff::confirm_registered(&sources, "shop-cdn", true).unwrap();
+    let confirmed = handoff::fields(&sources, "shop-cdn", false, Language::En).unwrap();
+    assert!(confirmed.registered, "confirmed with the current key");
 
     let status = block_on(async {
         let iam = endpoint.iam().await;
