@@ -1,14 +1,20 @@
 //! The config file: settings and sources, never secrets.
 //!
 //! One versioned JSON file, `config.json`, in the OS config dir (`BUCKETDESK_CONFIG_DIR`
-//! overrides). Writes are atomic (a temp file in the same dir, flushed, then renamed over).
+//! overrides). Writes are atomic (a temp file of its own in the same dir, flushed, then
+//! renamed over). Updates are serialized: in this process by a mutex, and across processes
+//! (the GUI and the CLI run together) by an advisory lock on the config folder (a
+//! `.config.lock` file in it where folders cannot be locked), held from the load to the
+//! rename, so no update is lost.
 //! A file that cannot be read as a config is reported and left exactly as it is: saving
 //! refuses to replace it, and only [`ConfigStore::set_aside`] moves it (to a name that keeps
 //! its bytes) so that a fresh config can start.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -19,7 +25,11 @@ use crate::locale::Language;
 /// The config format this build reads and writes.
 pub const CONFIG_VERSION: u32 = 1;
 const FILE_NAME: &str = "config.json";
+#[cfg(not(unix))]
+const LOCK_NAME: &str = ".config.lock";
 pub const CONFIG_DIR_ENV: &str = "BUCKETDESK_CONFIG_DIR";
+/// Where Weekerp serves images in production, unless the settings say otherwise.
+pub const PRODUCTION_CDN_BASE: &str = "https://cdn.weekerp.com";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, Default)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +55,10 @@ pub struct Settings {
     pub memory_cache_mb: u32,
     /// The AWS profile used for admin work (IAM, buckets); `None`: the default chain.
     pub admin_profile: Option<String>,
+    /// The production CDN base that "Check Weekerp" asks; `None`: [`PRODUCTION_CDN_BASE`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub production_cdn_base: Option<String>,
 }
 
 impl Default for Settings {
@@ -56,11 +70,20 @@ impl Default for Settings {
             cache_mb: 512,
             memory_cache_mb: 128,
             admin_profile: None,
+            production_cdn_base: None,
         }
     }
 }
 
 impl Settings {
+    /// The production CDN base, without a trailing slash.
+    pub fn production_cdn_base(&self) -> &str {
+        self.production_cdn_base
+            .as_deref()
+            .map(|b| b.trim_end_matches('/'))
+            .unwrap_or(PRODUCTION_CDN_BASE)
+    }
+
     /// Checks what a user can type; the field is named in the error.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.cdn_port < 1024 {
@@ -90,6 +113,21 @@ impl Settings {
                 field: "adminProfile",
                 reason: InvalidReason::ProfileName,
             });
+        }
+        if let Some(base) = &self.production_cdn_base {
+            let rest = base
+                .strip_prefix("https://")
+                .or_else(|| base.strip_prefix("http://"));
+            let host_ok = rest.is_some_and(|r| {
+                let host = r.split('/').next().unwrap_or_default();
+                !host.is_empty() && !host.contains(char::is_whitespace) && !host.contains('@')
+            });
+            if !host_ok || base.contains(['?', '#']) || base.len() > 512 {
+                return Err(ConfigError::Invalid {
+                    field: "productionCdnBase",
+                    reason: InvalidReason::CdnBase,
+                });
+            }
         }
         Ok(())
     }
@@ -124,11 +162,25 @@ pub struct LastVerified {
     pub ok: bool,
 }
 
+/// The admin's confirmation that a source is registered in Weekerp, with the key it was
+/// registered with: after a rotation Weekerp needs the new key, so the registration of the
+/// old key no longer counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WeekerpRegistration {
+    pub access_key_id: String,
+    /// RFC 3339.
+    pub confirmed_at: String,
+}
+
 /// Everything the config file holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     pub settings: Settings,
     pub sources: Vec<SourceConfig>,
+    /// Source name → its registration in Weekerp (kept apart from [`SourceConfig`] so the
+    /// source's own fields stay what Weekerp's form holds).
+    pub weekerp: BTreeMap<String, WeekerpRegistration>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -138,6 +190,8 @@ struct FileV1 {
     settings: Settings,
     #[serde(default)]
     sources: Vec<SourceConfig>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    weekerp: BTreeMap<String, WeekerpRegistration>,
 }
 
 #[derive(Deserialize)]
@@ -151,6 +205,7 @@ pub enum InvalidReason {
     CacheRange,
     MemoryCacheRange,
     ProfileName,
+    CdnBase,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -256,6 +311,10 @@ impl Described for ConfigError {
                         "공백 없는 AWS 프로필 이름이어야 합니다",
                         "must be an AWS profile name without spaces",
                     ),
+                    InvalidReason::CdnBase => (
+                        "https://cdn.weekerp.com 같은 http(s) 주소여야 합니다",
+                        "must be an http(s) address such as https://cdn.weekerp.com",
+                    ),
                 };
                 lang.pick(format!("{field}: {ko}"), format!("{field}: {en}"))
             }
@@ -309,35 +368,79 @@ impl ConfigStore {
         parse(&path, &bytes)
     }
 
-    /// Writes the config atomically. Refuses to replace a file that does not load, so a
-    /// damaged config is never silently lost.
+    /// Writes the config atomically, under the update lock. Refuses to replace a file that
+    /// does not load, so a damaged config is never silently lost.
     pub fn save(&self, config: &Config) -> Result<(), ConfigError> {
         config.settings.validate()?;
+        let _lock = self.lock()?;
         self.load()?;
-        fs::create_dir_all(&self.dir).map_err(|source| ConfigError::Io {
-            action: "create",
-            path: self.dir.clone(),
-            source,
-        })?;
+        self.write(config)
+    }
+
+    fn write(&self, config: &Config) -> Result<(), ConfigError> {
         let file = FileV1 {
             version: CONFIG_VERSION,
             settings: config.settings.clone(),
             sources: config.sources.clone(),
+            weekerp: config.weekerp.clone(),
         };
         let mut json = serde_json::to_vec_pretty(&file).expect("config serializes");
         json.push(b'\n');
         write_atomically(&self.path(), &json)
     }
 
-    /// Load, change, save: the way every edit goes.
+    /// Load, change, save: the way every edit goes. The whole of it holds the update lock
+    /// (in process and across processes), so concurrent updates are applied one after the
+    /// other and none is lost. `change` must not update the config itself.
     pub fn update<T>(
         &self,
         change: impl FnOnce(&mut Config) -> Result<T, ConfigError>,
     ) -> Result<T, ConfigError> {
+        let _lock = self.lock()?;
         let mut config = self.load()?;
         let out = change(&mut config)?;
-        self.save(&config)?;
+        config.settings.validate()?;
+        self.write(&config)?;
         Ok(out)
+    }
+
+    /// Takes the update lock: the process-wide mutex, then the advisory lock on the config
+    /// folder (which blocks while another process holds it). Both are released when
+    /// the guard drops, and the file lock also when the process dies.
+    fn lock(&self) -> Result<UpdateLock, ConfigError> {
+        static IN_PROCESS: Mutex<()> = Mutex::new(());
+        let guard = IN_PROCESS.lock().unwrap_or_else(|e| e.into_inner());
+        fs::create_dir_all(&self.dir).map_err(|source| ConfigError::Io {
+            action: "create",
+            path: self.dir.clone(),
+            source,
+        })?;
+        // On Unix the directory itself is locked (flock works on any descriptor), so the
+        // folder holds nothing but the config; elsewhere a lock file beside it.
+        #[cfg(unix)]
+        let (path, file) = (
+            self.dir.clone(),
+            fs::File::open(&self.dir).map_err(|source| ConfigError::Io {
+                action: "open",
+                path: self.dir.clone(),
+                source,
+            })?,
+        );
+        #[cfg(not(unix))]
+        let (path, file) = {
+            let path = self.dir.join(LOCK_NAME);
+            let file = lock_file(&path)?;
+            (path, file)
+        };
+        file.lock().map_err(|source| ConfigError::Io {
+            action: "lock",
+            path,
+            source,
+        })?;
+        Ok(UpdateLock {
+            _file: file,
+            _guard: guard,
+        })
     }
 
     /// Moves a config file that does not load out of the way, keeping its bytes under a
@@ -366,6 +469,28 @@ impl ConfigStore {
     }
 }
 
+/// The held update lock; dropping it releases the file lock, then the mutex.
+struct UpdateLock {
+    _file: fs::File,
+    _guard: std::sync::MutexGuard<'static, ()>,
+}
+
+/// Opens (creating) a lock file, private to the user.
+pub(crate) fn lock_file(path: &Path) -> Result<fs::File, ConfigError> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|source| ConfigError::Io {
+        action: "open",
+        path: path.to_owned(),
+        source,
+    })
+}
+
 fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
     let corrupt = |detail: String| ConfigError::Corrupt {
         path: path.to_owned(),
@@ -388,11 +513,14 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
     Ok(Config {
         settings: file.settings,
         sources: file.sources,
+        weekerp: file.weekerp,
     })
 }
 
-/// Temp file in the same directory, flushed to disk, renamed over the target, directory
-/// flushed: a crash leaves either the old file or the new one, never half of one.
+/// A temp file of its own (a unique name, created exclusively, mode 0600) in the same
+/// directory, flushed to disk, renamed over the target, directory flushed: a crash leaves
+/// either the old file or the new one, never half of one, and two writers (threads or
+/// processes) never share a temp file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
     let dir = path.parent().expect("config path has a parent");
     let io_err = |action: &'static str, p: &Path| {
@@ -403,28 +531,26 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ConfigEr
             source,
         }
     };
-    let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(io_err("write", &tmp))?;
-        file.write_all(bytes).map_err(io_err("write", &tmp))?;
-        file.sync_all().map_err(io_err("write", &tmp))?;
-        fs::rename(&tmp, path).map_err(io_err("replace", path))?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    fs::create_dir_all(dir).map_err(io_err("create", dir))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".bucketdesk-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err("write", dir))?;
+    tmp.write_all(bytes).map_err(io_err("write", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err("write", tmp.path()))?;
+    // On failure the temp file is removed when the error drops it.
+    tmp.persist(path).map_err(|e| ConfigError::Io {
+        action: "replace",
+        path: path.to_owned(),
+        source: e.error,
+    })?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
     }
-    result
+    Ok(())
 }
 
 #[cfg(test)]
@@ -471,6 +597,104 @@ mod tests {
             json,
             serde_json::json!({"language": null, "theme": "system", "cdnPort": 7390,
                                "cacheMb": 512, "memoryCacheMb": 128, "adminProfile": null})
+        );
+    }
+
+    #[test]
+    fn the_production_cdn_base_defaults_to_weekerp_and_is_checked() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.production_cdn_base(), "https://cdn.weekerp.com");
+        settings.production_cdn_base = Some("http://127.0.0.1:8080/".into());
+        settings.validate().expect("a loopback stand-in is fine");
+        assert_eq!(settings.production_cdn_base(), "http://127.0.0.1:8080");
+        for bad in ["cdn.weekerp.com", "https://", "ftp://x", "https://x/?a=1"] {
+            settings.production_cdn_base = Some(bad.into());
+            assert!(
+                matches!(
+                    settings.validate(),
+                    Err(ConfigError::Invalid {
+                        field: "productionCdnBase",
+                        ..
+                    })
+                ),
+                "{bad} is not a CDN base"
+            );
+        }
+    }
+
+    #[test]
+    fn concurrent_atomic_writes_each_use_their_own_temp_file() {
+        // Before, every writer of one process shared `.config.json.<pid>.tmp`: one thread's
+        // rename took the other's file away and its write failed (or renamed half a file).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..40 {
+                        let body = format!(
+                            "{{\"writer\": {t}, \"n\": {i}, \"pad\": \"{}\"}}",
+                            "x".repeat(4096)
+                        );
+                        write_atomically(&path, body.as_bytes())
+                            .unwrap_or_else(|e| panic!("writer {t} write {i} failed: {e}"));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("no writer failed");
+        }
+        let last: serde_json::Value =
+            serde_json::from_slice(&fs::read(&path).unwrap()).expect("a whole file is left");
+        assert!(last["writer"].is_u64());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name() != "config.json")
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "no temp file is left behind: {leftovers:?}"
+        );
+    }
+
+    #[test]
+    fn concurrent_updates_in_one_process_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        store
+                            .update(|c| {
+                                c.sources.push(SourceConfig {
+                                    name: format!("s-{t}-{i}"),
+                                    bucket: "b".into(),
+                                    region: "us-east-1".into(),
+                                    base_path: "/".into(),
+                                    access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+                                    endpoint_url: None,
+                                    added_at: String::new(),
+                                    last_verified: None,
+                                });
+                                Ok(())
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(
+            store.load().unwrap().sources.len(),
+            80,
+            "every update is kept"
         );
     }
 

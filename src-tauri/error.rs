@@ -43,6 +43,15 @@ pub enum ErrorCode {
     NameTaken,
     /// The service asked us to slow down.
     Throttled,
+    /// The IAM user already has two access keys (the IAM limit; inactive ones count).
+    KeyLimit,
+    /// A rotation of this source is running or waiting for Finish or Cancel.
+    RotationInProgress,
+    /// Finishing a rotation: the old key was used after the switch (Weekerp may still be on
+    /// it); finish again once confirmed.
+    OldKeyStillUsed,
+    /// Admin actions wait while the sandbox starts, and are refused when it failed.
+    SandboxNotReady,
     /// Anything else: a bug or an unexpected state.
     Internal,
 }
@@ -136,6 +145,28 @@ mod tests {
                 "\"internal\"",
                 "\"unknown_key\"",
                 "\"access_denied\""
+            ]
+        );
+    }
+
+    #[test]
+    fn the_rotation_and_sandbox_cases_have_codes_of_their_own() {
+        let names: Vec<String> = [
+            ErrorCode::KeyLimit,
+            ErrorCode::RotationInProgress,
+            ErrorCode::OldKeyStillUsed,
+            ErrorCode::SandboxNotReady,
+        ]
+        .iter()
+        .map(|c| serde_json::to_string(c).unwrap())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "\"key_limit\"",
+                "\"rotation_in_progress\"",
+                "\"old_key_still_used\"",
+                "\"sandbox_not_ready\""
             ]
         );
     }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod aws;
 pub mod cdn;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod error;
 pub mod iam;

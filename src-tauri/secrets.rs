@@ -161,6 +161,17 @@ impl Keychain {
         }
     }
 
+    /// The secret, or `None` when there is no entry. A keychain that cannot be reached
+    /// (locked, missing) is an error, never `None`: callers that clean up after a crash
+    /// must not take "cannot look" for "not there".
+    pub fn lookup(&self, account: &str) -> Result<Option<SecretString>, SecretError> {
+        match self.get(account) {
+            Ok(secret) => Ok(Some(secret)),
+            Err(SecretError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes the entry; an entry that is already gone is not an error.
     pub fn delete(&self, account: &str) -> Result<(), SecretError> {
         match self.entry(account)?.delete_credential() {

@@ -33,7 +33,7 @@ pub async fn create_reader(
     input: ReaderInput,
 ) -> Result<SourceSummary, ApiError> {
     let lang = state.language();
-    let admin = state.admin();
+    let admin = state.admin()?;
     let request = reader::ReaderRequest {
         bucket: input.bucket,
         base_path: input.base_path,
@@ -62,7 +62,7 @@ pub async fn create_reader(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_iam_users(state: State<'_, AppState>) -> Result<Vec<users::UserInfo>, ApiError> {
-    users::list(&state.admin_iam().await, &state.sources)
+    users::list(&state.admin_iam().await?, &state.sources)
         .await
         .in_language(state.language())
 }
@@ -72,7 +72,7 @@ pub async fn list_iam_users(state: State<'_, AppState>) -> Result<Vec<users::Use
 pub async fn list_iam_groups(
     state: State<'_, AppState>,
 ) -> Result<Vec<users::GroupInfo>, ApiError> {
-    users::list_groups(&state.admin_iam().await)
+    users::list_groups(&state.admin_iam().await?)
         .await
         .in_language(state.language())
 }
@@ -85,7 +85,7 @@ pub async fn create_iam_user(
     user: String,
     policy: Option<users::PolicyAttachment>,
 ) -> Result<(), ApiError> {
-    users::create(&state.admin_iam().await, &user, policy.as_ref())
+    users::create(&state.admin_iam().await?, &user, policy.as_ref())
         .await
         .in_language(state.language())
 }
@@ -98,7 +98,7 @@ pub async fn delete_iam_user(
     user: String,
     force: bool,
 ) -> Result<users::DeletedUser, ApiError> {
-    users::delete_cleanly(&state.admin_iam().await, &state.sources, &user, force)
+    users::delete_cleanly(&state.admin_iam().await?, &state.sources, &user, force)
         .await
         .in_language(state.language())
 }
@@ -111,7 +111,7 @@ pub async fn create_iam_group(
     group: String,
     policy_arn: Option<String>,
 ) -> Result<(), ApiError> {
-    users::create_group_with_policy(&state.admin_iam().await, &group, policy_arn.as_deref())
+    users::create_group_with_policy(&state.admin_iam().await?, &group, policy_arn.as_deref())
         .await
         .in_language(state.language())
 }
@@ -124,7 +124,7 @@ pub async fn set_group_membership(
     user: String,
     member: bool,
 ) -> Result<(), ApiError> {
-    users::set_membership(&state.admin_iam().await, &group, &user, member)
+    users::set_membership(&state.admin_iam().await?, &group, &user, member)
         .await
         .in_language(state.language())
 }

@@ -5,6 +5,7 @@ use tauri::State;
 
 use super::AppState;
 use crate::error::{ApiError, InLanguage};
+use crate::iam::rotation::{Cancelled, Finished, OldKeyFate, Retire, RotationStatus};
 use crate::iam::{keys, rotation};
 
 /// Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
@@ -18,7 +19,7 @@ pub async fn rotate_source_key(
 ) -> Result<rotation::Outcome, ApiError> {
     let lang = state.language();
     rotation::rotate(
-        &state.admin_iam().await,
+        &state.admin_iam().await?,
         &state.sources,
         &name,
         retire_older,
@@ -27,6 +28,93 @@ pub async fn rotate_source_key(
     )
     .await
     .in_language(lang)
+}
+
+/// Which of the user's other key phase 1 may delete to make room (IAM allows two).
+#[derive(Debug, Clone, serde::Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RetireChoice {
+    Nothing,
+    /// The other key, only if it is Inactive and no source uses it.
+    Inactive,
+    /// This key, named by the admin (never one a source uses).
+    Named {
+        key: String,
+    },
+}
+
+/// Phase 1 of a source's key rotation: a new key, verified, that the source (and every source
+/// sharing its key) now uses; the old key stays Active until Weekerp has the new one.
+#[tauri::command]
+#[specta::specta]
+pub async fn begin_rotation(
+    state: State<'_, AppState>,
+    name: String,
+    retire: RetireChoice,
+) -> Result<RotationStatus, ApiError> {
+    let lang = state.language();
+    let retire = match retire {
+        RetireChoice::Nothing => Retire::Nothing,
+        RetireChoice::Inactive => Retire::Inactive,
+        RetireChoice::Named { key } => Retire::Named(key),
+    };
+    rotation::begin(
+        &state.admin_iam().await?,
+        &state.sources,
+        &name,
+        retire,
+        lang,
+    )
+    .await
+    .in_language(lang)
+}
+
+/// Phase 2: the old key deactivated, then deleted as `fate` says. Refused with
+/// `old_key_still_used` when it was used after the switch, unless `confirmed_used`.
+#[tauri::command]
+#[specta::specta]
+pub async fn finish_rotation(
+    state: State<'_, AppState>,
+    name: String,
+    fate: OldKeyFate,
+    confirmed_used: bool,
+) -> Result<Finished, ApiError> {
+    let lang = state.language();
+    rotation::finish(
+        &state.admin_iam().await?,
+        &state.sources,
+        &name,
+        fate,
+        confirmed_used,
+        lang,
+    )
+    .await
+    .in_language(lang)
+}
+
+/// Back to the old key; the new one is deleted with its secret.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_rotation(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Cancelled, ApiError> {
+    let lang = state.language();
+    rotation::cancel(&state.admin_iam().await?, &state.sources, &name, lang)
+        .await
+        .in_language(lang)
+}
+
+/// The rotation in progress with the old key's last use read again from IAM.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_rotation_status(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<Option<RotationStatus>, ApiError> {
+    rotation::refresh_status(&state.admin_iam().await?, &state.sources, &name)
+        .await
+        .in_language(state.language())
 }
 
 /// Activates or deactivates a key; a key a source uses is not deactivated without `force`.
@@ -39,7 +127,7 @@ pub async fn set_key_active(
     force: bool,
 ) -> Result<(), ApiError> {
     keys::set_active(
-        &state.admin_iam().await,
+        &state.admin_iam().await?,
         &state.sources,
         &key,
         active,
@@ -58,7 +146,7 @@ pub async fn delete_access_key(
     key: String,
     force: bool,
 ) -> Result<(), ApiError> {
-    keys::delete(&state.admin_iam().await, &state.sources, &key, force)
+    keys::delete(&state.admin_iam().await?, &state.sources, &key, force)
         .await
         .map(|_| ())
         .in_language(state.language())
@@ -98,7 +186,7 @@ pub async fn create_access_key(
 ) -> Result<NewAccessKey, ApiError> {
     let lang = state.language();
     let created = keys::create(
-        &state.admin_iam().await,
+        &state.admin_iam().await?,
         &state.sources,
         &user,
         bind_source.as_deref(),

@@ -8,6 +8,7 @@ pub mod iam;
 pub mod keys;
 pub mod settings;
 pub mod sources;
+pub mod weekerp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ pub struct AppState {
     sandbox_dir: Option<PathBuf>,
     /// The local CDN, started in `setup`.
     cdn: Mutex<cdn::CdnSlot>,
+    /// The running "check Weekerp until it works", to cancel it.
+    weekerp_check: Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
             }),
             sandbox_dir,
             cdn: Mutex::new(cdn::CdnSlot::Starting),
+            weekerp_check: Mutex::new(None),
         }
     }
 
@@ -99,34 +103,44 @@ impl AppState {
     }
 
     /// Admin credentials: the sandbox's own profile while it runs, else the profile chosen
-    /// in Settings (or the default credential chain).
-    pub(crate) fn admin(&self) -> crate::aws::Admin {
-        if let SandboxSlot::Ready(sandbox) =
-            &*self.sandbox.lock().unwrap_or_else(|e| e.into_inner())
-        {
-            return crate::aws::Admin {
+    /// in Settings (or the default credential chain). While the sandbox is starting or has
+    /// failed, refused: admin work never falls back to a real account under the sandbox
+    /// banner.
+    pub(crate) fn admin(&self) -> Result<crate::aws::Admin, ApiError> {
+        use crate::iam::admin::{SandboxPhase, admin_allowed};
+        let slot = self.sandbox.lock().unwrap_or_else(|e| e.into_inner());
+        let phase = match &*slot {
+            SandboxSlot::Off => SandboxPhase::Off,
+            SandboxSlot::Starting => SandboxPhase::Starting,
+            SandboxSlot::Ready(_) => SandboxPhase::Ready,
+            SandboxSlot::Failed(why) => SandboxPhase::Failed(why),
+        };
+        admin_allowed(phase).map_err(|e| ApiError::from_err(&e, self.language()))?;
+        if let SandboxSlot::Ready(sandbox) = &*slot {
+            return Ok(crate::aws::Admin {
                 profile: Some(sandbox.info().profile.clone()),
                 endpoint_url: Some(sandbox.info().endpoint.clone()),
                 files: Some((
                     sandbox.aws_config_file().to_owned(),
                     sandbox.aws_credentials_file().to_owned(),
                 )),
-            };
+            });
         }
-        crate::aws::Admin {
-            profile: self
-                .store
-                .load()
-                .ok()
-                .and_then(|c| c.settings.admin_profile),
-            endpoint_url: None,
-            files: None,
-        }
+        drop(slot);
+        let profile = self
+            .store
+            .load()
+            .ok()
+            .and_then(|c| c.settings.admin_profile);
+        crate::aws::Admin::chain(profile, None).map_err(|e| ApiError::from_err(&e, self.language()))
     }
 
     /// An IAM client on the admin credentials.
-    pub(crate) async fn admin_iam(&self) -> aws_sdk_iam::Client {
-        crate::aws::iam_client(&crate::aws::admin_config(&self.admin()).await)
+    pub(crate) async fn admin_iam(&self) -> Result<aws_sdk_iam::Client, ApiError> {
+        let admin = self.admin()?;
+        Ok(crate::aws::iam_client(
+            &crate::aws::admin_config(&admin).await,
+        ))
     }
 
     fn set_sandbox(&self, slot: SandboxSlot) {
@@ -170,6 +184,7 @@ pub fn build_app<R: Runtime>(
 ) -> tauri::Result<tauri::App<R>> {
     let specta = bindings::specta_builder::<R>();
     builder
+        .plugin(tauri_plugin_clipboard_manager::init())
         .invoke_handler(specta.invoke_handler())
         .manage(state)
         .setup(move |app| {
@@ -188,8 +203,13 @@ pub fn build_app<R: Runtime>(
                 let handle = handle.clone();
                 tauri::async_runtime::spawn(async move {
                     let state = handle.state::<AppState>();
-                    let iam =
-                        crate::aws::iam_client(&crate::aws::admin_config(&state.admin()).await);
+                    let iam = match state.admin_iam().await {
+                        Ok(iam) => iam,
+                        Err(e) => {
+                            eprintln!("bucketdesk: interrupted key rotations wait: {}", e.message);
+                            return;
+                        }
+                    };
                     let lang = state.language();
                     for (source, result) in
                         crate::iam::rotation::resume_all(&iam, &state.sources, lang).await

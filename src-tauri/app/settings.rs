@@ -107,7 +107,7 @@ pub struct AdminInfo {
 #[tauri::command]
 #[specta::specta]
 pub async fn admin_identity(state: State<'_, AppState>) -> Result<AdminInfo, ApiError> {
-    let admin = state.admin();
+    let admin = state.admin()?;
     let config = aws::admin_config(&admin).await;
     let identity = aws::caller_identity(&config)
         .await

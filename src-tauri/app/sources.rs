@@ -88,17 +88,20 @@ pub async fn verify_saved_source(
         .in_language(lang)
 }
 
+/// Changes a source; a new key is verified first, and on failure nothing changes.
 #[tauri::command]
 #[specta::specta]
-pub fn update_source(
+pub async fn update_source(
     state: State<'_, AppState>,
     name: String,
     update: SourceUpdate,
 ) -> Result<SourceSummary, ApiError> {
+    let lang = state.language();
     state
         .sources
-        .update(&name, &update)
-        .in_language(state.language())
+        .update_verified(&name, &update, lang)
+        .await
+        .in_language(lang)
 }
 
 /// Removes the source and its keychain entry.

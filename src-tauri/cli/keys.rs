@@ -5,8 +5,10 @@ use clap::Subcommand;
 use super::Context;
 use super::output::{Output, render_table};
 use crate::error::{ApiError, InLanguage};
+use crate::iam::rotation::{OldKeyFate, Retire};
 use crate::iam::{keys, rotation};
 use crate::secrets::mask_key_id;
+use crate::sources::handoff;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -28,7 +30,9 @@ pub enum KeysCommand {
         #[arg(long)]
         show_secret: bool,
     },
-    /// Rotate a user's or a source's key safely
+    /// Rotate a user's or a source's key safely. For a source, in two phases: first a new
+    /// key that the source uses while the old one stays active (give the new one to
+    /// Weekerp), then --finish (or --cancel)
     Rotate {
         /// Rotate the key of this user (a key no source uses)
         #[arg(long, conflicts_with = "source", required_unless_present = "source")]
@@ -36,15 +40,40 @@ pub enum KeysCommand {
         /// Rotate the key this source uses, verifying the source at every step
         #[arg(long)]
         source: Option<String>,
-        /// With two keys already, delete the user's other key first (never one a source uses)
+        /// With two keys already, delete the user's other key first: with --user the older
+        /// one; with --source only an Inactive one no source uses
         #[arg(long)]
         retire_older: bool,
-        /// Delete the old key at the end instead of leaving it inactive
+        /// With --source: with two keys already, delete this key first (never one a source uses)
+        #[arg(long, value_name = "KEY_ID", conflicts_with = "retire_older")]
+        retire: Option<String>,
+        /// Delete the old key at the end instead of leaving it inactive (with --user,
+        /// --one-shot or --finish)
         #[arg(long)]
         delete_old: bool,
-        /// With --user: print the new secret once (it is always kept in the OS keychain)
+        /// Print the new secret once (it is always kept in the OS keychain)
         #[arg(long)]
         show_secret: bool,
+        /// With --source: phase 2, once Weekerp has the new key: deactivate the old key
+        #[arg(long, requires = "source", conflicts_with_all = ["cancel", "one_shot"])]
+        finish: bool,
+        /// With --finish: delete the old key after this many hours instead of now
+        #[arg(
+            long,
+            value_name = "HOURS",
+            requires = "finish",
+            conflicts_with = "delete_old"
+        )]
+        grace_hours: Option<u32>,
+        /// With --finish: go on although the old key was used after the switch
+        #[arg(long, requires = "finish")]
+        confirm_used: bool,
+        /// With --source: go back to the old key and delete the new one
+        #[arg(long, requires = "source", conflicts_with = "one_shot")]
+        cancel: bool,
+        /// With --source: both phases at once, for a key no production system holds
+        #[arg(long, requires = "source")]
+        one_shot: bool,
     },
     /// Deactivate an access key (or activate it again with --activate)
     Deactivate {
@@ -81,25 +110,42 @@ pub async fn exec(command: KeysCommand, cx: &Context) -> Result<Output, ApiError
         KeysCommand::Rotate {
             source: Some(source),
             retire_older,
+            retire,
             delete_old,
+            show_secret,
+            finish,
+            grace_hours,
+            confirm_used,
+            cancel,
+            one_shot,
             ..
         } => {
-            let outcome = rotation::rotate(&iam, sources, &source, retire_older, delete_old, lang)
-                .await
-                .in_language(lang)?;
-            let (old, new) = (mask_key_id(&outcome.old_key), mask_key_id(&outcome.new_key));
-            let text = cx.pick(
-                format!(
-                    "소스 '{}'의 키를 {old}에서 {new}(으)로 교체했습니다. 이전 키: {}.",
-                    outcome.source,
-                    old_state_ko(&outcome.old_key_state)
-                ),
-                format!(
-                    "Rotated source '{}' from {old} to {new}; the old key is {}.",
-                    outcome.source, outcome.old_key_state
-                ),
-            );
-            Ok(Output::new(text, &outcome))
+            let phase = if finish {
+                let fate = match (delete_old, grace_hours) {
+                    (true, _) => OldKeyFate::DeleteNow,
+                    (false, Some(hours)) => OldKeyFate::DeleteAfter { hours },
+                    (false, None) => OldKeyFate::KeepInactive,
+                };
+                SourcePhase::Finish { fate, confirm_used }
+            } else if cancel {
+                SourcePhase::Cancel
+            } else if one_shot {
+                SourcePhase::OneShot {
+                    retire_older,
+                    delete_old,
+                }
+            } else {
+                let retire = match (retire, retire_older) {
+                    (Some(key), _) => Retire::Named(key),
+                    (None, true) => Retire::Inactive,
+                    (None, false) => Retire::Nothing,
+                };
+                SourcePhase::Begin {
+                    retire,
+                    show_secret,
+                }
+            };
+            rotate_source(&iam, cx, &source, phase).await
         }
         KeysCommand::Rotate {
             user: Some(user),
@@ -224,6 +270,122 @@ async fn rotate_user(
     });
     let secret = show_secret.then_some(&rotated.secret);
     Ok(Output::with_secret_once(text, json, secret, cx.lang))
+}
+
+/// What `keys rotate --source` was asked to do.
+enum SourcePhase {
+    Begin {
+        retire: Retire,
+        show_secret: bool,
+    },
+    Finish {
+        fate: OldKeyFate,
+        confirm_used: bool,
+    },
+    Cancel,
+    OneShot {
+        retire_older: bool,
+        delete_old: bool,
+    },
+}
+
+async fn rotate_source(
+    iam: &aws_sdk_iam::Client,
+    cx: &Context,
+    source: &str,
+    phase: SourcePhase,
+) -> Result<Output, ApiError> {
+    let (sources, lang) = (&cx.sources, cx.lang);
+    match phase {
+        SourcePhase::Begin {
+            retire,
+            show_secret,
+        } => {
+            let status = rotation::begin(iam, sources, source, retire, lang)
+                .await
+                .in_language(lang)?;
+            let handoff = handoff::fields(sources, source, show_secret, lang).in_language(lang)?;
+            let new = status
+                .new_key
+                .as_deref()
+                .map(mask_key_id)
+                .unwrap_or_default();
+            let mut text = cx.pick(
+                format!(
+                    "1단계 완료: 소스 {}이(가) 새 키 {new}를 씁니다. 이전 키 {}는 아직 활성입니다. Weekerp에 새 키를 등록한 뒤 `keys rotate --source {source} --finish`로 마치세요(되돌리려면 --cancel).",
+                    status.sources.join(", "),
+                    mask_key_id(&status.old_key)
+                ),
+                format!(
+                    "Phase 1 done: source {} uses the new key {new}; the old key {} is still active. Give Weekerp the new key, then finish with `keys rotate --source {source} --finish` (or --cancel).",
+                    status.sources.join(", "),
+                    mask_key_id(&status.old_key)
+                ),
+            );
+            for field in &handoff.fields {
+                if let Some(value) = &field.value {
+                    text.push_str(&format!("\n  {}: {value}", field.label));
+                }
+            }
+            let json = serde_json::json!({ "rotation": status, "handoff": handoff });
+            Ok(Output::new(text, &json))
+        }
+        SourcePhase::Finish { fate, confirm_used } => {
+            let done = rotation::finish(iam, sources, source, fate, confirm_used, lang)
+                .await
+                .in_language(lang)?;
+            let text = cx.pick(
+                format!(
+                    "교체를 마쳤습니다: 이전 키 {}: {}.",
+                    mask_key_id(&done.old_key),
+                    done.old_key_state
+                ),
+                format!(
+                    "Rotation finished: the old key {} is {}.",
+                    mask_key_id(&done.old_key),
+                    done.old_key_state
+                ),
+            );
+            Ok(Output::new(text, &done))
+        }
+        SourcePhase::Cancel => {
+            let done = rotation::cancel(iam, sources, source, lang)
+                .await
+                .in_language(lang)?;
+            let text = cx.pick(
+                format!(
+                    "교체를 취소했습니다: 소스가 다시 {}를 씁니다.",
+                    mask_key_id(&done.old_key)
+                ),
+                format!(
+                    "Rotation cancelled: the source uses {} again.",
+                    mask_key_id(&done.old_key)
+                ),
+            );
+            Ok(Output::new(text, &done))
+        }
+        SourcePhase::OneShot {
+            retire_older,
+            delete_old,
+        } => {
+            let outcome = rotation::rotate(iam, sources, source, retire_older, delete_old, lang)
+                .await
+                .in_language(lang)?;
+            let (old, new) = (mask_key_id(&outcome.old_key), mask_key_id(&outcome.new_key));
+            let text = cx.pick(
+                format!(
+                    "소스 '{}'의 키를 {old}에서 {new}(으)로 교체했습니다. 이전 키: {}.",
+                    outcome.source,
+                    old_state_ko(&outcome.old_key_state)
+                ),
+                format!(
+                    "Rotated source '{}' from {old} to {new}; the old key is {}.",
+                    outcome.source, outcome.old_key_state
+                ),
+            );
+            Ok(Output::new(text, &outcome))
+        }
+    }
 }
 
 fn old_state_ko(state: &str) -> &'static str {

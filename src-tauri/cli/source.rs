@@ -3,12 +3,12 @@
 use clap::Subcommand;
 use serde::Serialize;
 
+use super::Context;
 use super::output::{Output, render_report, render_table};
-use super::{Context, not_available};
 use crate::error::{ApiError, ErrorCode, InLanguage};
 use crate::locale::Language;
 use crate::secrets::SecretString;
-use crate::sources::{SourceError, SourceInput, SourceSummary};
+use crate::sources::{SourceError, SourceInput, SourceSummary, handoff};
 
 #[derive(Debug, Subcommand)]
 pub enum SourceCommand {
@@ -88,12 +88,32 @@ pub async fn exec(command: SourceCommand, cx: &Context) -> Result<Output, ApiErr
                 &serde_json::json!({ "removed": name }),
             ))
         }
-        SourceCommand::Handoff { .. } => Err(not_available(
-            "source handoff",
-            "Weekerp 등록",
-            "Weekerp hand-off",
-            cx.lang,
-        )),
+        SourceCommand::Handoff { name, show_secret } => {
+            let handoff =
+                handoff::fields(&cx.sources, &name, show_secret, cx.lang).in_language(cx.lang)?;
+            let mut lines = vec![cx.pick(
+                format!("Weekerp의 Sources → Add Source → Amazon S3 양식에 넣을 값 ({name}):"),
+                format!("The values of Weekerp's Sources → Add Source → Amazon S3 form ({name}):"),
+            )];
+            for field in &handoff.fields {
+                let value = field.value.clone().unwrap_or_else(|| {
+                    cx.pick("(숨김: --show-secret)", "(hidden: --show-secret)")
+                        .to_owned()
+                });
+                lines.push(format!("  {}: {value}", field.label));
+            }
+            lines.push(if handoff.registered {
+                cx.pick("Weekerp 등록: 확인됨", "In Weekerp: confirmed")
+                    .to_owned()
+            } else {
+                cx.pick(
+                    "Weekerp 등록: 아직 확인되지 않음",
+                    "In Weekerp: not yet confirmed",
+                )
+                .to_owned()
+            });
+            Ok(Output::new(lines.join("\n"), &handoff))
+        }
     }
 }
 

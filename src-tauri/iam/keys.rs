@@ -1,6 +1,7 @@
-//! Access keys: list with age and last use, deactivate and activate, delete. A key that a
-//! source uses is not deleted or deactivated without being told to, so a source is never
-//! left without a working key by accident.
+//! Access keys: list with age and last use, create, deactivate and activate, delete. A key
+//! that a source uses is not deleted or deactivated without being told to, so a source is
+//! never left without a working key by accident. Deleting a key also removes its secret from
+//! the keychain: one function for the CLI and the GUI alike.
 
 use serde::Serialize;
 
@@ -47,6 +48,8 @@ pub enum KeyError {
     NotVerified { source_name: String, why: String },
     #[error("{user} has no access key")]
     NoKey { user: String },
+    #[error("key {key} was deleted but its secret could not be removed from the keychain")]
+    SecretLeft { key: String, why: String },
     #[error(transparent)]
     Source(#[from] crate::sources::SourceError),
 }
@@ -55,10 +58,10 @@ impl Described for KeyError {
     fn code(&self) -> ErrorCode {
         match self {
             KeyError::Aws(f) => f.code(),
-            KeyError::InUse { .. } | KeyError::Limit { .. } | KeyError::NoKey { .. } => {
-                ErrorCode::InvalidInput
-            }
+            KeyError::Limit { .. } => ErrorCode::KeyLimit,
+            KeyError::InUse { .. } | KeyError::NoKey { .. } => ErrorCode::InvalidInput,
             KeyError::NotVerified { .. } => ErrorCode::AccessDenied,
+            KeyError::SecretLeft { .. } => ErrorCode::KeychainUnavailable,
             KeyError::Source(e) => e.code(),
         }
     }
@@ -72,11 +75,11 @@ impl Described for KeyError {
             KeyError::Aws(f) => f.describe(lang),
             KeyError::InUse { key, sources } => lang.pick(
                 format!(
-                    "키 {key}는 소스 {}가 쓰고 있습니다. 먼저 키를 교체하거나(keys rotate) --force로 진행하세요.",
+                    "키 {key}는 소스 {}가 쓰고 있습니다. 먼저 그 소스의 키를 교체하세요. 그래도 진행하면 소스가 키를 잃습니다.",
                     sources.join(", ")
                 ),
                 format!(
-                    "Key {key} is used by source {}. Rotate it first (keys rotate), or pass --force.",
+                    "Key {key} is used by source {}. Rotate that source's key first; going ahead anyway leaves the source without its key.",
                     sources.join(", ")
                 ),
             ),
@@ -99,8 +102,12 @@ impl Described for KeyError {
                 ),
             ),
             KeyError::NoKey { user } => lang.pick(
-                format!("{user}에게 교체할 액세스 키가 없습니다. keys create로 만드세요."),
-                format!("{user} has no access key to rotate. Create one with keys create."),
+                format!("{user}에게 교체할 액세스 키가 없습니다. 먼저 키를 만드세요."),
+                format!("{user} has no access key to rotate. Create a key for it first."),
+            ),
+            KeyError::SecretLeft { key, why } => lang.pick(
+                format!("키 {key}는 삭제했지만 키체인에서 비밀 키를 지우지 못했습니다. 키체인 잠금을 풀고 항목 {key}를 지우세요: {why}"),
+                format!("Key {key} was deleted, but its secret could not be removed from the keychain. Unlock the keychain and remove the entry {key}: {why}"),
             ),
             KeyError::Source(e) => e.describe(lang),
         }
@@ -229,7 +236,21 @@ pub async fn set_active(
     Ok(user)
 }
 
-/// Deletes a key and then its keychain entry. A key a source uses needs `force`.
+/// When the key was last used (RFC 3339), `None`: never.
+pub async fn last_used(iam: &aws_sdk_iam::Client, key: &str) -> Result<Option<String>, KeyError> {
+    let out = iam
+        .get_access_key_last_used()
+        .access_key_id(key)
+        .send()
+        .await
+        .map_err(aws("iam:GetAccessKeyLastUsed"))?;
+    Ok(rfc3339(
+        out.access_key_last_used().and_then(|l| l.last_used_date()),
+    ))
+}
+
+/// Deletes a key, then its secret from the keychain (IAM first: a secret without a key is
+/// harmless, a key without its secret is not). A key a source uses needs `force`.
 pub async fn delete(
     iam: &aws_sdk_iam::Client,
     sources: &Sources,
@@ -250,12 +271,13 @@ pub async fn delete(
         .send()
         .await
         .map_err(aws("iam:DeleteAccessKey"))?;
-    // The secret goes with the key, for every adapter (a secret of a deleted key is only a
-    // liability). No source uses it any more unless `force` was given.
     sources
         .keychain()
         .delete(key)
-        .map_err(crate::sources::SourceError::from)?;
+        .map_err(|e| KeyError::SecretLeft {
+            key: key.to_owned(),
+            why: e.to_string(),
+        })?;
     Ok(user)
 }
 
@@ -305,12 +327,13 @@ pub async fn create(
         return Err(SourceError::from(e).into());
     }
     if let Some(source) = bind {
-        let bound = match super::rotation::verify_new_key(sources, source, &id, lang).await {
-            Ok(()) => sources.switch_key(source, &id).map_err(KeyError::from),
-            Err(why) => Err(KeyError::NotVerified {
+        let bound = match sources.verify_with_key(source, &id, lang).await {
+            Ok(report) if report.ok => sources.switch_key(source, &id).map_err(KeyError::from),
+            Ok(report) => Err(KeyError::NotVerified {
                 source_name: source.to_owned(),
-                why,
+                why: report.failure_summary(),
             }),
+            Err(e) => Err(e.into()),
         };
         if let Err(e) = bound {
             undo(iam.clone(), id.clone()).await;

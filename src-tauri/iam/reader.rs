@@ -1,18 +1,21 @@
-//! "Create a dedicated reader for me": a user with the least-privilege CDN reader policy and
-//! an access key whose secret goes straight to the keychain, optionally bound to a verified
-//! source. Each step is recorded; a failure part-way removes what was created, in reverse.
-
-use std::time::Duration;
+//! "Create a dedicated reader for me": a user with the least-privilege CDN reader policy (or
+//! `AmazonS3ReadOnlyAccess`) and an access key whose secret goes straight to the keychain,
+//! optionally bound to a verified source. It is built from the same core steps as the IAM
+//! screen ([`users::create`], [`keys::create`]) and verified with the one propagation-aware
+//! check ([`verify::until_propagated`]). A failure part-way removes what was created, in
+//! reverse, and reports each undo step that failed and what was left behind.
 
 use serde::Serialize;
 
+use super::keys::{self, KeyError};
 use super::policy::{self, Template};
+use super::users::{self, PolicyAttachment};
 use crate::aws::AwsFailure;
 use crate::error::{Described, ErrorCode};
 use crate::locale::Language;
-use crate::secrets::{Keychain, SecretString};
-use crate::sources::verify::{self, VerifyReport};
-use crate::sources::{self, Credentials, SourceError, SourceInput, SourceSummary, Sources};
+use crate::secrets::Keychain;
+use crate::sources::verify;
+use crate::sources::{self, SourceError, SourceInput, SourceSummary, Sources};
 
 /// The default user name (the CDN's own suggestion).
 pub const DEFAULT_USER: &str = "weekerp-cdn-reader";
@@ -32,6 +35,31 @@ pub struct ReaderRequest {
     pub managed_read_only: bool,
 }
 
+impl ReaderRequest {
+    /// A request with the defaults the CLI and the GUI share: the user `weekerp-cdn-reader`
+    /// when none (or a blank one) is given, the least-privilege policy, the endpoint and
+    /// region of the admin's chain.
+    pub fn new(
+        bucket: impl Into<String>,
+        base_path: impl Into<String>,
+        user: Option<String>,
+        source: Option<String>,
+    ) -> ReaderRequest {
+        ReaderRequest {
+            bucket: bucket.into(),
+            base_path: base_path.into(),
+            user: user
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| DEFAULT_USER.to_owned()),
+            source,
+            endpoint_url: None,
+            region: None,
+            managed_read_only: false,
+        }
+    }
+}
+
 /// The AWS managed policy offered instead of the least-privilege reader.
 pub const S3_READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
@@ -44,6 +72,17 @@ pub struct ReaderCreated {
     pub source: Option<SourceSummary>,
 }
 
+/// One undo step that failed, and what it left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoFailure {
+    /// The IAM action or keychain operation (e.g. `iam:DetachUserPolicy`).
+    pub step: String,
+    /// What is left behind because of it.
+    pub left_behind: String,
+    pub detail: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReaderError {
     #[error("invalid user name")]
@@ -54,7 +93,15 @@ pub enum ReaderError {
         failure: AwsFailure,
     },
     #[error(transparent)]
+    Key(KeyError),
+    #[error(transparent)]
     Source(#[from] SourceError),
+    /// A step failed after something was created; the undo ran.
+    #[error("{cause}; undo failures: {failed:?}")]
+    Undone {
+        cause: Box<ReaderError>,
+        failed: Vec<UndoFailure>,
+    },
 }
 
 impl Described for ReaderError {
@@ -62,24 +109,46 @@ impl Described for ReaderError {
         match self {
             ReaderError::InvalidUser => ErrorCode::InvalidInput,
             ReaderError::Aws { failure, .. } => failure.code(),
+            ReaderError::Key(e) => e.code(),
             ReaderError::Source(e) => e.code(),
+            ReaderError::Undone { cause, .. } => cause.code(),
         }
     }
 
     fn describe(&self, lang: Language) -> String {
-        let undone = lang.pick(
-            " 만든 것은 모두 되돌렸습니다.",
-            " Everything created was removed again.",
-        );
         match self {
             ReaderError::InvalidUser => lang.pick(
                 "사용자 이름: 1~64자의 영문, 숫자, +=,.@_- 만 쓸 수 있습니다.".into(),
                 "User name: use 1 to 64 letters, digits and +=,.@_- only.".into(),
             ),
-            ReaderError::Aws { step, failure } => {
-                format!("{step}: {}{undone}", failure.describe(lang))
+            ReaderError::Aws { step, failure } => format!("{step}: {}", failure.describe(lang)),
+            ReaderError::Key(e) => e.describe(lang),
+            ReaderError::Source(e) => e.describe(lang),
+            ReaderError::Undone { cause, failed } if failed.is_empty() => lang.pick(
+                format!("{} 만든 것은 모두 되돌렸습니다.", cause.describe(lang)),
+                format!(
+                    "{} Everything created was removed again.",
+                    cause.describe(lang)
+                ),
+            ),
+            ReaderError::Undone { cause, failed } => {
+                let steps: Vec<String> = failed
+                    .iter()
+                    .map(|f| format!("{} ({}): {}", f.step, f.left_behind, f.detail))
+                    .collect();
+                lang.pick(
+                    format!(
+                        "{} 되돌리기 중 실패한 단계가 있어 다음이 남아 있습니다. 직접 지우세요: {}",
+                        cause.describe(lang),
+                        steps.join("; ")
+                    ),
+                    format!(
+                        "{} Some undo steps failed, so this is left behind; remove it by hand: {}",
+                        cause.describe(lang),
+                        steps.join("; ")
+                    ),
+                )
             }
-            ReaderError::Source(e) => format!("{}{undone}", e.describe(lang)),
         }
     }
 }
@@ -93,11 +162,7 @@ pub fn user_or_default(user: Option<String>) -> String {
 
 /// IAM user names: 1–64 of letters, digits and `+=,.@_-`.
 pub fn validate_user(name: &str) -> Result<(), ReaderError> {
-    let ok = (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-    if ok {
+    if users::is_valid_user_name(name) {
         Ok(())
     } else {
         Err(ReaderError::InvalidUser)
@@ -115,30 +180,87 @@ struct Created {
 }
 
 impl Created {
-    async fn undo(&self, iam: &aws_sdk_iam::Client, keychain: &Keychain) {
-        let Some(user) = &self.user else { return };
+    /// Removes what was created, in reverse: the key and its secret, the policy (inline
+    /// deleted, managed detached: IAM refuses to delete a user with either), the user.
+    /// Returns each step that failed, with what it leaves behind.
+    async fn undo(&self, iam: &aws_sdk_iam::Client, keychain: &Keychain) -> Vec<UndoFailure> {
+        let mut failed = Vec::new();
+        let Some(user) = &self.user else {
+            return failed;
+        };
+        let mut fail = |step: &str, left: String, detail: String| {
+            failed.push(UndoFailure {
+                step: step.to_owned(),
+                left_behind: left,
+                detail,
+            })
+        };
         if let Some(key) = &self.key {
-            let _ = iam
+            if let Err(e) = iam
                 .delete_access_key()
                 .user_name(user)
                 .access_key_id(key)
                 .send()
-                .await;
-            let _ = keychain.delete(key);
+                .await
+            {
+                let f = AwsFailure::from_sdk(&e, "iam:DeleteAccessKey");
+                if f != AwsFailure::NotFound {
+                    fail(
+                        "iam:DeleteAccessKey",
+                        format!("access key {key} of {user}"),
+                        f.describe(Language::En),
+                    );
+                }
+            }
+            if let Err(e) = keychain.delete(key) {
+                fail(
+                    "keychain",
+                    format!("keychain entry {key}"),
+                    e.describe(Language::En),
+                );
+            }
         }
-        if let Some(policy) = &self.policy {
-            let _ = iam
+        if let Some(policy) = &self.policy
+            && let Err(e) = iam
                 .delete_user_policy()
                 .user_name(user)
                 .policy_name(policy)
                 .send()
-                .await;
+                .await
+        {
+            fail(
+                "iam:DeleteUserPolicy",
+                format!("inline policy {policy} of {user}"),
+                AwsFailure::from_sdk(&e, "iam:DeleteUserPolicy").describe(Language::En),
+            );
         }
-        let _ = iam.delete_user().user_name(user).send().await;
+        if self.managed
+            && let Err(e) = iam
+                .detach_user_policy()
+                .user_name(user)
+                .policy_arn(S3_READ_ONLY)
+                .send()
+                .await
+        {
+            fail(
+                "iam:DetachUserPolicy",
+                format!("{S3_READ_ONLY} attached to {user}"),
+                AwsFailure::from_sdk(&e, "iam:DetachUserPolicy").describe(Language::En),
+            );
+        }
+        if let Err(e) = iam.delete_user().user_name(user).send().await {
+            fail(
+                "iam:DeleteUser",
+                format!("user {user}"),
+                AwsFailure::from_sdk(&e, "iam:DeleteUser").describe(Language::En),
+            );
+        }
+        failed
     }
 }
 
-/// Creates the reader; see the module docs.
+/// Creates the reader; see the module docs. The key's secret goes into `sources`'
+/// keychain (`keychain` must be that keychain: it is where the undo looks).
 pub async fn create(
     iam: &aws_sdk_iam::Client,
     keychain: &Keychain,
@@ -156,98 +278,61 @@ pub async fn create(
         }
     }
     let mut created = Created::default();
-    let result = steps(
-        iam,
-        keychain,
-        sources,
-        request,
-        &document,
-        &mut created,
-        lang,
-    )
-    .await;
-    if result.is_err() {
-        created.undo(iam, keychain).await;
+    let result = steps(iam, sources, request, &document, &mut created, lang).await;
+    match result {
+        Ok(done) => Ok(done),
+        Err(cause) if created.user.is_some() => {
+            let failed = created.undo(iam, keychain).await;
+            Err(ReaderError::Undone {
+                cause: Box::new(cause),
+                failed,
+            })
+        }
+        Err(cause) => Err(cause),
     }
-    result
 }
 
 async fn steps(
     iam: &aws_sdk_iam::Client,
-    keychain: &Keychain,
     sources: &Sources,
     request: &ReaderRequest,
     document: &serde_json::Value,
     created: &mut Created,
     lang: Language,
 ) -> Result<ReaderCreated, ReaderError> {
-    let tag = aws_sdk_iam::types::Tag::builder()
-        .key("managed-by")
-        .value("bucketdesk")
-        .build()
-        .expect("tag has key and value");
-    iam.create_user()
-        .user_name(&request.user)
-        .tags(tag)
-        .send()
-        .await
-        .map_err(|e| ReaderError::Aws {
-            step: "CreateUser",
-            failure: AwsFailure::from_sdk(&e, "iam:CreateUser"),
-        })?;
-    created.user = Some(request.user.clone());
-
-    let policy_name = if request.managed_read_only {
-        iam.attach_user_policy()
-            .user_name(&request.user)
-            .policy_arn(S3_READ_ONLY)
-            .send()
-            .await
-            .map_err(|e| ReaderError::Aws {
-                step: "AttachUserPolicy",
-                failure: AwsFailure::from_sdk(&e, "iam:AttachUserPolicy"),
-            })?;
-        created.managed = true;
-        S3_READ_ONLY.to_owned()
+    let (attachment, policy_name) = if request.managed_read_only {
+        (
+            PolicyAttachment::Managed {
+                arn: S3_READ_ONLY.to_owned(),
+            },
+            S3_READ_ONLY.to_owned(),
+        )
     } else {
         let name = format!("bucketdesk-cdn-reader-{}", request.bucket);
-        iam.put_user_policy()
-            .user_name(&request.user)
-            .policy_name(&name)
-            .policy_document(document.to_string())
-            .send()
-            .await
-            .map_err(|e| ReaderError::Aws {
-                step: "PutUserPolicy",
-                failure: AwsFailure::from_sdk(&e, "iam:PutUserPolicy"),
-            })?;
-        created.policy = Some(name.clone());
-        name
+        (
+            PolicyAttachment::Inline {
+                name: name.clone(),
+                document: document.to_string(),
+            },
+            name,
+        )
     };
-
-    let key = iam
-        .create_access_key()
-        .user_name(&request.user)
-        .send()
+    // The user and its policy together (the user is removed again if attaching fails).
+    users::create(iam, &request.user, Some(&attachment))
         .await
-        .map_err(|e| ReaderError::Aws {
-            step: "CreateAccessKey",
-            failure: AwsFailure::from_sdk(&e, "iam:CreateAccessKey"),
-        })?;
-    let key = key.access_key().ok_or(ReaderError::Aws {
-        step: "CreateAccessKey",
-        failure: AwsFailure::Other {
-            code: "NoKey".into(),
-            message: "no key in the answer".into(),
-        },
-    })?;
-    let key_id = key.access_key_id().to_owned();
-    let secret = SecretString::new(key.secret_access_key());
-    created.key = Some(key_id.clone());
-    // The secret is shown nowhere: straight into the keychain.
-    keychain
-        .store(&key_id, &secret)
-        .map_err(|e| ReaderError::Source(e.into()))?;
+        .map_err(ReaderError::Key)?;
+    created.user = Some(request.user.clone());
+    if request.managed_read_only {
+        created.managed = true;
+    } else {
+        created.policy = Some(policy_name.clone());
+    }
+
+    // The secret is shown nowhere here: straight into the keychain.
+    let key = keys::create(iam, sources, &request.user, None, lang)
+        .await
+        .map_err(ReaderError::Key)?;
+    created.key = Some(key.access_key_id.clone());
 
     let source = match &request.source {
         None => None,
@@ -258,51 +343,63 @@ async fn steps(
                 region: request.region.clone(),
                 bucket: request.bucket.clone(),
                 base_path: request.base_path.clone(),
-                access_key_id: key_id.clone(),
-                secret_access_key: secret.clone(),
+                access_key_id: key.access_key_id.clone(),
+                secret_access_key: key.secret.clone(),
             };
             let input = sources.validate(&input)?;
-            let report = verify_with_backoff(&input, lang).await;
+            let report = verify::until_propagated(
+                &verify::Subject {
+                    credentials: &input.credentials(),
+                    bucket: &input.bucket,
+                    base_path: &input.base_path,
+                    name: Some(&input.name),
+                },
+                lang,
+            )
+            .await;
             Some(sources.add(&input, &report)?)
         }
     };
     Ok(ReaderCreated {
         user: request.user.clone(),
-        access_key_id: key_id,
+        access_key_id: key.access_key_id,
         policy_name,
         source,
     })
 }
 
-/// A new key can take a few seconds to work everywhere (IAM is eventually consistent):
-/// verify up to five times, waiting 1, 2, 4, 8 s in between.
-async fn verify_with_backoff(input: &SourceInput, lang: Language) -> VerifyReport {
-    let creds: Credentials = input.credentials();
-    let mut wait = Duration::from_secs(1);
-    let mut attempt = 1;
-    loop {
-        let report = verify::verify(
-            &verify::Subject {
-                credentials: &creds,
-                bucket: &input.bucket,
-                base_path: &input.base_path,
-                name: Some(&input.name),
-            },
-            lang,
-        )
-        .await;
-        // Only key errors can be propagation; a missing bucket will not appear by waiting.
-        let propagating = report.checks.iter().any(|c| {
-            matches!(
-                c.code,
-                Some(ErrorCode::UnknownKey | ErrorCode::WrongSecret | ErrorCode::AccessDenied)
-            )
-        });
-        if report.ok || !propagating || attempt == 5 {
-            return report;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_user_is_applied_by_the_core() {
+        for given in [None, Some(String::new()), Some("   ".to_owned())] {
+            let r = ReaderRequest::new("b", "/", given.clone(), None);
+            assert_eq!(r.user, DEFAULT_USER, "{given:?}");
         }
-        tokio::time::sleep(wait).await;
-        wait *= 2;
-        attempt += 1;
+        let r = ReaderRequest::new("b", "/", Some(" shop-reader ".into()), Some("s".into()));
+        assert_eq!(r.user, "shop-reader");
+        assert!(!r.managed_read_only);
+    }
+
+    #[test]
+    fn a_partial_undo_names_what_is_left_behind() {
+        let err = ReaderError::Undone {
+            cause: Box::new(ReaderError::InvalidUser),
+            failed: vec![UndoFailure {
+                step: "iam:DeleteUser".into(),
+                left_behind: "user weekerp-cdn-reader".into(),
+                detail: "DeleteConflict".into(),
+            }],
+        };
+        let text = err.describe(Language::En);
+        assert!(text.contains("user weekerp-cdn-reader"), "{text}");
+        assert!(!text.contains("removed again"), "{text}");
+        let all_undone = ReaderError::Undone {
+            cause: Box::new(ReaderError::InvalidUser),
+            failed: vec![],
+        };
+        assert!(all_undone.describe(Language::En).contains("removed again"));
     }
 }

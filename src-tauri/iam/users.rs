@@ -165,6 +165,14 @@ pub async fn attach(
     Ok(())
 }
 
+/// IAM user names: 1–64 of letters, digits and `+=,.@_-`.
+pub fn is_valid_user_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
 /// Creates a user tagged `managed-by=bucketdesk`, with a policy when given; a failure while
 /// attaching removes the user again.
 pub async fn create(
@@ -172,12 +180,12 @@ pub async fn create(
     user: &str,
     policy: Option<&PolicyAttachment>,
 ) -> Result<(), KeyError> {
-    super::reader::validate_user(user).map_err(|_| {
-        KeyError::Aws(AwsFailure::Other {
+    if !is_valid_user_name(user) {
+        return Err(KeyError::Aws(AwsFailure::Other {
             code: "InvalidUserName".into(),
             message: "use 1 to 64 letters, digits and +=,.@_-".into(),
-        })
-    })?;
+        }));
+    }
     let tag = aws_sdk_iam::types::Tag::builder()
         .key("managed-by")
         .value("bucketdesk")

@@ -2,7 +2,10 @@
 //! and kept with the secret in the OS keychain only.
 
 pub mod browse;
+pub mod handoff;
 mod intake;
+pub mod production;
+pub mod status;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};
@@ -14,7 +17,7 @@ use crate::locale::Language;
 use crate::secrets::{Keychain, SecretError, SecretString};
 
 /// The production CDN's host; local preview URLs come with the local CDN.
-pub const CDN_BASE: &str = "https://cdn.weekerp.com";
+pub const CDN_BASE: &str = crate::config::PRODUCTION_CDN_BASE;
 /// The region assumed until the bucket says otherwise (where `GetBucketLocation` is answered
 /// for buckets of every region).
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -488,6 +491,9 @@ impl Sources {
     pub fn remove(&self, name: &str) -> Result<(), SourceError> {
         let removed = self.store.update(|c| {
             let at = c.sources.iter().position(|s| s.name == name);
+            if at.is_some() {
+                c.weekerp.remove(name);
+            }
             Ok(at.map(|i| c.sources.remove(i)))
         })?;
         let removed = removed.ok_or_else(|| SourceError::NoSuchSource(name.to_owned()))?;
@@ -503,9 +509,85 @@ impl Sources {
         Ok(())
     }
 
-    /// Changes the non-secret fields and, when given, the key (new secret stored first; the
-    /// old one removed after the config points at the new key).
+    /// Changes the non-secret fields and, when given, the key. A new key is verified first
+    /// (with the edited bucket, BasePath and endpoint); when it does not verify nothing
+    /// changes, and the old key and its secret stay. Then the new secret is stored, the
+    /// config points at the new key, and the old secret is removed.
+    ///
+    /// With a new key this blocks while verifying (on a thread of its own, so it may be
+    /// called from async code too); async callers should prefer [`Sources::update_verified`].
     pub fn update(&self, name: &str, update: &SourceUpdate) -> Result<SourceSummary, SourceError> {
+        if update.new_key.is_none() {
+            return self.apply_update(name, update);
+        }
+        let lang = self
+            .store
+            .load()
+            .ok()
+            .and_then(|c| c.settings.language)
+            .unwrap_or_else(Language::from_os);
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| -> Result<SourceSummary, SourceError> {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|source| ConfigError::Io {
+                            action: "start a runtime for",
+                            path: self.store.path(),
+                            source,
+                        })?;
+                    runtime.block_on(self.update_verified(name, update, lang))
+                })
+                .join()
+                .expect("the verification thread does not panic")
+        })
+    }
+
+    /// [`Sources::update`], verifying a new key first without blocking.
+    pub async fn update_verified(
+        &self,
+        name: &str,
+        update: &SourceUpdate,
+        lang: Language,
+    ) -> Result<SourceSummary, SourceError> {
+        if let Some(key) = &update.new_key {
+            validate_bucket(&update.bucket)?;
+            if let Some(r) = &update.region {
+                validate_region(r)?;
+            }
+            validate_key(&key.access_key_id, &key.secret_access_key)?;
+            let base_path = normalize_base_path(&update.base_path)?;
+            let endpoint_url = normalize_endpoint(update.endpoint_url.as_deref())?;
+            let old = self.get(name)?;
+            let credentials = Credentials {
+                endpoint_url,
+                region: update.region.clone().or(Some(old.region.clone())),
+                access_key_id: key.access_key_id.clone(),
+                secret_access_key: key.secret_access_key.clone(),
+            };
+            let report = verify::verify(
+                &verify::Subject {
+                    credentials: &credentials,
+                    bucket: &update.bucket,
+                    base_path: &base_path,
+                    name: Some(name),
+                },
+                lang,
+            )
+            .await;
+            if !report.ok {
+                return Err(SourceError::NotVerified(Box::new(report)));
+            }
+        }
+        self.apply_update(name, update)
+    }
+
+    fn apply_update(
+        &self,
+        name: &str,
+        update: &SourceUpdate,
+    ) -> Result<SourceSummary, SourceError> {
         validate_bucket(&update.bucket)?;
         if let Some(r) = &update.region {
             validate_region(r)?;
@@ -617,6 +699,45 @@ impl Sources {
 
     pub fn keychain(&self) -> &Keychain {
         &self.keychain
+    }
+
+    /// The sources that use `key_id`, by name.
+    pub fn using_key(&self, key_id: &str) -> Result<Vec<String>, SourceError> {
+        Ok(self
+            .store
+            .load()?
+            .sources
+            .into_iter()
+            .filter(|s| s.access_key_id == key_id)
+            .map(|s| s.name)
+            .collect())
+    }
+
+    /// Verifies saved source `name` as it would be with another key whose secret is in the
+    /// keychain (a key just created: retried while IAM propagates). Changes nothing.
+    pub async fn verify_with_key(
+        &self,
+        name: &str,
+        key_id: &str,
+        lang: Language,
+    ) -> Result<verify::VerifyReport, SourceError> {
+        let config = self.get(name)?;
+        let credentials = Credentials {
+            endpoint_url: config.endpoint_url.clone(),
+            region: Some(config.region.clone()),
+            access_key_id: key_id.to_owned(),
+            secret_access_key: self.keychain.get(key_id)?,
+        };
+        Ok(verify::until_propagated(
+            &verify::Subject {
+                credentials: &credentials,
+                bucket: &config.bucket,
+                base_path: &config.base_path,
+                name: Some(name),
+            },
+            lang,
+        )
+        .await)
     }
 
     pub(crate) fn forget_secret_unless_used(&self, key_id: &str) {

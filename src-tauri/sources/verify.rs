@@ -1,5 +1,11 @@
 //! Verification of a key against a bucket, check by check, each with a plain-words result
 //! and a fix hint. Verification only reads: it never writes to the bucket.
+//!
+//! [`until_propagated`] is the one check for a key just created (rotation, key creation,
+//! the reader flow): IAM is eventually consistent, so it retries with one bounded backoff
+//! while the failures are the kind propagation explains.
+
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -50,6 +56,71 @@ pub struct VerifyReport {
     /// The production CDN URL of the sample, when there is a name to build it with.
     pub cdn_url: Option<String>,
     pub warnings: Vec<String>,
+}
+
+impl VerifyReport {
+    /// The failed checks' messages, joined (what a refusal says).
+    pub fn failure_summary(&self) -> String {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| c.message.clone())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether waiting could change the answer: only key errors can be IAM propagation (a
+    /// missing bucket will not appear by waiting).
+    pub fn may_be_propagating(&self) -> bool {
+        self.checks.iter().any(|c| {
+            matches!(
+                c.code,
+                Some(ErrorCode::UnknownKey | ErrorCode::WrongSecret | ErrorCode::AccessDenied)
+            )
+        })
+    }
+}
+
+/// A bounded exponential backoff: `attempts` tries, waiting `first_wait`, then twice as long
+/// each time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub attempts: u32,
+    pub first_wait: Duration,
+}
+
+impl Backoff {
+    /// For a new IAM key: 5 tries, 1 + 2 + 4 + 8 = 15 s of waiting at most.
+    pub const PROPAGATION: Backoff = Backoff {
+        attempts: 5,
+        first_wait: Duration::from_secs(1),
+    };
+
+    /// The waits between the tries.
+    pub fn waits(self) -> impl Iterator<Item = Duration> {
+        (0..self.attempts.saturating_sub(1)).map(move |i| self.first_wait * 2u32.pow(i))
+    }
+}
+
+/// Verifies a key just created, retrying with [`Backoff::PROPAGATION`] while the failures
+/// may be IAM propagation. Returns the last report.
+pub async fn until_propagated(subject: &Subject<'_>, lang: Language) -> VerifyReport {
+    with_backoff(subject, Backoff::PROPAGATION, lang).await
+}
+
+/// [`until_propagated`] with another backoff.
+pub async fn with_backoff(subject: &Subject<'_>, backoff: Backoff, lang: Language) -> VerifyReport {
+    let mut waits = backoff.waits();
+    loop {
+        let report = verify(subject, lang).await;
+        if report.ok || !report.may_be_propagating() {
+            return report;
+        }
+        match waits.next() {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => return report,
+        }
+    }
 }
 
 /// What to verify.
@@ -395,6 +466,17 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_propagation_backoff_is_bounded() {
+        let waits: Vec<u64> = Backoff::PROPAGATION.waits().map(|w| w.as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8], "five tries, 15 s of waiting at most");
+        let one = Backoff {
+            attempts: 1,
+            first_wait: Duration::from_secs(1),
+        };
+        assert_eq!(one.waits().count(), 0);
+    }
 
     #[test]
     fn locations_map_to_regions() {

@@ -117,6 +117,9 @@ async verifySavedSource(name: string) : Promise<Result<VerifyReport, ApiError>> 
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Changes a source; a new key is verified first, and on failure nothing changes.
+ */
 async updateSource(name: string, update: SourceUpdate) : Promise<Result<SourceSummary, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("update_source", { name, update }) };
@@ -261,6 +264,52 @@ async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean) : 
 }
 },
 /**
+ * Phase 1 of a source's key rotation: a new key, verified, that the source (and every source
+ * sharing its key) now uses; the old key stays Active until Weekerp has the new one.
+ */
+async beginRotation(name: string, retire: RetireChoice) : Promise<Result<RotationStatus, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("begin_rotation", { name, retire }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Phase 2: the old key deactivated, then deleted as `fate` says. Refused with
+ * `old_key_still_used` when it was used after the switch, unless `confirmed_used`.
+ */
+async finishRotation(name: string, fate: OldKeyFate, confirmedUsed: boolean) : Promise<Result<Finished, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("finish_rotation", { name, fate, confirmedUsed }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Back to the old key; the new one is deleted with its secret.
+ */
+async cancelRotation(name: string) : Promise<Result<Cancelled, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_rotation", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The rotation in progress with the old key's last use read again from IAM.
+ */
+async refreshRotationStatus(name: string) : Promise<Result<RotationStatus | null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("refresh_rotation_status", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Activates or deactivates a key; a key a source uses is not deactivated without `force`.
  */
 async setKeyActive(key: string, active: boolean, force: boolean) : Promise<Result<null, ApiError>> {
@@ -294,6 +343,81 @@ async createAccessKey(user: string, bindSource: string | null) : Promise<Result<
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every source's Weekerp registration and rotation in progress (no network).
+ */
+async sourceStatuses() : Promise<Result<SourceStatus[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("source_statuses") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Weekerp's Add Source → Amazon S3 values for a source, in Weekerp's order; the secret is
+ * read from the keychain only with `reveal`.
+ */
+async sourceHandoff(name: string, reveal: boolean) : Promise<Result<Handoff, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("source_handoff", { name, reveal }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copies the source's secret from the keychain to the clipboard (it never passes through
+ * the webview) and clears it after 30 s unless something else was copied since.
+ */
+async copySourceSecret(name: string) : Promise<Result<number, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_source_secret", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Records (or takes back) the admin's word that Weekerp has this source with its key.
+ */
+async confirmInWeekerp(name: string, registered: boolean) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("confirm_in_weekerp", { name, registered }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One request to the production CDN for a sample image of the source.
+ */
+async checkWeekerp(name: string) : Promise<Result<ProductionCheck, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_weekerp", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Checks again until Weekerp serves the source (up to 15 minutes), reporting each try on
+ * `progress`; `cancel_weekerp_check` stops it.
+ */
+async checkWeekerpUntilServed(name: string, progress: TAURI_CHANNEL<Progress>) : Promise<Result<UntilServed, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_weekerp_until_served", { name, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops a running "check again until it works".
+ */
+async cancelWeekerpCheck() : Promise<void> {
+    await TAURI_INVOKE("cancel_weekerp_check");
 },
 /**
  * The local CDN's address and token.
@@ -344,6 +468,18 @@ export type AppInfo = { version: string; configDir: string; osLanguage: Language
  * The user "create a dedicated reader for me" makes when none is named.
  */
 defaultReaderUser: string }
+/**
+ * What a cancel did.
+ */
+export type Cancelled = { source: string; sources: string[]; 
+/**
+ * The key the sources use again.
+ */
+oldKey: string; 
+/**
+ * The key that was deleted (`None` when the rotation had not created one yet).
+ */
+deletedKey: string | null }
 /**
  * How the UI reaches the local CDN. The token goes only into local preview URLs.
  */
@@ -448,6 +584,23 @@ export type ErrorCode =
  */
 "throttled" | 
 /**
+ * The IAM user already has two access keys (the IAM limit; inactive ones count).
+ */
+"key_limit" | 
+/**
+ * A rotation of this source is running or waiting for Finish or Cancel.
+ */
+"rotation_in_progress" | 
+/**
+ * Finishing a rotation: the old key was used after the switch (Weekerp may still be on
+ * it); finish again once confirmed.
+ */
+"old_key_still_used" | 
+/**
+ * Admin actions wait while the sandbox starts, and are refused when it failed.
+ */
+"sandbox_not_ready" | 
+/**
  * Anything else: a bug or an unexpected state.
  */
 "internal"
@@ -460,10 +613,38 @@ export type Finding = {
  */
 issue: string; detail: string }
 /**
+ * What a finish did.
+ */
+export type Finished = { source: string; sources: string[]; oldKey: string; newKey: string; 
+/**
+ * `deleted`, `inactive`, or `inactive_until_deleted` (a grace period runs).
+ */
+oldKeyState: string; deleteAfter: string | null }
+/**
  * A generated policy as the GUI and the CLI show it: pretty JSON and what the lint finds.
  */
 export type GeneratedPolicy = { document: string; findings: Finding[] }
 export type GroupInfo = { name: string; users: string[]; attachedPolicies: string[] }
+/**
+ * What the "Register in Weekerp" panel and `source handoff` show.
+ */
+export type Handoff = { source: string; fields: HandoffField[]; 
+/**
+ * The admin confirmed Weekerp has this source with its current key.
+ */
+registered: boolean; registration: WeekerpRegistration | null }
+/**
+ * One field of the form.
+ */
+export type HandoffField = { id: HandoffFieldId; label: string; 
+/**
+ * `None` only for the secret when it was not asked for.
+ */
+value: string | null; secret: boolean }
+/**
+ * Weekerp's form fields, in the order the form asks for them.
+ */
+export type HandoffFieldId = "region" | "accessKeyId" | "secretAccessKey" | "bucketName" | "basePath" | "uniqueIdentifier"
 /**
  * Who the admin credentials are (account and ARN), as STS says.
  */
@@ -536,6 +717,23 @@ export type ObjectPage = { prefix: string;
  * Relative to the BasePath, ending in `/`.
  */
 folders: string[]; objects: ObjectEntry[]; nextToken: string | null }
+/**
+ * What happens to the old key when the rotation finishes.
+ */
+export type OldKeyFate = 
+/**
+ * Deactivated and kept (it can be activated again).
+ */
+{ kind: "keepInactive" } | 
+/**
+ * Deactivated, then deleted with its keychain entry.
+ */
+{ kind: "deleteNow" } | 
+/**
+ * Deactivated now, deleted once this many hours have passed (by a later finish or the
+ * next start of the app).
+ */
+{ kind: "deleteAfter"; hours: number }
 export type Outcome = { source: string; user: string; oldKey: string; newKey: string; 
 /**
  * `deleted` or `inactive`.
@@ -558,6 +756,22 @@ export type PolicyAttachment =
  */
 { kind: "inline"; name: string; document: string }
 /**
+ * One check, in plain words.
+ */
+export type ProductionCheck = { url: string; verdict: Verdict; served: boolean; 
+/**
+ * What came back.
+ */
+message: string; 
+/**
+ * The likely cause and the fix, when it did not work.
+ */
+fix: string | null }
+/**
+ * Where "check again until it works" is.
+ */
+export type Progress = { attempt: number; elapsedSecs: number; limitSecs: number; last: ProductionCheck }
+/**
  * What the wizard's "create a dedicated reader for me" asks for.
  */
 export type ReaderInput = { bucket: string; basePath: string; 
@@ -573,6 +787,55 @@ source: string;
  * `AmazonS3ReadOnlyAccess` instead of the least-privilege reader policy.
  */
 managedReadOnly: boolean }
+/**
+ * Which of the user's other key phase 1 may delete to make room (IAM allows two).
+ */
+export type RetireChoice = { kind: "nothing" } | 
+/**
+ * The other key, only if it is Inactive and no source uses it.
+ */
+{ kind: "inactive" } | 
+/**
+ * This key, named by the admin (never one a source uses).
+ */
+{ kind: "named"; key: string }
+/**
+ * Where a rotation stands, as the source list shows it.
+ */
+export type RotationState = 
+/**
+ * Interrupted before phase 1 was done; the next run finishes or rolls it back.
+ */
+"interrupted" | 
+/**
+ * Phase 1 done: the sources use the new key, the old one is still Active. Weekerp
+ * still needs the new key.
+ */
+"awaiting_weekerp" | 
+/**
+ * Finishing was asked for and is not done yet (interrupted).
+ */
+"finishing" | 
+/**
+ * The old key is inactive and will be deleted at `deleteAfter`.
+ */
+"grace_period" | 
+/**
+ * Cancel was asked for and is not done yet (interrupted).
+ */
+"cancelling"
+/**
+ * A rotation in progress, for the source list's badge and the hand-off panel.
+ */
+export type RotationStatus = { source: string; sources: string[]; user: string; oldKey: string; newKey: string | null; state: RotationState; 
+/**
+ * The old key's last use as IAM reported it (RFC 3339), `None`: never used.
+ */
+oldKeyLastUsed: string | null; 
+/**
+ * When that was read (RFC 3339).
+ */
+lastUsedReadAt: string | null; switchedAt: string | null; deleteAfter: string | null }
 /**
  * What the UI shows about a running sandbox.
  */
@@ -604,11 +867,20 @@ memoryCacheMb: number;
 /**
  * The AWS profile used for admin work (IAM, buckets); `None`: the default chain.
  */
-adminProfile: string | null }
+adminProfile: string | null; 
+/**
+ * The production CDN base that "Check Weekerp" asks; `None`: [`PRODUCTION_CDN_BASE`].
+ */
+productionCdnBase?: string | null }
 /**
  * Everything needed to add a source.
  */
 export type SourceInput = { name: string; endpointUrl: string | null; region: string | null; bucket: string; basePath: string; accessKeyId: string; secretAccessKey: string }
+export type SourceStatus = { name: string; 
+/**
+ * Registered in Weekerp with the key the source uses now.
+ */
+inWeekerp: boolean; rotation: RotationStatus | null }
 /**
  * A row of the source list: never the secret; the key ID masked.
  */
@@ -617,6 +889,7 @@ export type SourceSummary = { name: string; bucket: string; region: string; base
  * The editable, non-secret fields of a source, and optionally a replacement key.
  */
 export type SourceUpdate = { bucket: string; region: string | null; basePath: string; endpointUrl: string | null; newKey: NewKey | null }
+export type TAURI_CHANNEL<TSend> = null
 /**
  * The templates the generator offers.
  */
@@ -634,7 +907,27 @@ export type Template =
  */
 "public-read"
 export type Theme = "system" | "light" | "dark"
+/**
+ * How "check again until it works" ended.
+ */
+export type UntilServed = { kind: "served"; check: ProductionCheck; attempts: number } | 
+/**
+ * The limit passed without an image; `check` is the last answer.
+ */
+{ kind: "gaveUp"; check: ProductionCheck; attempts: number } | { kind: "cancelled"; check: ProductionCheck | null; attempts: number }
 export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[] }
+/**
+ * What the production CDN answered.
+ */
+export type Verdict = 
+/**
+ * An image: Weekerp serves this source.
+ */
+{ kind: "served"; content_type: string } | { kind: "unauthorized" } | { kind: "forbidden" } | { kind: "notFound" } | 
+/**
+ * A success that is not an image (a login page, an error page with 200).
+ */
+{ kind: "notAnImage"; status: number; content_type: string | null } | { kind: "otherStatus"; status: number } | { kind: "unreachable"; detail: string } | { kind: "timedOut" }
 export type VerifyReport = { 
 /**
  * No check failed.
@@ -656,6 +949,16 @@ sampleKey: string | null;
  * The production CDN URL of the sample, when there is a name to build it with.
  */
 cdnUrl: string | null; warnings: string[] }
+/**
+ * The admin's confirmation that a source is registered in Weekerp, with the key it was
+ * registered with: after a rotation Weekerp needs the new key, so the registration of the
+ * old key no longer counts.
+ */
+export type WeekerpRegistration = { accessKeyId: string; 
+/**
+ * RFC 3339.
+ */
+confirmedAt: string }
 
 /** tauri-specta globals **/
 

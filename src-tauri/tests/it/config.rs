@@ -197,3 +197,99 @@ fn invalid_settings_are_refused_before_writing() {
     );
     assert!(!store.path().exists(), "nothing written");
 }
+
+/// Writers in several processes at once (the GUI and the CLI run together): 8 processes,
+/// each adding 10 sources through the CLI. Before the update lock, each load-change-save
+/// raced the others and sources were lost.
+#[test]
+fn eight_processes_adding_ten_sources_each_keep_all_eighty() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    crate::support::keyring_guard();
+    let endpoint = crate::support::moto::shared();
+    let bucket =
+        crate::support::block_on(crate::sources::bucket_with_objects(endpoint, "us-east-1"));
+    let (key, secret) = crate::support::block_on(async {
+        crate::support::moto::create_powerless_key(&endpoint.iam().await).await
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (dir, bucket, key, secret) = (
+                dir.path().to_owned(),
+                bucket.clone(),
+                key.clone(),
+                secret.clone(),
+            );
+            let url = endpoint.server.endpoint();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let name = format!("w{w}-source-{i}");
+                    let mut child = Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+                        .args(["--json", "source", "add", &name, "--bucket", &bucket])
+                        .args(["--access-key-id", &key, "--secret-stdin"])
+                        .args(["--endpoint-url", &url, "--base-path", "assets"])
+                        .env("BUCKETDESK_CONFIG_DIR", &dir)
+                        .env("LANG", "en_US.UTF-8")
+                        .stdin(Stdio::piped())
+                        .stdout(Stdio::piped())
+                        .stderr(Stdio::piped())
+                        .spawn()
+                        .unwrap();
+                    child
+                        .stdin
+                        .take()
+                        .unwrap()
+                        .write_all(secret.as_bytes())
+                        .unwrap();
+                    let out = child.wait_with_output().unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{name}: {}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("every add succeeded");
+    }
+    let text = fs::read_to_string(dir.path().join("config.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).expect("the file parses");
+    let mut names: Vec<&str> = json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 80, "all 80 sources are in the config");
+}
+
+#[test]
+fn weekerp_registrations_round_trip_and_old_files_have_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ConfigStore::new(dir.path());
+    let mut config = Config::default();
+    config.sources.push(sample_source());
+    store.save(&config).unwrap();
+    let text = fs::read_to_string(store.path()).unwrap();
+    assert!(
+        !text.contains("weekerp"),
+        "nothing new in a file without registrations"
+    );
+    config.weekerp.insert(
+        "shop-images".into(),
+        bucketdesk::config::WeekerpRegistration {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            confirmed_at: "2026-12-01T00:00:00Z".into(),
+        },
+    );
+    config.settings.production_cdn_base = Some("http://127.0.0.1:9000".into());
+    store.save(&config).unwrap();
+    assert_eq!(store.load().unwrap(), config);
+}

@@ -649,3 +649,44 @@ fn a_reader_may_get_the_managed_read_only_policy_when_chosen() {
         );
     });
 }
+
+#[test]
+fn a_failed_reader_with_the_managed_policy_leaves_no_user_behind() {
+    // IAM refuses to delete a user with an attached managed policy: the undo must detach
+    // AmazonS3ReadOnlyAccess first (before, it deleted the inline policy only, DeleteUser
+    // failed silently, and the message still said everything was removed).
+    crate::support::keyring_guard();
+    let endpoint = moto::enforcing();
+    let dir = tempfile::tempdir().unwrap();
+    let user = unique_name("reader");
+    let missing = unique_name("missing");
+    let (ok, out) = reader_create(
+        endpoint,
+        dir.path(),
+        &[
+            "--bucket",
+            &missing,
+            "--user",
+            &user,
+            "--source",
+            "shop-ro",
+            "--managed-read-only",
+        ],
+    );
+    assert!(!ok, "a source on a missing bucket cannot verify: {out}");
+    assert!(
+        out["message"].as_str().unwrap().contains("removed again"),
+        "{out}"
+    );
+    block_on(async {
+        let iam = endpoint.iam().await;
+        assert!(
+            iam.get_user().user_name(&user).send().await.is_err(),
+            "the user was deleted again"
+        );
+    });
+    assert!(
+        !dir.path().join("config.json").exists(),
+        "no source was saved"
+    );
+}

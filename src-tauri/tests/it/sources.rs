@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use bucketdesk::config::ConfigStore;
-use bucketdesk::error::ErrorCode;
+use bucketdesk::error::{Described, ErrorCode};
 use bucketdesk::locale::Language;
 use bucketdesk::secrets::{Keychain, SecretString};
 use bucketdesk::sources::verify::{self, CheckId, CheckStatus, VerifyReport};
@@ -749,4 +749,201 @@ fn replacing_the_key_moves_the_secret_and_forgets_the_old_one() {
         sources.remove("shop").unwrap();
         assert!(keychain.get(&new.access_key_id).is_err());
     });
+}
+
+#[test]
+fn editing_a_source_with_a_wrong_secret_is_refused_and_the_old_key_still_works() {
+    keyring_guard();
+    let endpoint = moto::enforcing();
+    block_on(async {
+        let bucket = bucket_with_objects(endpoint, "us-east-1").await;
+        let old = reader_key(endpoint, &bucket, ALL).await;
+        let new = reader_key(endpoint, &bucket, ALL).await;
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = Keychain::new(unique_name("bucketdesk-test"));
+        let sources = Sources::new(ConfigStore::new(dir.path()), keychain.clone());
+        let input = SourceInput {
+            name: "shop".into(),
+            endpoint_url: old.endpoint_url.clone(),
+            region: None,
+            bucket: bucket.clone(),
+            base_path: "assets".into(),
+            access_key_id: old.access_key_id.clone(),
+            secret_access_key: old.secret_access_key.clone(),
+        };
+        let report = run(&old, &bucket, "/assets").await;
+        sources.add(&input, &report).expect("add");
+        let update = bucketdesk::sources::SourceUpdate {
+            bucket: bucket.clone(),
+            region: None,
+            base_path: "/assets".into(),
+            endpoint_url: old.endpoint_url.clone(),
+            new_key: Some(bucketdesk::sources::NewKey {
+                access_key_id: new.access_key_id.clone(),
+                secret_access_key: SecretString::new("wrong-secret-of-the-right-length0000"),
+            }),
+        };
+        // Both entry points: the async one and the one the sync adapter calls.
+        let err = sources
+            .update_verified("shop", &update, Language::En)
+            .await
+            .expect_err("a wrong secret is refused");
+        assert_eq!(err.code(), ErrorCode::InvalidInput);
+        assert!(err.describe(Language::En).contains("Not saved"), "{err:?}");
+        assert!(
+            sources.update("shop", &update).is_err(),
+            "the sync path verifies too"
+        );
+
+        let saved = sources.get("shop").unwrap();
+        assert_eq!(
+            saved.access_key_id, old.access_key_id,
+            "the config is unchanged"
+        );
+        assert_eq!(
+            keychain.get(&old.access_key_id).unwrap(),
+            old.secret_access_key,
+            "the old secret stays"
+        );
+        assert!(
+            keychain.get(&new.access_key_id).is_err(),
+            "the wrong secret was never stored"
+        );
+        let report = sources.verify_saved("shop", Language::En).await.unwrap();
+        assert!(report.ok, "the old key still works: {report:?}");
+        keychain.delete(&old.access_key_id).unwrap();
+    });
+}
+
+/// A stand-in for the production CDN: `/image/shop/…` answers with a real PNG, every other
+/// source with 403, as Weekerp does for a key it cannot use.
+async fn production_stand_in(png: Vec<u8>) -> String {
+    use axum::extract::Path;
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+
+    let app = axum::Router::new().route(
+        "/image/{source}/{*path}",
+        axum::routing::get(move |Path((source, _path)): Path<(String, String)>| {
+            let png = png.clone();
+            async move {
+                if source == "shop" {
+                    ([(header::CONTENT_TYPE, "image/png")], png).into_response()
+                } else {
+                    (StatusCode::FORBIDDEN, "Forbidden").into_response()
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(64, 48, image::Rgb([200, 30, 30]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn check_weekerp_against_a_stand_in_reports_success_and_a_403() {
+    use bucketdesk::sources::production::{self, UntilServed, Verdict};
+    use std::sync::atomic::AtomicBool;
+    use std::time::Duration;
+
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let base = production_stand_in(tiny_png()).await;
+            let ok =
+                production::check(&base, "shop", "제품 이미지/벚꽃 01.jpg", Language::En).await;
+            assert!(ok.served, "{ok:?}");
+            assert!(
+                ok.url.ends_with("?w=64") && ok.url.contains("/image/shop/"),
+                "{}",
+                ok.url
+            );
+            assert!(
+                ok.message.contains("Weekerp serves this source"),
+                "{}",
+                ok.message
+            );
+
+            let denied = production::check(&base, "other", "a.jpg", Language::En).await;
+            assert_eq!(denied.verdict, Verdict::Forbidden);
+            assert!(!denied.served);
+            assert!(denied.message.contains("403"), "{}", denied.message);
+            assert!(
+                denied.fix.as_deref().unwrap().contains("s3:GetObject"),
+                "the likely cause and the fix: {denied:?}"
+            );
+
+            // Nobody listens there.
+            let closed = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                format!("http://{}", l.local_addr().unwrap())
+            };
+            let gone = production::check(&closed, "shop", "a.jpg", Language::En).await;
+            assert!(
+                matches!(gone.verdict, Verdict::Unreachable { .. }),
+                "{gone:?}"
+            );
+
+            // "Check again until it works": bounded, with progress, and it can be cancelled.
+            let cancel = AtomicBool::new(false);
+            let mut seen = Vec::new();
+            let gave_up = production::until_served(
+                &base,
+                "other",
+                "a.jpg",
+                Duration::from_millis(900),
+                Duration::from_millis(300),
+                &cancel,
+                |p| seen.push(p.attempt),
+                Language::En,
+            )
+            .await;
+            assert!(matches!(gave_up, UntilServed::GaveUp { .. }), "{gave_up:?}");
+            assert!(
+                seen.len() >= 2 && seen.len() <= 4,
+                "bounded tries: {seen:?}"
+            );
+            let served = production::until_served(
+                &base,
+                "shop",
+                "a.jpg",
+                Duration::from_secs(60),
+                Duration::from_secs(1),
+                &cancel,
+                |_| {},
+                Language::En,
+            )
+            .await;
+            assert!(
+                matches!(served, UntilServed::Served { attempts: 1, .. }),
+                "{served:?}"
+            );
+            cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+            let cancelled = production::until_served(
+                &base,
+                "other",
+                "a.jpg",
+                Duration::from_secs(60),
+                Duration::from_secs(1),
+                &cancel,
+                |_| {},
+                Language::En,
+            )
+            .await;
+            assert!(
+                matches!(cancelled, UntilServed::Cancelled { .. }),
+                "{cancelled:?}"
+            );
+        });
 }
