@@ -44,7 +44,6 @@ macro_rules! ui_commands {
             $crate::app::iam::create_iam_group,
             $crate::app::iam::set_group_membership,
             $crate::app::iam::generate_policy,
-            $crate::app::keys::rotate_source_key,
             $crate::app::keys::begin_rotation,
             $crate::app::keys::finish_rotation,
             $crate::app::keys::cancel_rotation,

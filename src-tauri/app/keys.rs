@@ -8,28 +8,6 @@ use crate::error::{ApiError, InLanguage};
 use crate::iam::rotation::{Cancelled, Finished, OldKeyFate, Retire, RotationStatus};
 use crate::iam::{keys, rotation};
 
-/// Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
-#[tauri::command]
-#[specta::specta]
-pub async fn rotate_source_key(
-    state: State<'_, AppState>,
-    name: String,
-    retire_older: bool,
-    delete_old: bool,
-) -> Result<rotation::Outcome, ApiError> {
-    let lang = state.language();
-    rotation::rotate(
-        &state.admin_iam().await?,
-        &state.sources,
-        &name,
-        retire_older,
-        delete_old,
-        lang,
-    )
-    .await
-    .in_language(lang)
-}
-
 /// Which of the user's other key phase 1 may delete to make room (IAM allows two).
 #[derive(Debug, Clone, serde::Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]

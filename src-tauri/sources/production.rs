@@ -31,7 +31,11 @@ const MAX_BODY: usize = 16 << 20;
 
 /// What the production CDN answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Verdict {
     /// An image: Weekerp serves this source.
     Served {

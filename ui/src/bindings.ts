@@ -253,17 +253,6 @@ async generatePolicy(template: Template, bucket: string, basePath: string) : Pro
 }
 },
 /**
- * Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
- */
-async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean) : Promise<Result<Outcome, ApiError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("rotate_source_key", { name, retireOlder, deleteOld }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
  * Phase 1 of a source's key rotation: a new key, verified, that the source (and every source
  * sharing its key) now uses; the old key stays Active until Weekerp has the new one.
  */
@@ -734,15 +723,6 @@ export type OldKeyFate =
  * next start of the app).
  */
 { kind: "deleteAfter"; hours: number }
-export type Outcome = { source: string; user: string; oldKey: string; newKey: string; 
-/**
- * `deleted` or `inactive`.
- */
-oldKeyState: string; 
-/**
- * Whether an interrupted rotation was finished first.
- */
-resumed: boolean }
 /**
  * A policy to give a user or group.
  */

@@ -27,7 +27,7 @@ describe("App", () => {
     });
     await render(backend);
     const row = byTestId("source-row");
-    expect([...row.querySelectorAll("td")].slice(0, 5).map((td) => td.textContent)).toEqual([
+    expect([...row.querySelectorAll("td")].slice(0, 5).map((td) => td.firstElementChild?.textContent ?? td.textContent)).toEqual([
       "photos",
       "b1",
       "ap-northeast-2",
@@ -35,6 +35,7 @@ describe("App", () => {
       "AKIA…ABCD",
     ]);
     expect(row.querySelector('[data-testid="source-verified"]')?.textContent).toBe("never");
+    expect(row.querySelector('[data-testid="source-badge-weekerp"]')?.textContent, "not confirmed in Weekerp yet").toBe("Not yet in Weekerp");
   });
 
   it("switches language at once, saves it, and keeps it on the next start", async () => {

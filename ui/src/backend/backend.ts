@@ -25,6 +25,17 @@ import type {
   GeneratedPolicy,
   NewAccessKey,
   ImageUrls,
+  Handoff,
+  HandoffField,
+  ProductionCheck,
+  Progress,
+  UntilServed,
+  RotationStatus,
+  Finished,
+  Cancelled,
+  OldKeyFate,
+  RetireChoice,
+  SourceStatus,
 } from "../bindings";
 import type { CdnEndpoint } from "../sources/cdnPreview";
 
@@ -61,6 +72,20 @@ export type {
   KeyInfo,
   NewAccessKey,
   ImageUrls,
+  Handoff,
+  HandoffField,
+  ProductionCheck,
+  Progress,
+  UntilServed,
+  RotationStatus,
+  Finished,
+  Cancelled,
+  OldKeyFate,
+  RetireChoice,
+  SourceStatus,
+  HandoffFieldId,
+  RotationState,
+  Verdict,
 } from "../bindings";
 
 /**
@@ -138,8 +163,6 @@ export interface Backend {
   adminIdentity(): Promise<AdminInfo>;
   /** "Create a dedicated reader for me": user, policy, key → keychain, verified source. */
   createReader(input: ReaderInput): Promise<SourceSummary>;
-  /** Rotates a source's key; rejects with `invalid_input` when the user has two keys. */
-  rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean): Promise<Outcome>;
   listIamUsers(): Promise<UserInfo[]>;
   listIamGroups(): Promise<GroupInfo[]>;
   /** Creates a user tagged `managed-by=bucketdesk`, with a policy when given. */
@@ -167,4 +190,21 @@ export interface Backend {
    * core's one canonicalizer; rejects with `invalid_input` naming a bad option.
    */
   cdnUrls(name: string, key: string, options: [string, string][]): Promise<ImageUrls>;
+  /** Each source's Weekerp registration and rotation in progress (no network). */
+  sourceStatuses(): Promise<SourceStatus[]>;
+  /** Weekerp's Add Source → Amazon S3 values, in its order; the secret only with `reveal`. */
+  sourceHandoff(name: string, reveal: boolean): Promise<Handoff>;
+  /** Copies the secret from the keychain to the clipboard; resolves to the seconds until it is cleared. */
+  copySourceSecret(name: string): Promise<number>;
+  confirmInWeekerp(name: string, registered: boolean): Promise<void>;
+  checkWeekerp(name: string): Promise<ProductionCheck>;
+  /** Checks until Weekerp serves the source (up to 15 minutes); `cancelWeekerpCheck` stops it. */
+  checkWeekerpUntilServed(name: string, onProgress: (progress: Progress) => void): Promise<UntilServed>;
+  cancelWeekerpCheck(): Promise<void>;
+  /** Phase 1: a new key the source uses; the old key stays Active until Finish. */
+  beginRotation(name: string, retire: RetireChoice): Promise<RotationStatus>;
+  /** Phase 2; rejects with `old_key_still_used` when the old key was used after the switch, unless confirmed. */
+  finishRotation(name: string, fate: OldKeyFate, confirmedUsed: boolean): Promise<Finished>;
+  cancelRotation(name: string): Promise<Cancelled>;
+  refreshRotationStatus(name: string): Promise<RotationStatus | null>;
 }

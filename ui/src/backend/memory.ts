@@ -32,6 +32,16 @@ import {
   type GeneratedPolicy,
   type ImageUrls,
   type Language,
+  type Handoff,
+  type ProductionCheck,
+  type Progress,
+  type UntilServed,
+  type RotationStatus,
+  type Finished,
+  type Cancelled,
+  type OldKeyFate,
+  type RetireChoice,
+  type SourceStatus,
 } from "./backend";
 import { cdnUrl, normalizeBasePath } from "../sources/rules";
 import cdnUrlsFixture from "../fixtures/cdn-urls.json";
@@ -103,7 +113,6 @@ export class MemoryBackend implements Backend {
     presignGet: 0,
     adminIdentity: 0,
     createReader: 0,
-    rotateSourceKey: 0,
     listIamUsers: 0,
     listIamGroups: 0,
     createIamUser: 0,
@@ -117,7 +126,32 @@ export class MemoryBackend implements Backend {
     createAccessKey: 0,
     cdnEndpoint: 0,
     cdnUrls: 0,
+    sourceStatuses: 0,
+    sourceHandoff: 0,
+    copySourceSecret: 0,
+    confirmInWeekerp: 0,
+    checkWeekerp: 0,
+    checkWeekerpUntilServed: 0,
+    cancelWeekerpCheck: 0,
+    beginRotation: 0,
+    finishRotation: 0,
+    cancelRotation: 0,
+    refreshRotationStatus: 0,
   };
+  /** Sources the admin confirmed are in Weekerp, with the key they were confirmed with. */
+  readonly inWeekerp = new Map<string, string>();
+  /** Rotations waiting for Finish or Cancel, by source. */
+  readonly pendingRotations = new Map<string, RotationStatus>();
+  /** What "Check Weekerp" answers next (a test sets it). */
+  weekerpAnswer: ProductionCheck = {
+    url: "https://cdn.weekerp.com/image/…?w=64",
+    verdict: { kind: "served", contentType: "image/jpeg" },
+    served: true,
+    message: "Weekerp serves this source.",
+    fix: null,
+  };
+  /** What the clipboard holds (the fake's own). */
+  clipboard = "";
   awsProfiles: string[] = ["default", "admin"];
   iamUsers: UserInfo[] = [];
   iamGroups: GroupInfo[] = [];
@@ -359,22 +393,8 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  private rotations = 0;
   /** The whole key ID of each source this backend saved (summaries show it masked). */
   private readonly keyIds = new Map<string, string>();
-
-  async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean): Promise<RotationOutcome> {
-    this.enter("rotateSourceKey");
-    const source = this.source(name);
-    this.rotations += 1;
-    const newKey = `AKIAROTATED00000000${this.rotations}`;
-    // The core's outcome names both keys whole; only summaries carry the masked ID.
-    const oldKey = this.keyIds.get(name) ?? "AKIAMEMORY0000000000";
-    this.keyIds.set(name, newKey);
-    source.keyIdMasked = `${newKey.slice(0, 4)}…${newKey.slice(-4)}`;
-    void retireOlder;
-    return { source: name, user: "reader", oldKey, newKey, oldKeyState: deleteOld ? "deleted" : "inactive", resumed: false };
-  }
 
   async listIamUsers(): Promise<UserInfo[]> {
     this.enter("listIamUsers");
@@ -503,6 +523,116 @@ export class MemoryBackend implements Backend {
     const refusal = cdnUrlsFixture.errors.find((c) => sameValue(c.options, options) && c.language === this.language());
     if (refusal) throw scripted(refusal.error);
     throw unscripted(`cdnUrls(${name}, ${key}, ${JSON.stringify(options)})`);
+  }
+
+  async sourceStatuses(): Promise<SourceStatus[]> {
+    this.enter("sourceStatuses");
+    return this.sources.map((s) => ({
+      name: s.name,
+      inWeekerp: this.inWeekerp.get(s.name) === this.keyId(s.name),
+      rotation: structuredClone(this.pendingRotations.get(s.name) ?? null),
+    }));
+  }
+
+  async sourceHandoff(name: string, reveal: boolean): Promise<Handoff> {
+    this.enter("sourceHandoff");
+    const source = this.source(name);
+    const key = this.keyId(name);
+    const secret = reveal ? (this.secrets.get(key) ?? "memory/secret") : null;
+    const field = (id: Handoff["fields"][number]["id"], label: string, value: string | null) => ({ id, label, value, secret: id === "secretAccessKey" });
+    return {
+      source: name,
+      fields: [
+        field("region", "Region", source.region),
+        field("accessKeyId", "Access Key ID", key),
+        field("secretAccessKey", "Secret Access Key", secret),
+        field("bucketName", "Bucket Name", source.bucket),
+        field("basePath", "BasePath", source.basePath),
+        field("uniqueIdentifier", "unique identifier", name),
+      ],
+      registered: this.inWeekerp.get(name) === key,
+      registration: null,
+    };
+  }
+
+  async copySourceSecret(name: string): Promise<number> {
+    this.enter("copySourceSecret");
+    this.source(name);
+    this.clipboard = this.secrets.get(this.keyId(name)) ?? "memory/secret";
+    return 30;
+  }
+
+  async confirmInWeekerp(name: string, registered: boolean): Promise<void> {
+    this.enter("confirmInWeekerp");
+    this.source(name);
+    if (registered) this.inWeekerp.set(name, this.keyId(name));
+    else this.inWeekerp.delete(name);
+  }
+
+  async checkWeekerp(name: string): Promise<ProductionCheck> {
+    this.enter("checkWeekerp");
+    this.source(name);
+    return structuredClone(this.weekerpAnswer);
+  }
+
+  async checkWeekerpUntilServed(name: string, onProgress: (progress: Progress) => void): Promise<UntilServed> {
+    this.enter("checkWeekerpUntilServed");
+    this.source(name);
+    const check = structuredClone(this.weekerpAnswer);
+    onProgress({ attempt: 1, elapsedSecs: 0, limitSecs: 900, last: check });
+    return check.served ? { kind: "served", check, attempts: 1 } : { kind: "gaveUp", check, attempts: 1 };
+  }
+
+  async cancelWeekerpCheck(): Promise<void> {
+    this.enter("cancelWeekerpCheck");
+  }
+
+  async beginRotation(name: string, retire: RetireChoice): Promise<RotationStatus> {
+    this.enter("beginRotation");
+    const source = this.source(name);
+    void retire;
+    this.rotationCount += 1;
+    const newKey = `AKIAROTATED00000000${this.rotationCount}`;
+    const status: RotationStatus = {
+      source: name, sources: [name], user: "reader", oldKey: this.keyId(name), newKey, state: "awaiting_weekerp",
+      oldKeyLastUsed: null, lastUsedReadAt: new Date().toISOString(), switchedAt: new Date().toISOString(), deleteAfter: null,
+    };
+    this.pendingRotations.set(name, status);
+    this.secrets.set(newKey, `memory/secret/${newKey}`);
+    this.keyIds.set(name, newKey);
+    source.keyIdMasked = `${newKey.slice(0, 4)}…${newKey.slice(-4)}`;
+    return structuredClone(status);
+  }
+
+  async finishRotation(name: string, fate: OldKeyFate, confirmedUsed: boolean): Promise<Finished> {
+    this.enter("finishRotation");
+    const status = this.pendingRotations.get(name);
+    if (!status) throw new BackendError("not_found", `No rotation of ${name} is in progress.`);
+    void confirmedUsed;
+    this.pendingRotations.delete(name);
+    const oldKeyState = fate.kind === "deleteNow" ? "deleted" : fate.kind === "deleteAfter" ? "inactive_until_deleted" : "inactive";
+    return { source: name, sources: status.sources, oldKey: status.oldKey, newKey: status.newKey ?? "", oldKeyState, deleteAfter: null };
+  }
+
+  async cancelRotation(name: string): Promise<Cancelled> {
+    this.enter("cancelRotation");
+    const status = this.pendingRotations.get(name);
+    if (!status) throw new BackendError("not_found", `No rotation of ${name} is in progress.`);
+    this.pendingRotations.delete(name);
+    this.keyIds.set(name, status.oldKey);
+    this.source(name).keyIdMasked = `${status.oldKey.slice(0, 4)}…${status.oldKey.slice(-4)}`;
+    return { source: name, sources: status.sources, oldKey: status.oldKey, deletedKey: status.newKey };
+  }
+
+  async refreshRotationStatus(name: string): Promise<RotationStatus | null> {
+    this.enter("refreshRotationStatus");
+    return structuredClone(this.pendingRotations.get(name) ?? null);
+  }
+
+  private rotationCount = 0;
+
+  private keyId(name: string): string {
+    return this.keyIds.get(name) ?? "AKIAMEMORY0000000000";
   }
 
   /** The language the core would answer in: the user's choice, else the OS's. */

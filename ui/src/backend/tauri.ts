@@ -1,7 +1,8 @@
 // The `Backend` the app runs with: the generated tauri-specta commands, with their
 // `Result` values turned into returned data or a thrown `BackendError`.
 
-import { commands, type Result } from "../bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type Progress, type Result } from "../bindings";
 import { BackendError, type ApiError, type Backend } from "./backend";
 
 async function unwrap<T>(call: () => Promise<Result<T, ApiError>>): Promise<T> {
@@ -42,8 +43,6 @@ export const tauriBackend: Backend = {
   presignGet: (name, key, expiresSecs) => unwrap(() => commands.presignGet(name, key, expiresSecs)),
   adminIdentity: () => unwrap(() => commands.adminIdentity()),
   createReader: (input) => unwrap(() => commands.createReader(input)),
-  rotateSourceKey: (name, retireOlder, deleteOld) =>
-    unwrap(() => commands.rotateSourceKey(name, retireOlder, deleteOld)),
   listIamUsers: () => unwrap(() => commands.listIamUsers()),
   listIamGroups: () => unwrap(() => commands.listIamGroups()),
   createIamUser: async (user, policy) => {
@@ -76,6 +75,29 @@ export const tauriBackend: Backend = {
     }
   },
   cdnUrls: (name, key, options) => unwrap(() => commands.cdnUrls(name, key, options)),
+  sourceStatuses: () => unwrap(() => commands.sourceStatuses()),
+  sourceHandoff: (name, reveal) => unwrap(() => commands.sourceHandoff(name, reveal)),
+  copySourceSecret: (name) => unwrap(() => commands.copySourceSecret(name)),
+  confirmInWeekerp: async (name, registered) => {
+    await unwrap(() => commands.confirmInWeekerp(name, registered));
+  },
+  checkWeekerp: (name) => unwrap(() => commands.checkWeekerp(name)),
+  checkWeekerpUntilServed: (name, onProgress) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return unwrap(() => commands.checkWeekerpUntilServed(name, channel));
+  },
+  cancelWeekerpCheck: async () => {
+    try {
+      await commands.cancelWeekerpCheck();
+    } catch (thrown) {
+      throw BackendError.from(thrown);
+    }
+  },
+  beginRotation: (name, retire) => unwrap(() => commands.beginRotation(name, retire)),
+  finishRotation: (name, fate, confirmedUsed) => unwrap(() => commands.finishRotation(name, fate, confirmedUsed)),
+  cancelRotation: (name) => unwrap(() => commands.cancelRotation(name)),
+  refreshRotationStatus: (name) => unwrap(() => commands.refreshRotationStatus(name)),
   listAwsProfiles: async () => {
     try {
       return await commands.listAwsProfiles();

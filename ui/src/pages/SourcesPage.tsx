@@ -2,7 +2,17 @@
 // per source: browse, verify again, remove (asks first; the keychain entry goes too).
 
 import { useCallback, useEffect, useId, useState } from "react";
-import { BackendError, type Backend, type SandboxState, type SourceSummary, type VerifyReport } from "../backend/backend";
+import {
+  BackendError,
+  type Backend,
+  type OldKeyFate,
+  type RetireChoice,
+  type SandboxState,
+  type SourceStatus,
+  type SourceSummary,
+  type VerifyReport,
+} from "../backend/backend";
+import { HandoffPanel } from "../sources/HandoffPanel";
 import { Browser } from "../sources/Browser";
 import { EditSource } from "../sources/EditSource";
 import { ReportView, Wizard, type WizardStart } from "../sources/Wizard";
@@ -14,7 +24,7 @@ import { RowMenu } from "../app/RowMenu";
 type Listing = { state: "loading" } | { state: "loaded"; sources: SourceSummary[] } | { state: "failed" };
 
 export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: SandboxState }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const report = useReportError();
   const id = useId();
   const [listing, setListing] = useState<Listing>({ state: "loading" });
@@ -26,12 +36,21 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
   const [busy, setBusy] = useState<string | null>(null);
   const [editing, setEditing] = useState<SourceSummary | null>(null);
   const [rotation, setRotation] = useState<{ name: string; message: string; twoKeys: boolean } | null>(null);
+  const [statuses, setStatuses] = useState<Record<string, SourceStatus>>({});
+  /** The hand-off panel shown (after a save, from the menu, or in phase 1 of a rotation). */
+  const [handoff, setHandoff] = useState<string | null>(null);
+  /** The source whose rotation is being confirmed. */
+  const [confirmRotate, setConfirmRotate] = useState<SourceSummary | null>(null);
+  const [fate, setFate] = useState<OldKeyFate["kind"]>("keepInactive");
+  const [usedAfter, setUsedAfter] = useState<string | null>(null);
 
   const load = useCallback(async (isCurrent: () => boolean) => {
     setListing({ state: "loading" });
     try {
-      const sources = await backend.listSources();
-      if (isCurrent()) setListing({ state: "loaded", sources });
+      const [sources, status] = await Promise.all([backend.listSources(), backend.sourceStatuses()]);
+      if (!isCurrent()) return;
+      setStatuses(Object.fromEntries(status.map((s) => [s.name, s])));
+      setListing({ state: "loaded", sources });
     } catch (thrown) {
       if (!isCurrent()) return;
       setListing({ state: "failed" });
@@ -59,24 +78,50 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
     }
   };
 
-  const rotate = async (source: SourceSummary, retireOlder: boolean) => {
+  /** Phase 1: asked first; the hand-off panel then shows the new key for Weekerp. */
+  const rotate = async (source: SourceSummary, retire: RetireChoice) => {
+    setConfirmRotate(null);
     setBusy(source.name);
     setRotation(null);
     try {
-      const outcome = await backend.rotateSourceKey(source.name, retireOlder, false);
-      setRotation({
-        name: source.name,
-        twoKeys: false,
-        message: t("sources.rotated", {
-          name: outcome.source,
-          key: `${outcome.newKey.slice(0, 4)}…${outcome.newKey.slice(-4)}`,
-          state: outcome.oldKeyState === "deleted" ? t("sources.oldDeleted") : t("sources.oldInactive"),
-        }),
-      });
+      await backend.beginRotation(source.name, retire);
+      setHandoff(source.name);
       await load(() => true);
     } catch (thrown) {
       const error = BackendError.from(thrown);
-      setRotation({ name: source.name, message: error.message, twoKeys: error.code === "invalid_input" });
+      setRotation({ name: source.name, message: error.message, twoKeys: error.code === "key_limit" });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const fateOf = (kind: OldKeyFate["kind"]): OldKeyFate =>
+    kind === "deleteAfter" ? { kind: "deleteAfter", hours: 24 * 7 } : ({ kind } as OldKeyFate);
+
+  const finish = async (name: string, confirmedUsed: boolean) => {
+    setBusy(name);
+    setUsedAfter(null);
+    try {
+      const done = await backend.finishRotation(name, fateOf(fate), confirmedUsed);
+      setRotation({ name, twoKeys: false, message: t("rotate.finished", { name, state: done.oldKeyState }) });
+      await load(() => true);
+    } catch (thrown) {
+      const error = BackendError.from(thrown);
+      if (error.code === "old_key_still_used") setUsedAfter(name);
+      setRotation({ name, twoKeys: false, message: error.message });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const cancelRotation = async (name: string) => {
+    setBusy(name);
+    try {
+      const done = await backend.cancelRotation(name);
+      setRotation({ name, twoKeys: false, message: t("rotate.cancelled", { name, key: `${done.oldKey.slice(0, 4)}…${done.oldKey.slice(-4)}` }) });
+      await load(() => true);
+    } catch (thrown) {
+      setRotation({ name, twoKeys: false, message: BackendError.from(thrown).message });
     } finally {
       setBusy(null);
     }
@@ -156,16 +201,82 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
               data-testid="rotate-retire"
               onClick={() => {
                 const source = listing.state === "loaded" ? listing.sources.find((s) => s.name === rotation.name) : undefined;
-                if (source) void rotate(source, true);
+                if (source) void rotate(source, { kind: "inactive" });
               }}
             >
-              {t("sources.rotateRetire")}
+              {t("rotate.retireInactive")}
             </button>
           )}{" "}
           <button type="button" className="button-quiet" onClick={() => setRotation(null)}>
             {t("common.close")}
           </button>
         </div>
+      )}
+      {confirmRotate && (
+        <div className="card confirm" role="alertdialog" aria-labelledby="rotate-confirm-title" data-testid="rotate-confirm">
+          <h2 id="rotate-confirm-title">{t("rotate.confirmTitle", { name: confirmRotate.name })}</h2>
+          <p>{t("rotate.confirmText", { name: confirmRotate.name })}</p>
+          <button type="button" className="button-quiet" data-testid="rotate-confirm-cancel" onClick={() => setConfirmRotate(null)}>
+            {t("common.cancel")}
+          </button>{" "}
+          <button type="button" className="button-primary" data-testid="rotate-confirm-ok" onClick={() => void rotate(confirmRotate, { kind: "nothing" })}>
+            {t("rotate.start")}
+          </button>
+        </div>
+      )}
+      {Object.values(statuses)
+        .filter((s) => s.rotation && s.rotation.source === s.name)
+        .map((s) => {
+          const r = s.rotation!;
+          const mask = (k: string | null) => (k ? `${k.slice(0, 4)}…${k.slice(-4)}` : "—");
+          return (
+            <div key={s.name} className="card rotation" role="status" data-testid="rotation-in-progress" data-name={s.name}>
+              <p>
+                {t("rotate.inProgress", {
+                  name: s.name,
+                  old: mask(r.oldKey),
+                  new: mask(r.newKey),
+                  used: r.oldKeyLastUsed ? relativeAge(r.oldKeyLastUsed, language) : t("rotate.never"),
+                  read: r.lastUsedReadAt ? relativeAge(r.lastUsedReadAt, language) : "—",
+                })}
+              </p>
+              <p className="actions-row">
+                <label className="choice">
+                  {t("rotate.fate")}{" "}
+                  <select data-testid="rotate-fate" value={fate} onChange={(e) => setFate(e.target.value as OldKeyFate["kind"])}>
+                    <option value="keepInactive">{t("rotate.fate.keep")}</option>
+                    <option value="deleteNow">{t("rotate.fate.delete")}</option>
+                    <option value="deleteAfter">{t("rotate.fate.grace")}</option>
+                  </select>
+                </label>
+                <button type="button" className="button-primary" data-testid="rotate-finish" disabled={busy === s.name} onClick={() => void finish(s.name, false)}>
+                  {t("rotate.finish")}
+                </button>
+                {usedAfter === s.name && (
+                  <button type="button" className="button-quiet danger" data-testid="rotate-finish-anyway" onClick={() => void finish(s.name, true)}>
+                    {t("rotate.finishAnyway")}
+                  </button>
+                )}
+                <button type="button" className="button-quiet" data-testid="rotate-cancel" disabled={busy === s.name} onClick={() => void cancelRotation(s.name)}>
+                  {t("rotate.cancel")}
+                </button>
+                <button type="button" className="button-quiet" data-testid="rotate-handoff" onClick={() => setHandoff(s.name)}>
+                  {t("sources.register")}
+                </button>
+              </p>
+            </div>
+          );
+        })}
+      {handoff && (
+        <HandoffPanel
+          key={handoff}
+          backend={backend}
+          source={handoff}
+          onClose={() => {
+            setHandoff(null);
+            void load(() => true);
+          }}
+        />
       )}
       {removing && (
         <div className="card confirm" role="alertdialog" data-testid="confirm">
@@ -204,7 +315,9 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
           onVerify={(s) => void verify(s)}
           onRemove={setRemoving}
           onEdit={setEditing}
-          onRotate={(s) => void rotate(s, false)}
+          onRotate={(s) => setConfirmRotate(s)}
+          onRegister={(s) => setHandoff(s.name)}
+          statuses={statuses}
         />
       )}
     </section>
@@ -219,6 +332,8 @@ interface TableProps {
   onRemove: (s: SourceSummary) => void;
   onEdit: (s: SourceSummary) => void;
   onRotate: (s: SourceSummary) => void;
+  onRegister: (s: SourceSummary) => void;
+  statuses: Record<string, SourceStatus>;
 }
 
 /** The exact local time, for a tooltip beside a relative age. */
@@ -227,7 +342,7 @@ function exact(iso: string, language: string): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toLocaleString(language, { dateStyle: "medium", timeStyle: "short" });
 }
 
-function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRotate }: TableProps) {
+function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRotate, onRegister, statuses }: TableProps) {
   const { t, language } = useI18n();
   if (sources.length === 0) return null;
   return (
@@ -247,7 +362,16 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
       <tbody>
         {sources.map((source) => (
           <tr key={source.name} data-testid="source-row" data-name={source.name}>
-            <td className="strong">{source.name}</td>
+            <td>
+              <span className="strong">{source.name}</span>
+              {statuses[source.name]?.rotation ? (
+                <div className="badge warn" data-testid="source-badge-rotation">{t("sources.rotationBadge")}</div>
+              ) : (
+                statuses[source.name] && !statuses[source.name]!.inWeekerp && (
+                  <div className="badge warn" data-testid="source-badge-weekerp">{t("sources.notInWeekerp")}</div>
+                )
+              )}
+            </td>
             <td>{source.bucket}</td>
             <td className="nowrap">{source.region}</td>
             <td>
@@ -274,6 +398,9 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
               <RowMenu label={t("sources.more", { name: source.name })} testId="source-menu">
                 {(close) => (
                   <>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-register" onClick={() => { close(); onRegister(source); }}>
+                      {t("sources.register")}
+                    </button>
                     <button type="button" role="menuitem" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => { close(); onVerify(source); }}>
                       {t("sources.verify")}
                     </button>

@@ -176,32 +176,82 @@ describe("admin flows", () => {
     expect(dom.container.querySelector('[data-testid="source-row"][data-name="acme-cdn"]')).not.toBeNull();
   });
 
-  it("rotates a source's key from the list", async () => {
+  it("rotates a source's key in two phases: asks first, shows the new key for Weekerp, then finishes", async () => {
     const backend = new MemoryBackend({
       sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
     });
     await render(backend);
+    await settle(50);
+    expect(byTestId("source-badge-weekerp").textContent, "a new source is not in Weekerp yet").toContain("Not yet in Weekerp");
     await click("source-menu");
     await click("source-rotate");
+    expect(byTestId("rotate-confirm").textContent, "it says what will happen first").toContain("The old key stays active");
+    expect(backend.calls.beginRotation, "nothing before the confirmation").toBe(0);
+    await click("rotate-confirm-ok");
     await settle(50);
-    expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
-    expect(backend.sources[0]?.keyIdMasked).toBe("AKIA…0001");
+    expect(backend.calls.beginRotation).toBe(1);
+    expect(byTestId("handoff-accessKeyId").textContent, "the hand-off shows the new key").toContain("AKIAROTATED000000001");
+    expect(byTestId("handoff-secret-value").textContent, "the secret stays hidden").not.toContain("memory/secret");
+    await click("handoff-reveal");
+    await settle(20);
+    expect(byTestId("handoff-secret-value").textContent, "revealed from the keychain").toBe("memory/secret/AKIAROTATED000000001");
+    await click("handoff-copy-secret");
+    await settle(20);
+    expect(backend.clipboard).toBe("memory/secret/AKIAROTATED000000001");
+    expect(byTestId("handoff-copied").textContent).toContain("30");
+    expect(byTestId("source-badge-rotation").textContent).toContain("Weekerp still needs the new key");
+    expect(byTestId("rotation-in-progress").textContent).toContain("still active");
+
+    await choose("rotate-fate", "deleteNow");
+    await click("rotate-finish");
+    await settle(50);
+    expect(byTestId("source-rotated").textContent).toContain("deleted");
+    expect(query("rotation-in-progress"), "no rotation is left in progress").toBeNull();
   });
 
-  it("offers to retire the other key when the user already has two", async () => {
+  it("cancels a rotation back to the old key, and offers to retire an inactive key at the limit", async () => {
     const backend = new MemoryBackend({
       sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
     });
-    backend.failNext("rotateSourceKey", "invalid_input", "reader already has two keys (the IAM limit).");
+    backend.failNext("beginRotation", "key_limit", "reader already has two keys (the IAM limit).");
     await render(backend);
     await click("source-menu");
     await click("source-rotate");
+    await click("rotate-confirm-ok");
     await settle(50);
     expect(byTestId("source-rotated").textContent).toContain("two keys");
     await click("rotate-retire");
     await settle(50);
-    expect(backend.calls.rotateSourceKey).toBe(2);
-    expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
+    expect(backend.calls.beginRotation).toBe(2);
+    await click("rotate-cancel");
+    await settle(50);
+    expect(byTestId("source-rotated").textContent).toContain("cancelled");
+    expect(backend.sources[0]?.keyIdMasked, "the old key again").toBe("AKIA…0000");
+  });
+
+  it("confirms a source in Weekerp and checks the production CDN", async () => {
+    const backend = new MemoryBackend({
+      sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
+    });
+    await render(backend);
+    await click("source-menu");
+    await click("source-register");
+    await settle(50);
+    const order = [...dom.container.querySelectorAll<HTMLElement>(".handoff-field")].map((f) => f.dataset.testid);
+    expect(order, "Weekerp's own order").toEqual([
+      "handoff-region", "handoff-accessKeyId", "handoff-secretAccessKey", "handoff-bucketName", "handoff-basePath", "handoff-uniqueIdentifier",
+    ]);
+    await click("handoff-confirm");
+    await settle(50);
+    expect(byTestId("handoff-registered").dataset.registered).toBe("true");
+    backend.weekerpAnswer = { url: "https://cdn.weekerp.com/image/acme/a.jpg?w=64", verdict: { kind: "forbidden" }, served: false, message: "Weekerp answered 403.", fix: "Check the key in Weekerp." };
+    await click("handoff-check");
+    await settle(50);
+    expect(byTestId("handoff-check-result").dataset.served).toBe("false");
+    expect(byTestId("handoff-check-result").textContent).toContain("Check the key in Weekerp.");
+    await click("handoff-close");
+    await settle(50);
+    expect(query("source-badge-weekerp"), "confirmed: no badge").toBeNull();
   });
 });
 

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { BackendError, type Backend, type CheckId, type Credentials, type SourceInput, type VerifyReport } from "../backend/backend";
 import { useI18n } from "../i18n/context";
+import { HandoffPanel } from "./HandoffPanel";
 import { cdnUrl, isValidBucket, isValidEndpoint, isValidName, normalizeBasePath, parseAccessKeysCsv } from "./rules";
 
 type Step = 1 | 2 | 3 | 4 | 5 | 6;
@@ -464,6 +465,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
                 <code data-testid="wizard-cdn-url">{sampleUrl ?? cdnUrl(draft.name, "")}</code>{" "}
                 <CopyButton text={sampleUrl ?? cdnUrl(draft.name, "")} />
               </p>
+              {report?.sampleKey && <SamplePreview backend={backend} source={draft.name} sampleKey={report.sampleKey} />}
+              <HandoffPanel backend={backend} source={draft.name} />
               <button type="button" className="button-primary" data-testid="wizard-done" onClick={close}>
                 {t("wizard.done")}
               </button>
@@ -564,5 +567,28 @@ export function ReportView({ report }: { report: VerifyReport }) {
         </p>
       ))}
     </div>
+  );
+}
+
+/** The saved source's sample image, live from the local CDN, as the production CDN will serve it. */
+function SamplePreview({ backend, source, sampleKey }: { backend: Backend; source: string; sampleKey: string }) {
+  const { t } = useI18n();
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    backend.cdnUrls(source, sampleKey, [["w", "400"]]).then(
+      (urls) => current && setUrl(urls.local),
+      () => current && setUrl(null),
+    );
+    return () => {
+      current = false;
+    };
+  }, [backend, source, sampleKey]);
+  if (!url) return null;
+  return (
+    <figure className="sample-preview">
+      <img src={url} alt={t("wizard.samplePreview")} data-testid="wizard-sample-preview" width={400} />
+      <figcaption className="muted">{t("wizard.samplePreview")}</figcaption>
+    </figure>
   );
 }
