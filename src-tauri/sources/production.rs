@@ -39,6 +39,7 @@ const MAX_BODY: usize = 16 << 20;
 pub enum Verdict {
     /// An image: Weekerp serves this source.
     Served {
+        #[serde(rename = "contentType")]
         content_type: String,
     },
     Unauthorized,
@@ -47,6 +48,7 @@ pub enum Verdict {
     /// A success that is not an image (a login page, an error page with 200).
     NotAnImage {
         status: u16,
+        #[serde(rename = "contentType")]
         content_type: Option<String>,
     },
     OtherStatus {

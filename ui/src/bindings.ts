@@ -903,11 +903,11 @@ export type Verdict =
 /**
  * An image: Weekerp serves this source.
  */
-{ kind: "served"; content_type: string } | { kind: "unauthorized" } | { kind: "forbidden" } | { kind: "notFound" } | 
+{ kind: "served"; contentType: string } | { kind: "unauthorized" } | { kind: "forbidden" } | { kind: "notFound" } | 
 /**
  * A success that is not an image (a login page, an error page with 200).
  */
-{ kind: "notAnImage"; status: number; content_type: string | null } | { kind: "otherStatus"; status: number } | { kind: "unreachable"; detail: string } | { kind: "timedOut" }
+{ kind: "notAnImage"; status: number; contentType: string | null } | { kind: "otherStatus"; status: number } | { kind: "unreachable"; detail: string } | { kind: "timedOut" }
 export type VerifyReport = { 
 /**
  * No check failed.

@@ -23,7 +23,6 @@ import {
   type NewAccessKey,
   type CdnEndpoint,
   type ReaderInput,
-  type RotationOutcome,
   type UserInfo,
   type GroupInfo,
   type DeletedUser,
