@@ -554,7 +554,11 @@ mod tests {
             .filter(|e| e.file_name().len() == 64)
             .collect();
         assert_eq!(files.len(), 1);
-        assert_eq!(mode(&files[0].path()), 0o600, "only the user reads a render");
+        assert_eq!(
+            mode(&files[0].path()),
+            0o600,
+            "only the user reads a render"
+        );
     }
 
     #[test]
@@ -643,7 +647,11 @@ mod tests {
                         .is_err()
                 );
             }
-            assert!(flights.is_empty(), "{} abandoned flights left", flights.len());
+            assert!(
+                flights.is_empty(),
+                "{} abandoned flights left",
+                flights.len()
+            );
             // With a waiter left, the flight stays and the waiter takes it over.
             let runs = AtomicU32::new(0);
             let first = flights.run("k".to_owned(), || std::future::pending::<u32>());

@@ -117,7 +117,9 @@ pub enum OriginError {
     #[error("the original is {size} bytes, over the {limit} byte limit")]
     TooLarge { size: u64, limit: u64 },
     /// No size declared (a chunked answer): reading stopped at the limit.
-    #[error("the original is over the {limit} byte limit (it declared no size; reading stopped at the limit)")]
+    #[error(
+        "the original is over the {limit} byte limit (it declared no size; reading stopped at the limit)"
+    )]
     BodyTooLarge { limit: u64 },
     #[error("the requested range is not satisfiable")]
     BadRange,

@@ -8,7 +8,8 @@
 //!   the memory cache, the disk cache, or one flight per stored key that fetches the original
 //!   once and transforms it once. A flight takes, in order: an original slot (two per worker)
 //!   before the original is buffered; its [`pipeline::memory_estimate`] from the memory
-//!   budget (waiting at most `budget_wait`, then 503 with `Retry-After`); a worker permit
+//!   budget (the two waits together at most `budget_wait`, then 503 with `Retry-After`); a
+//!   worker permit
 //!   (one per CPU) in front of `spawn_blocking`. A panic in the transform is caught, logged
 //!   and remembered like a refusal; the client gets a 500 `internal` without its text.
 //! - `/file/{source}/{path}`: the original passed through as a stream, with `Range`.
@@ -40,8 +41,8 @@ use super::cache::{
 };
 use super::options::{ImageOptions, OptionError};
 use super::origin::{ObjectPath, Origin, OriginError, Passthrough, parse_object_path};
-use super::security::{TOKEN_HEADER, Token, host_allowed, token_in_query};
 use super::pipeline;
+use super::security::{TOKEN_HEADER, Token, host_allowed, token_in_query};
 use super::transform::{Limits, PipelineError, Rendered, Transform};
 use crate::config::ConfigStore;
 use crate::error::{Described, ErrorCode};
@@ -89,7 +90,8 @@ pub struct ServerConfig {
     /// Bytes that the transforms in flight may hold together (by their estimates). One
     /// transform larger than the whole budget runs alone.
     pub transform_memory: u64,
-    /// How long a transform waits for room in the budget before a 503 with `Retry-After`.
+    /// How long a flight waits in all for an original slot and for room in the budget
+    /// before a 503 with `Retry-After`.
     pub budget_wait: Duration,
     /// Where to record the bound port while the server runs (see [`running_base`]).
     pub running_file: Option<PathBuf>,
@@ -415,6 +417,7 @@ impl CdnServer {
         config: ServerConfig,
         origin: Arc<dyn Origin>,
     ) -> Result<CdnServer, CdnError> {
+        return_large_buffers_to_the_os();
         let listener = match tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await {
             Ok(l) => l,
             Err(_) if config.port != 0 => tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -549,6 +552,23 @@ impl CdnServer {
     }
 }
 
+/// Pixel buffers (megabytes each) are allocated and freed on whichever blocking thread runs a
+/// transform. glibc's dynamic mmap threshold rises to the size of the last buffer freed, and
+/// from then on such buffers come from per-thread arenas that keep their pages: the RSS grows
+/// with the number of threads that ever ran a transform, not with the work in flight, and the
+/// memory budget would bound nothing real. A fixed threshold makes every allocation over
+/// 1 MiB its own mapping, given back to the OS when freed.
+fn return_large_buffers_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only tunes the allocator; it is safe to call at any time.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
+    }
+}
+
 /// What a running server records in [`RUNNING_FILE`].
 #[derive(Debug, Serialize, serde::Deserialize)]
 struct Running {
@@ -614,8 +634,7 @@ fn running_port(path: &Path) -> Option<u16> {
     let alive = unsafe { libc::kill(pid, 0) } == 0
         || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
     let addr = SocketAddr::from(([127, 0, 0, 1], running.port));
-    let listening =
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok();
+    let listening = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok();
     (alive && listening && running.port != 0).then_some(running.port)
 }
 
@@ -901,25 +920,40 @@ impl Drop for Reservation {
     }
 }
 
-/// Reserves `bytes` of the memory budget (all of it at most), waiting up to `budget_wait`;
+/// The answer when the server stays saturated: come back shortly.
+fn busy(s: &Shared) -> ServeError {
+    bump(&s.metrics.busy);
+    let mut busy = ServeError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "the local CDN is busy with other images (its memory budget is in use): try again shortly",
+    );
+    busy.retry_after = Some(2);
+    busy
+}
+
+/// Reserves `bytes` of the memory budget (all of it at most), waiting until `admission`;
 /// then a 503 with `Retry-After`, never an allocation the budget has no room for.
-async fn reserve(s: &Shared, bytes: u64) -> Result<Reservation, ServeError> {
+async fn reserve(
+    s: &Shared,
+    bytes: u64,
+    admission: tokio::time::Instant,
+) -> Result<Reservation, ServeError> {
     let kib = u32::try_from(bytes.div_ceil(1024).clamp(1, u64::from(s.budget_kib)))
         .unwrap_or(s.budget_kib);
     let wait = s.budget.clone().acquire_many_owned(kib);
-    let Ok(permit) = tokio::time::timeout(s.budget_wait, wait).await else {
-        bump(&s.metrics.busy);
-        let mut busy = ServeError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            "the local CDN is busy with other images (its memory budget is in use): try again shortly",
-        );
-        busy.retry_after = Some(2);
-        return Err(busy);
+    // `timeout_at` polls the wait first: room that is free now is taken even if the
+    // admission time has passed during the fetch.
+    let Ok(permit) = tokio::time::timeout_at(admission, wait).await else {
+        return Err(busy(s));
     };
     let permit = permit.expect("the budget is never closed");
     let bytes = u64::from(kib) * 1024;
-    let now = s.metrics.memory_reserved.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    let now = s
+        .metrics
+        .memory_reserved
+        .fetch_add(bytes, Ordering::Relaxed)
+        + bytes;
     s.metrics
         .memory_reserved_peak
         .fetch_max(now, Ordering::Relaxed);
@@ -959,13 +993,13 @@ async fn fill(
         return Ok(entry);
     }
     // Originals are buffered only with a slot: their number in memory is bounded by the
-    // pool, not by the number of requests.
-    let slot = s
-        .originals
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("the original slots are never closed");
+    // pool, not by the number of requests. The waits for a slot and for memory together
+    // last at most `budget_wait`: a saturated server answers 503, not a late 504.
+    let admission = tokio::time::Instant::now() + s.budget_wait;
+    let slot = match tokio::time::timeout_at(admission, s.originals.clone().acquire_owned()).await {
+        Ok(slot) => slot.expect("the original slots are never closed"),
+        Err(_) => return Err(busy(&s)),
+    };
     bump(&s.metrics.origin_fetches);
     let fetched = s
         .origin
@@ -978,7 +1012,7 @@ async fn fill(
         return Err(refused);
     }
     let estimate = pipeline::memory_estimate(&fetched.bytes, &options.transform, &s.limits);
-    let memory = reserve(&s, estimate).await?;
+    let memory = reserve(&s, estimate, admission).await?;
     let permit = s
         .workers
         .clone()
@@ -1229,7 +1263,11 @@ mod tests {
             (area.status, area.code),
             (StatusCode::BAD_REQUEST, "invalid_option")
         );
-        assert!(area.message.starts_with("width, height:"), "{}", area.message);
+        assert!(
+            area.message.starts_with("width, height:"),
+            "{}",
+            area.message
+        );
     }
 
     #[test]

@@ -442,10 +442,13 @@ fn every_fit_position_and_size_renders_on_large_photos() {
         Position::Right,
     ];
     let render = |bytes: &[u8], t: &Transform| {
-        let r = transform(bytes, t, &Limits::default())
-            .unwrap_or_else(|e| panic!("{t:?}: {e}"));
+        let r = transform(bytes, t, &Limits::default()).unwrap_or_else(|e| panic!("{t:?}: {e}"));
         let written = probe(&r.bytes).unwrap_or_else(|e| panic!("{t:?}: output: {e}"));
-        assert_eq!((written.width, written.height), (r.width, r.height), "{t:?}");
+        assert_eq!(
+            (written.width, written.height),
+            (r.width, r.height),
+            "{t:?}"
+        );
         (r.width, r.height)
     };
     // The reported cases, by their expected sizes.
@@ -454,14 +457,22 @@ fn every_fit_position_and_size_renders_on_large_photos() {
         format: Some(Format::Webp),
         ..Transform::default()
     };
-    assert_eq!(render(&landscape, &webp_300), (300, 169), "w=300&f=webp on 5120×2880");
+    assert_eq!(
+        render(&landscape, &webp_300),
+        (300, 169),
+        "w=300&f=webp on 5120×2880"
+    );
     let fill = Transform {
         width: Some(500),
         height: Some(200),
         fit: Some(Fit::Fill),
         ..Transform::default()
     };
-    assert_eq!(render(&portrait, &fill), (500, 200), "fill 500×200 of a portrait");
+    assert_eq!(
+        render(&portrait, &fill),
+        (500, 200),
+        "fill 500×200 of a portrait"
+    );
     // Every fit × position × size on the three shapes lands where the plan says.
     let sizes = [
         (Some(500), Some(200)),
