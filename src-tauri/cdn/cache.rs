@@ -639,7 +639,7 @@ mod tests {
         rt.block_on(async {
             let flights = Flights::<String, u32>::default();
             for i in 0..50 {
-                let never = flights.run(format!("k{i}"), || std::future::pending::<u32>());
+                let never = flights.run(format!("k{i}"), std::future::pending::<u32>);
                 // Every caller gives up (a request timing out).
                 assert!(
                     tokio::time::timeout(Duration::from_millis(1), never)
@@ -654,7 +654,7 @@ mod tests {
             );
             // With a waiter left, the flight stays and the waiter takes it over.
             let runs = AtomicU32::new(0);
-            let first = flights.run("k".to_owned(), || std::future::pending::<u32>());
+            let first = flights.run("k".to_owned(), std::future::pending::<u32>);
             let second = flights.run("k".to_owned(), || async {
                 runs.fetch_add(1, Ordering::SeqCst);
                 7

@@ -188,7 +188,7 @@ mod tests {
                 1 => {
                     [300, 400, 500, 640, 1024, 2560, 2880, 3837, 4000, 5120]
                         [(self.next() % 10) as usize]
-                        + (self.next() % 3) as u64
+                        + self.next() % 3
                         - 1
                 }
                 _ => self.next() % u64::from(max) + 1,
@@ -239,8 +239,8 @@ mod tests {
         for _ in 0..400_000 {
             let source = (cases.side(12_000), cases.side(12_000));
             let d = cases.pick(&[1, 2, 4, 8]);
-            let w = (cases.next() % 5 != 0).then(|| cases.side(8192));
-            let h = (cases.next() % 5 != 0).then(|| cases.side(8192));
+            let w = (!cases.next().is_multiple_of(5)).then(|| cases.side(8192));
+            let h = (!cases.next().is_multiple_of(5)).then(|| cases.side(8192));
             let (fit, position) = (cases.pick(&FITS), cases.pick(&POSITIONS));
             let p = plan(source, w, h, Some(fit), Some(position));
             let have = decoded(source, d);
@@ -259,8 +259,8 @@ mod tests {
         for _ in 0..1_200 {
             let source = (cases.side(480), cases.side(480));
             let d = cases.pick(&[1, 2, 4, 8]);
-            let w = (cases.next() % 5 != 0).then(|| cases.side(160));
-            let h = (cases.next() % 5 != 0).then(|| cases.side(160));
+            let w = (!cases.next().is_multiple_of(5)).then(|| cases.side(160));
+            let h = (!cases.next().is_multiple_of(5)).then(|| cases.side(160));
             let (fit, position) = (cases.pick(&FITS), cases.pick(&POSITIONS));
             let p = plan(source, w, h, Some(fit), Some(position));
             if u64::from(p.canvas.0) * u64::from(p.canvas.1) > 250_000 {
@@ -268,7 +268,7 @@ mod tests {
                 continue;
             }
             let (dw, dh) = decoded(source, d);
-            let alpha = cases.next() % 2 == 0;
+            let alpha = cases.next().is_multiple_of(2);
             let channels = if alpha { 4 } else { 3 };
             let pixels = Pixels {
                 width: dw,
