@@ -116,6 +116,11 @@ pub enum OriginError {
     TimedOut,
     #[error("the original is {size} bytes, over the {limit} byte limit")]
     TooLarge { size: u64, limit: u64 },
+    /// No size declared (a chunked answer): reading stopped at the limit.
+    #[error(
+        "the original is over the {limit} byte limit (it declared no size; reading stopped at the limit)"
+    )]
+    BodyTooLarge { limit: u64 },
     #[error("the requested range is not satisfiable")]
     BadRange,
     /// Local trouble: the config or the keychain.
@@ -129,7 +134,9 @@ impl OriginError {
             OriginError::NoSuchSource(_) | OriginError::NotFound(_) => StatusCode::NOT_FOUND,
             OriginError::Refused(_) | OriginError::Unreachable(_) => StatusCode::BAD_GATEWAY,
             OriginError::TimedOut => StatusCode::GATEWAY_TIMEOUT,
-            OriginError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            OriginError::TooLarge { .. } | OriginError::BodyTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             OriginError::BadRange => StatusCode::RANGE_NOT_SATISFIABLE,
             OriginError::Local(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -155,7 +162,8 @@ impl OriginError {
 
 /// Where the server gets originals. Object keys are relative to the source's BasePath.
 pub trait Origin: Send + Sync + 'static {
-    /// The whole object, refused over `max_bytes` before its body is read.
+    /// The whole object, refused over `max_bytes`: before its body is read when it declares
+    /// its size, else as soon as the bytes read pass the budget.
     fn get<'a>(
         &'a self,
         source: &'a str,
@@ -252,8 +260,8 @@ impl Origin for S3Origin {
                 .send()
                 .await
                 .map_err(|e| aws_error(&e, key))?;
-            let size = out.content_length().unwrap_or(0).max(0) as u64;
-            if size > max_bytes {
+            let declared = out.content_length().and_then(|n| u64::try_from(n).ok());
+            if let Some(size) = declared.filter(|size| *size > max_bytes) {
                 return Err(OriginError::TooLarge {
                     size,
                     limit: max_bytes,
@@ -261,12 +269,7 @@ impl Origin for S3Origin {
             }
             let etag = out.e_tag().unwrap_or_default().to_owned();
             let content_type = out.content_type().map(str::to_owned);
-            let bytes = out
-                .body
-                .collect()
-                .await
-                .map_err(|e| OriginError::Unreachable(e.to_string()))?
-                .into_bytes();
+            let bytes = read_within(out.body, declared, max_bytes).await?;
             Ok(Original {
                 bytes,
                 etag,
@@ -318,6 +321,28 @@ impl Origin for S3Origin {
             })
         })
     }
+}
+
+/// Reads a body chunk by chunk, refusing it as soon as it passes `max_bytes`: a response
+/// without (or with a false) `Content-Length` is never read past the budget.
+async fn read_within(
+    mut body: aws_sdk_s3::primitives::ByteStream,
+    declared: Option<u64>,
+    max_bytes: u64,
+) -> Result<Bytes, OriginError> {
+    let start = declared.unwrap_or(64 * 1024).min(max_bytes);
+    let mut buffer = bytes::BytesMut::with_capacity(usize::try_from(start).unwrap_or(0));
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| OriginError::Unreachable(e.to_string()))?
+    {
+        if (buffer.len() + chunk.len()) as u64 > max_bytes {
+            return Err(OriginError::BodyTooLarge { limit: max_bytes });
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok(buffer.freeze())
 }
 
 #[cfg(test)]

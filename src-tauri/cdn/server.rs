@@ -1,12 +1,17 @@
 //! The HTTP server of the local CDN: axum on 127.0.0.1 only.
 //!
 //! Every request: `Host` check, token check (see [`super::security`]), then within the
-//! per-request timeout (default 30 s → 504):
+//! per-request deadline (default 30 s → 504), which covers the revalidation, the fetch and
+//! the transform:
 //! - `/image/{source}/{path}?{options}`: options parsed ([`super::options`]), the original's
 //!   ETag known or revalidated ([`super::cache::Freshness`]), `If-None-Match` → 304, then
 //!   the memory cache, the disk cache, or one flight per stored key that fetches the original
-//!   once and transforms it once on the bounded worker pool (a semaphore of one permit per
-//!   CPU in front of `spawn_blocking`).
+//!   once and transforms it once. A flight takes, in order: an original slot (two per worker)
+//!   before the original is buffered; its [`pipeline::memory_estimate`] from the memory
+//!   budget (the two waits together at most `budget_wait`, then 503 with `Retry-After`); a
+//!   worker permit
+//!   (one per CPU) in front of `spawn_blocking`. A panic in the transform is caught, logged
+//!   and remembered like a refusal; the client gets a 500 `internal` without its text.
 //! - `/file/{source}/{path}`: the original passed through as a stream, with `Range`.
 //! - `/metrics`: the counters as JSON.
 //!
@@ -17,7 +22,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,13 +34,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use super::cache::{
     DiskCache, Entry, Flights, Freshness, MemoryCache, if_none_match, response_etag, stored_key,
 };
 use super::options::{ImageOptions, OptionError};
 use super::origin::{ObjectPath, Origin, OriginError, Passthrough, parse_object_path};
+use super::pipeline;
 use super::security::{TOKEN_HEADER, Token, host_allowed, token_in_query};
 use super::transform::{Limits, PipelineError, Rendered, Transform};
 use crate::config::ConfigStore;
@@ -56,6 +62,16 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const MEMORY_BYTES: u64 = 128 * 1024 * 1024;
 /// Environment override of the disk cache directory.
 pub const CACHE_DIR_ENV: &str = "BUCKETDESK_CACHE_DIR";
+/// Default memory budget of the transforms in flight (their [`pipeline::memory_estimate`]s).
+pub const TRANSFORM_MEMORY: u64 = 1024 * 1024 * 1024;
+/// Environment override of the transform memory budget, in MiB.
+pub const TRANSFORM_MEMORY_ENV: &str = "BUCKETDESK_CDN_TRANSFORM_MB";
+/// Environment override of the number of transform workers (default: one per CPU).
+pub const WORKERS_ENV: &str = "BUCKETDESK_CDN_WORKERS";
+/// How long a transform waits for room in the memory budget before a 503.
+pub const BUDGET_WAIT: Duration = Duration::from_secs(10);
+/// The file in the config dir where a running server records its bound port (and pid).
+pub const RUNNING_FILE: &str = "cdn-running.json";
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -71,6 +87,14 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Transforms running at once.
     pub workers: usize,
+    /// Bytes that the transforms in flight may hold together (by their estimates). One
+    /// transform larger than the whole budget runs alone.
+    pub transform_memory: u64,
+    /// How long a flight waits in all for an original slot and for room in the budget
+    /// before a 503 with `Retry-After`.
+    pub budget_wait: Duration,
+    /// Where to record the bound port while the server runs (see [`running_base`]).
+    pub running_file: Option<PathBuf>,
     pub transform: TransformFn,
 }
 
@@ -87,6 +111,9 @@ impl ServerConfig {
             revalidate_after: REVALIDATE_AFTER,
             request_timeout: REQUEST_TIMEOUT,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            transform_memory: TRANSFORM_MEMORY,
+            budget_wait: BUDGET_WAIT,
+            running_file: None,
             transform,
         }
     }
@@ -115,6 +142,19 @@ impl ServerConfig {
         config.port = settings.cdn_port;
         config.disk_bytes = u64::from(settings.cache_mb) * 1024 * 1024;
         config.memory_bytes = u64::from(settings.memory_cache_mb) * 1024 * 1024;
+        config.running_file = Some(store.dir().join(RUNNING_FILE));
+        let env_number = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|n| *n > 0)
+        };
+        if let Some(mb) = env_number(TRANSFORM_MEMORY_ENV) {
+            config.transform_memory = mb * 1024 * 1024;
+        }
+        if let Some(n) = env_number(WORKERS_ENV) {
+            config.workers = usize::try_from(n.min(256)).unwrap_or(256);
+        }
         Ok(config)
     }
 }
@@ -182,6 +222,11 @@ pub struct Metrics {
     pub disk_hits: AtomicU64,
     pub not_modified: AtomicU64,
     pub errors: AtomicU64,
+    /// Transform memory reserved right now, and the most ever reserved at once (bytes).
+    pub memory_reserved: AtomicU64,
+    pub memory_reserved_peak: AtomicU64,
+    /// Answers 503 because the memory budget stayed full.
+    pub busy: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -197,6 +242,9 @@ pub struct MetricsSnapshot {
     pub disk_hits: u64,
     pub not_modified: u64,
     pub errors: u64,
+    pub memory_reserved: u64,
+    pub memory_reserved_peak: u64,
+    pub busy: u64,
 }
 
 impl Metrics {
@@ -212,6 +260,9 @@ impl Metrics {
             disk_hits: g(&self.disk_hits),
             not_modified: g(&self.not_modified),
             errors: g(&self.errors),
+            memory_reserved: g(&self.memory_reserved),
+            memory_reserved_peak: g(&self.memory_reserved_peak),
+            busy: g(&self.busy),
         }
     }
 }
@@ -229,6 +280,8 @@ pub struct ServeError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header (a 503 when the server is busy).
+    pub retry_after: Option<u32>,
 }
 
 impl ServeError {
@@ -237,7 +290,17 @@ impl ServeError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// Our own failure: the client hears that it is ours, the detail goes to the log only.
+    fn internal() -> ServeError {
+        ServeError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the local CDN failed on this request (an internal error; the details are in its log)",
+        )
     }
 }
 
@@ -255,7 +318,7 @@ impl From<OriginError> for ServeError {
             OriginError::Refused(_) => "origin_refused",
             OriginError::Unreachable(_) => "origin_unreachable",
             OriginError::TimedOut => "origin_timeout",
-            OriginError::TooLarge { .. } => "too_large",
+            OriginError::TooLarge { .. } | OriginError::BodyTooLarge { .. } => "too_large",
             OriginError::BadRange => "bad_range",
             OriginError::Local(_) => "internal",
         };
@@ -271,8 +334,14 @@ impl From<PipelineError> for ServeError {
             PipelineError::TooManyPixels { .. } | PipelineError::TooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
             }
-            PipelineError::OutputTooLarge { .. } => (StatusCode::BAD_REQUEST, "invalid_option"),
+            PipelineError::OutputTooLarge { .. } | PipelineError::OutputAreaTooLarge { .. } => {
+                (StatusCode::BAD_REQUEST, "invalid_option")
+            }
             PipelineError::Encode { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported"),
+            PipelineError::Internal(detail) => {
+                eprintln!("bucketdesk: internal error in the CDN pipeline: {detail}");
+                return ServeError::internal();
+            }
         };
         ServeError::new(status, code, e.to_string())
     }
@@ -288,6 +357,9 @@ impl IntoResponse for ServeError {
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -309,6 +381,12 @@ struct Shared {
     /// it changes.
     refusals: std::sync::Mutex<lru::LruCache<String, ServeError>>,
     heads: Flights<String, Result<String, ServeError>>,
+    /// Originals buffered at once: a flight takes a slot before its `GetObject`.
+    originals: Arc<Semaphore>,
+    /// The transform memory budget, in KiB permits.
+    budget: Arc<Semaphore>,
+    budget_kib: u32,
+    budget_wait: Duration,
     workers: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
@@ -319,6 +397,8 @@ pub struct CdnServer {
     addr: SocketAddr,
     token: Token,
     metrics: Arc<Metrics>,
+    disk: Arc<DiskCache>,
+    running_file: Option<PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -337,6 +417,7 @@ impl CdnServer {
         config: ServerConfig,
         origin: Arc<dyn Origin>,
     ) -> Result<CdnServer, CdnError> {
+        return_large_buffers_to_the_os();
         let listener = match tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await {
             Ok(l) => l,
             Err(_) if config.port != 0 => tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -368,6 +449,10 @@ impl CdnServer {
                 detail: format!("{}: {e}", config.disk_dir.display()),
             })?;
         let metrics = Arc::new(Metrics::default());
+        let disk = Arc::new(disk);
+        let workers = config.workers.max(1);
+        let budget_kib =
+            u32::try_from(config.transform_memory.div_ceil(1024).max(1)).unwrap_or(u32::MAX >> 4);
         let shared = Arc::new(Shared {
             port: addr.port(),
             token: config.token.clone(),
@@ -376,16 +461,29 @@ impl CdnServer {
             transform: config.transform,
             origin,
             memory: MemoryCache::new(config.memory_bytes),
-            disk: Arc::new(disk),
+            disk: disk.clone(),
             freshness: Freshness::new(config.revalidate_after),
             images: Flights::default(),
             refusals: std::sync::Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(REFUSALS_KEPT).expect("not zero"),
             )),
             heads: Flights::default(),
-            workers: Arc::new(Semaphore::new(config.workers.max(1))),
+            originals: Arc::new(Semaphore::new(workers * 2)),
+            budget: Arc::new(Semaphore::new(budget_kib as usize)),
+            budget_kib,
+            budget_wait: config.budget_wait,
+            workers: Arc::new(Semaphore::new(workers)),
             metrics: metrics.clone(),
         });
+        if let Some(path) = &config.running_file
+            && let Err(e) = write_running_file(path, addr.port())
+        {
+            // `cdn url` then falls back to the configured port; serving is unaffected.
+            eprintln!(
+                "bucketdesk: cannot record the local CDN's port in {}: {e}",
+                path.display()
+            );
+        }
         let app = Router::new().fallback(handle).with_state(shared);
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -399,6 +497,8 @@ impl CdnServer {
             addr,
             token: config.token,
             metrics,
+            disk,
+            running_file: config.running_file,
             shutdown: Some(tx),
             task,
         })
@@ -427,11 +527,13 @@ impl CdnServer {
     }
 
     /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    /// The disk cache folder and the running file are given up.
     pub async fn shutdown(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.release();
     }
 
     /// Asks the server to stop without waiting (from synchronous code).
@@ -439,7 +541,101 @@ impl CdnServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.release();
     }
+
+    fn release(&mut self) {
+        self.disk.release();
+        if let Some(path) = self.running_file.take() {
+            remove_running_file(&path);
+        }
+    }
+}
+
+/// Pixel buffers (megabytes each) are allocated and freed on whichever blocking thread runs a
+/// transform. glibc's dynamic mmap threshold rises to the size of the last buffer freed, and
+/// from then on such buffers come from per-thread arenas that keep their pages: the RSS grows
+/// with the number of threads that ever ran a transform, not with the work in flight, and the
+/// memory budget would bound nothing real. A fixed threshold makes every allocation over
+/// 1 MiB its own mapping, given back to the OS when freed.
+fn return_large_buffers_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only tunes the allocator; it is safe to call at any time.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
+    }
+}
+
+/// What a running server records in [`RUNNING_FILE`].
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Running {
+    port: u16,
+    pid: u32,
+}
+
+/// Writes the running file (0600, atomically): the bound port and our pid.
+fn write_running_file(path: &Path, port: u16) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = serde_json::to_string(&Running {
+        port,
+        pid: std::process::id(),
+    })
+    .map_err(std::io::Error::other)?;
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(&tmp)?.write_all(text.as_bytes())?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Removes the running file if it is still ours (another server may have written it since).
+fn remove_running_file(path: &Path) {
+    let ours = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Running>(&t).ok())
+        .is_some_and(|r| r.pid == std::process::id());
+    if ours {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The base URL (`http://127.0.0.1:PORT`) of this install's running local CDN: the port a
+/// server recorded in [`RUNNING_FILE`] in the config dir, when that process is alive and the
+/// port answers; otherwise the configured port (`settings.cdnPort`). For `cdn url`, whose
+/// preview URL must name the port actually bound (the configured one may have been taken).
+pub fn running_base(store: &ConfigStore) -> Result<String, CdnError> {
+    if let Some(port) = running_port(&store.dir().join(RUNNING_FILE)) {
+        return Ok(format!("http://127.0.0.1:{port}"));
+    }
+    let settings = store
+        .load()
+        .map_err(|e| CdnError::Config(e.describe(Language::En)))?
+        .settings;
+    Ok(format!("http://127.0.0.1:{}", settings.cdn_port))
+}
+
+/// The port in a running file, if its process is alive and something listens there.
+fn running_port(path: &Path) -> Option<u16> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let running: Running = serde_json::from_str(&text).ok()?;
+    let pid = libc::pid_t::try_from(running.pid).ok()?;
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    let addr = SocketAddr::from(([127, 0, 0, 1], running.port));
+    let listening = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok();
+    (alive && listening && running.port != 0).then_some(running.port)
 }
 
 /// The path and query of an image URL: `/image/{source}/{key, segments encoded}?{options}`.
@@ -518,12 +714,17 @@ fn with_app_cors(req: &Parts, mut response: Response) -> Response {
 }
 
 /// Origins of the app's webview: `tauri://localhost` (Linux, macOS), `http(s)://tauri.localhost`
-/// (Windows), and the dev server on loopback.
+/// (Windows), and, in debug builds only, the dev server on loopback (a release build never
+/// loads the dev server, and any local web page could claim `http://localhost:*`).
 fn app_origin(origin: &[u8]) -> bool {
+    app_origin_in(origin, cfg!(debug_assertions))
+}
+
+fn app_origin_in(origin: &[u8], debug_build: bool) -> bool {
     matches!(
         origin,
         b"tauri://localhost" | b"http://tauri.localhost" | b"https://tauri.localhost"
-    ) || origin.starts_with(b"http://localhost:")
+    ) || (debug_build && origin.starts_with(b"http://localhost:"))
 }
 
 /// `work`, or a 504 when the request's deadline passes first.
@@ -649,21 +850,40 @@ async fn image(
         bump(&s.metrics.memory_hits);
         return Ok(image_response(&entry));
     }
-    if let Some(refused) = s
-        .refusals
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-    {
-        return Err(refused.clone());
+    if let Some(refused) = s.refused(&key) {
+        return Err(refused);
     }
-    let entry = s
-        .images
-        .run(key.clone(), || {
+    // The whole flight (fetch and transform) is under this request's deadline. When every
+    // caller has given up, the flight is dropped: the fetch stops, and a transform already
+    // running finishes on its worker, holding its permits and its memory reservation until
+    // then (bounded by the limits), and its result is dropped.
+    let entry = by_deadline(
+        s,
+        deadline,
+        s.images.run(key.clone(), || {
             fill(s.clone(), obj, options, original, variant, key)
-        })
-        .await?;
+        }),
+    )
+    .await?;
     Ok(image_response(&entry))
+}
+
+impl Shared {
+    /// The remembered refusal of a stored key, if any.
+    fn refused(&self, key: &str) -> Option<ServeError> {
+        self.refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn remember_refusal(&self, key: String, refused: &ServeError) {
+        self.refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(key, refused.clone());
+    }
 }
 
 /// The original's current ETag, one `HeadObject` for all concurrent askers.
@@ -685,6 +905,74 @@ async fn revalidate(
         .await
 }
 
+/// A share of the transform memory budget, given back when dropped.
+struct Reservation {
+    _permit: OwnedSemaphorePermit,
+    bytes: u64,
+    metrics: Arc<Metrics>,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.metrics
+            .memory_reserved
+            .fetch_sub(self.bytes, Ordering::Relaxed);
+    }
+}
+
+/// The answer when the server stays saturated: come back shortly.
+fn busy(s: &Shared) -> ServeError {
+    bump(&s.metrics.busy);
+    let mut busy = ServeError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "the local CDN is busy with other images (its memory budget is in use): try again shortly",
+    );
+    busy.retry_after = Some(2);
+    busy
+}
+
+/// Reserves `bytes` of the memory budget (all of it at most), waiting until `admission`;
+/// then a 503 with `Retry-After`, never an allocation the budget has no room for.
+async fn reserve(
+    s: &Shared,
+    bytes: u64,
+    admission: tokio::time::Instant,
+) -> Result<Reservation, ServeError> {
+    let kib = u32::try_from(bytes.div_ceil(1024).clamp(1, u64::from(s.budget_kib)))
+        .unwrap_or(s.budget_kib);
+    let wait = s.budget.clone().acquire_many_owned(kib);
+    // `timeout_at` polls the wait first: room that is free now is taken even if the
+    // admission time has passed during the fetch.
+    let Ok(permit) = tokio::time::timeout_at(admission, wait).await else {
+        return Err(busy(s));
+    };
+    let permit = permit.expect("the budget is never closed");
+    let bytes = u64::from(kib) * 1024;
+    let now = s
+        .metrics
+        .memory_reserved
+        .fetch_add(bytes, Ordering::Relaxed)
+        + bytes;
+    s.metrics
+        .memory_reserved_peak
+        .fetch_max(now, Ordering::Relaxed);
+    Ok(Reservation {
+        _permit: permit,
+        bytes,
+        metrics: s.metrics.clone(),
+    })
+}
+
+/// The text of a caught panic, for the log.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
 /// One flight: the disk cache, else the original fetched and transformed.
 async fn fill(
     s: Arc<Shared>,
@@ -704,6 +992,14 @@ async fn fill(
         s.memory.put(key, entry.clone());
         return Ok(entry);
     }
+    // Originals are buffered only with a slot: their number in memory is bounded by the
+    // pool, not by the number of requests. The waits for a slot and for memory together
+    // last at most `budget_wait`: a saturated server answers 503, not a late 504.
+    let admission = tokio::time::Instant::now() + s.budget_wait;
+    let slot = match tokio::time::timeout_at(admission, s.originals.clone().acquire_owned()).await {
+        Ok(slot) => slot.expect("the original slots are never closed"),
+        Err(_) => return Err(busy(&s)),
+    };
     bump(&s.metrics.origin_fetches);
     let fetched = s
         .origin
@@ -712,6 +1008,11 @@ async fn fill(
     s.freshness.record(&original, &fetched.etag);
     // The original may have changed since its ETag was checked: store under what was read.
     let key = stored_key(&variant, &fetched.etag);
+    if let Some(refused) = s.refused(&key) {
+        return Err(refused);
+    }
+    let estimate = pipeline::memory_estimate(&fetched.bytes, &options.transform, &s.limits);
+    let memory = reserve(&s, estimate, admission).await?;
     let permit = s
         .workers
         .clone()
@@ -720,27 +1021,35 @@ async fn fill(
         .expect("the worker pool is never closed");
     bump(&s.metrics.transforms);
     let (transform, limits) = (s.transform, s.limits);
-    let rendered = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        transform(&fetched.bytes, &options.transform, &limits)
+    let joined = tokio::task::spawn_blocking(move || {
+        let _held = (permit, memory, slot);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            transform(&fetched.bytes, &options.transform, &limits)
+        }))
     })
-    .await
-    .map_err(|e| {
-        ServeError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("the transform failed unexpectedly: {e}"),
-        )
-    })?;
-    let rendered = match rendered {
-        Ok(rendered) => rendered,
-        Err(e) => {
+    .await;
+    let rendered = match joined {
+        Ok(Ok(Ok(rendered))) => rendered,
+        Ok(Ok(Err(e))) => {
             let refused = ServeError::from(e);
-            s.refusals
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .put(key, refused.clone());
+            s.remember_refusal(key, &refused);
             return Err(refused);
+        }
+        // A panic is remembered like a refusal (the same bytes would panic again); its
+        // text goes to the log, never to the client.
+        Ok(Err(payload)) => {
+            eprintln!(
+                "bucketdesk: the CDN transform panicked on {}: {}",
+                variant.replace('\n', " "),
+                panic_text(payload.as_ref())
+            );
+            let refused = ServeError::internal();
+            s.remember_refusal(key, &refused);
+            return Err(refused);
+        }
+        Err(e) => {
+            eprintln!("bucketdesk: the CDN transform task failed: {e}");
+            return Err(ServeError::internal());
         }
     };
     let entry = Arc::new(Entry {
@@ -936,6 +1245,61 @@ mod tests {
     }
 
     #[test]
+    fn internal_failures_are_a_500_that_keeps_the_detail_in_the_log() {
+        let e = ServeError::from(PipelineError::Internal(
+            "resize: Size of the crop box is out of the image boundaries".into(),
+        ));
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e.code, "internal");
+        assert!(!e.message.contains("crop box"), "{}", e.message);
+        assert!(!e.message.contains("damaged"), "{}", e.message);
+        let area = ServeError::from(PipelineError::OutputAreaTooLarge {
+            width: 5000,
+            height: 5000,
+            limit: 4_194_304,
+            format: crate::cdn::transform::Format::Avif,
+        });
+        assert_eq!(
+            (area.status, area.code),
+            (StatusCode::BAD_REQUEST, "invalid_option")
+        );
+        assert!(
+            area.message.starts_with("width, height:"),
+            "{}",
+            area.message
+        );
+    }
+
+    #[test]
+    fn the_running_file_names_the_bound_port_only_while_it_serves() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ConfigStore::new(dir.path());
+        let path = dir.path().join(RUNNING_FILE);
+        assert_eq!(running_base(&store).unwrap(), "http://127.0.0.1:7390");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        write_running_file(&path, port).unwrap();
+        assert_eq!(
+            running_base(&store).unwrap(),
+            format!("http://127.0.0.1:{port}")
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(listener);
+        assert_eq!(
+            running_base(&store).unwrap(),
+            "http://127.0.0.1:7390",
+            "nothing listens there any more: the configured port"
+        );
+        remove_running_file(&path);
+        assert!(!path.exists(), "our own file is removed");
+    }
+
+    #[test]
     fn only_the_apps_own_origins_may_read_responses() {
         assert!(app_origin(b"tauri://localhost"));
         assert!(app_origin(b"http://tauri.localhost"));
@@ -943,6 +1307,12 @@ mod tests {
         assert!(!app_origin(b"https://evil.example"));
         assert!(!app_origin(b"http://localhost.evil.example"));
         assert!(!app_origin(b"null"));
+        // A release build: only the webview's own origins, not the dev server's.
+        assert!(app_origin_in(b"tauri://localhost", false));
+        assert!(app_origin_in(b"https://tauri.localhost", false));
+        assert!(!app_origin_in(b"http://localhost:1420", false));
+        assert!(!app_origin_in(b"http://localhost:5173", false));
+        assert!(app_origin_in(b"http://localhost:1420", true));
     }
 
     #[test]

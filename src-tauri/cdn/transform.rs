@@ -89,6 +89,21 @@ pub struct Limits {
     pub max_output_dimension: u32,
     /// Largest original, in bytes.
     pub max_input_bytes: u64,
+    /// Largest output area (width × height), for the fast encoders (JPEG, WebP, PNG, TIFF).
+    pub max_output_pixels: u64,
+    /// Largest output area for the slow encoders (AVIF, GIF), as imgproxy caps them lower:
+    /// an 8192×8192 AVIF would hold a worker for minutes.
+    pub max_slow_output_pixels: u64,
+}
+
+impl Limits {
+    /// The output area cap for an output format.
+    pub fn max_output_pixels_for(&self, format: Format) -> u64 {
+        match format {
+            Format::Avif | Format::Gif => self.max_slow_output_pixels,
+            _ => self.max_output_pixels,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -97,6 +112,8 @@ impl Default for Limits {
             max_input_pixels: 50_000_000,
             max_output_dimension: 8192,
             max_input_bytes: 64 * 1024 * 1024,
+            max_output_pixels: 40_000_000,
+            max_slow_output_pixels: 4_194_304,
         }
     }
 }
@@ -110,8 +127,8 @@ pub struct Rendered {
     pub height: u32,
 }
 
-/// Why a transformation failed. Every variant is the input's or the request's fault (4xx);
-/// the message says what is wrong in plain words.
+/// Why a transformation failed. Every variant but [`PipelineError::Internal`] is the input's
+/// or the request's fault (4xx); the message says what is wrong in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PipelineError {
     /// Not an image format the pipeline reads (→ 415).
@@ -137,7 +154,21 @@ pub enum PipelineError {
         value: u64,
         limit: u32,
     },
+    /// The output's area is over the cap for its format (→ 400, naming the sides).
+    #[error(
+        "width, height: the output would be {width}×{height} px, over the {limit} pixel limit for {format:?}"
+    )]
+    OutputAreaTooLarge {
+        width: u32,
+        height: u32,
+        limit: u64,
+        format: Format,
+    },
     /// The encoder cannot produce this output (→ 415 for the requested format).
     #[error("cannot encode {format:?}: {reason}")]
     Encode { format: Format, reason: String },
+    /// Our own fault, not the image's (a resizer refusing a box we computed): → 500
+    /// `internal`; the detail goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
 }

@@ -40,7 +40,12 @@ pub fn photo(width: u32, height: u32) -> Pixels {
             };
         }
     }
-    let mut data = Vec::new();
+    gradient(width, height)
+}
+
+/// An RGB gradient `width`×`height`, any size (large sources for the render table).
+pub fn gradient(width: u32, height: u32) -> Pixels {
+    let mut data = Vec::with_capacity(width as usize * height as usize * 3);
     for y in 0..height {
         for x in 0..width {
             data.extend_from_slice(&[(x * 255 / width) as u8, (y * 255 / height) as u8, 90]);

@@ -6,14 +6,16 @@
 //! 2. pixel budget check on the header's size — a decompression bomb is refused before a
 //!    single pixel buffer is allocated;
 //! 3. [`geometry::plan`] on the upright (EXIF-oriented, rotated) size, and the output size
-//!    check (`max_output_dimension`, naming `width` or `height`);
+//!    checks (`max_output_dimension`, naming `width` or `height`; the output area against
+//!    `max_output_pixels`, lower for AVIF and GIF);
 //! 4. [`decode`](decode::decode): JPEG shrunk in the DCT by the largest of 1/2, 1/4, 1/8 that
 //!    still leaves at least 2× for the resize;
 //! 5. [`orient`]: EXIF orientation, then `rotate`;
 //! 6. [`resize`](resize::resize): scale + crop in one Lanczos3 pass, then the letterbox;
 //! 7. [`encode`](encode::encode), in the requested format or the original's.
 //!
-//! Synchronous and CPU-bound: the server runs it on a bounded blocking pool.
+//! Synchronous and CPU-bound: the server runs it on a bounded blocking pool, after reserving
+//! [`memory_estimate`] bytes of its memory budget.
 
 mod decode;
 mod encode;
@@ -55,33 +57,12 @@ fn has_alpha(format: Format) -> bool {
 
 /// Transforms `input` as `t` asks, within `limits`.
 pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendered, PipelineError> {
-    // Requests that can never succeed fail before any work.
-    check_side("width", t.width.map(u64::from), limits)?;
-    check_side("height", t.height.map(u64::from), limits)?;
-    if input.len() as u64 > limits.max_input_bytes {
-        return Err(PipelineError::TooLarge {
-            size: input.len() as u64,
-            limit: limits.max_input_bytes,
-        });
-    }
-    let probe = probe::probe(input)?;
-    check_pixels(probe.width.into(), probe.height.into(), limits)?;
-    let upright = orient::rotated_size(probe.oriented_size(), t.rotate);
-    check_pixels(upright.0.into(), upright.1.into(), limits)?;
-    let mut plan = geometry::plan(upright, t.width, t.height, t.fit, t.position);
-    check_canvas(plan.canvas, limits)?;
-    let format = t.format.unwrap_or(probe.format);
-
-    // Shrink-on-load: the largest 1/2ⁿ that leaves the resize at least 2× to do.
-    let shrink = f64::min(
-        f64::from(upright.0) / f64::from(plan.scaled.0),
-        f64::from(upright.1) / f64::from(plan.scaled.1),
-    );
-    let max_shrink = [8, 4, 2]
-        .into_iter()
-        .find(|d| shrink >= f64::from(2 * d))
-        .unwrap_or(1);
-
+    let Prepared {
+        probe,
+        mut plan,
+        format,
+        max_shrink,
+    } = prepare(input, t, limits)?;
     let mut pixels = decode::decode(input, &probe, limits, max_shrink)?;
     if probe.format == Format::Jpeg {
         pixels = orient::apply_exif(pixels, probe.orientation);
@@ -96,7 +77,7 @@ pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendere
             t.fit,
             t.position,
         );
-        check_canvas(plan.canvas, limits)?;
+        check_canvas(plan.canvas, format, limits)?;
     }
     let pixels = resize::letterbox(resize::resize(pixels, &plan)?, &plan);
     let (width, height) = (pixels.width, pixels.height);
@@ -107,6 +88,83 @@ pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendere
         width,
         height,
     })
+}
+
+/// What the header and the request decide before any pixel exists.
+struct Prepared {
+    probe: Probe,
+    plan: geometry::Plan,
+    format: Format,
+    /// The JPEG shrink-on-load denominator (1, 2, 4 or 8).
+    max_shrink: u32,
+}
+
+/// The limit checks and the plan: everything that needs only the header.
+fn prepare(input: &[u8], t: &Transform, limits: &Limits) -> Result<Prepared, PipelineError> {
+    // Requests that can never succeed fail before any work.
+    check_side("width", t.width.map(u64::from), limits)?;
+    check_side("height", t.height.map(u64::from), limits)?;
+    if input.len() as u64 > limits.max_input_bytes {
+        return Err(PipelineError::TooLarge {
+            size: input.len() as u64,
+            limit: limits.max_input_bytes,
+        });
+    }
+    let probe = probe::probe(input)?;
+    check_pixels(probe.width.into(), probe.height.into(), limits)?;
+    let upright = orient::rotated_size(probe.oriented_size(), t.rotate);
+    check_pixels(upright.0.into(), upright.1.into(), limits)?;
+    let plan = geometry::plan(upright, t.width, t.height, t.fit, t.position);
+    let format = t.format.unwrap_or(probe.format);
+    check_canvas(plan.canvas, format, limits)?;
+
+    // Shrink-on-load: the largest 1/2ⁿ that leaves the resize at least 2× to do.
+    let shrink = f64::min(
+        f64::from(upright.0) / f64::from(plan.scaled.0),
+        f64::from(upright.1) / f64::from(plan.scaled.1),
+    );
+    let max_shrink = [8, 4, 2]
+        .into_iter()
+        .find(|d| shrink >= f64::from(2 * d))
+        .unwrap_or(1);
+    Ok(Prepared {
+        probe,
+        plan,
+        format,
+        max_shrink,
+    })
+}
+
+/// An upper bound of the bytes [`transform`] holds at its peak for this input and request,
+/// from the header alone (cheap: no pixel is decoded). The server reserves it from its
+/// memory budget before the transform runs. A request the pipeline will refuse costs only
+/// its input.
+pub fn memory_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
+    let Ok(p) = prepare(input, t, limits) else {
+        return input.len() as u64;
+    };
+    let area = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
+    let (w, h) = (u64::from(p.probe.width), u64::from(p.probe.height));
+    let (decoded_px, decoded) = match p.probe.format {
+        // libjpeg-turbo rounds a scaled side up; CMYK needs 4 bytes a pixel, then RGB.
+        Format::Jpeg => {
+            let d = u64::from(p.max_shrink);
+            let px = w.div_ceil(d) * h.div_ceil(d);
+            (px, px * (4 + 3))
+        }
+        // `image` may decode 16-bit RGBA (8 bytes a pixel) before the 8-bit copy (4).
+        _ => (w * h, w * h * (8 + 4)),
+    };
+    // EXIF orientation and `rotate` each make one more copy (a free angle a larger one).
+    let turned = if p.probe.orientation > 1 || t.rotate != 0 {
+        decoded_px * 4 * 2
+    } else {
+        0
+    };
+    // The resize output, the letterbox, and the encoder's own copies (AVIF converts to its
+    // pixel type and keeps planes; a few canvases' worth covers every encoder here).
+    let output = area(p.plan.canvas) * 4 * 5;
+    input.len() as u64 + decoded + turned + output
 }
 
 /// The pixel budget, on a size read from a header.
@@ -138,8 +196,23 @@ fn check_side(
     }
 }
 
-/// The output size: a side can outgrow the request (`outside`, one side given, no resize).
-fn check_canvas((width, height): (u32, u32), limits: &Limits) -> Result<(), PipelineError> {
+/// The output size: a side can outgrow the request (`outside`, one side given, no resize),
+/// and the area is capped per format (lower for the slow AVIF and GIF encoders).
+fn check_canvas(
+    (width, height): (u32, u32),
+    format: Format,
+    limits: &Limits,
+) -> Result<(), PipelineError> {
     check_side("width", Some(width.into()), limits)?;
-    check_side("height", Some(height.into()), limits)
+    check_side("height", Some(height.into()), limits)?;
+    let limit = limits.max_output_pixels_for(format);
+    if u64::from(width) * u64::from(height) > limit {
+        return Err(PipelineError::OutputAreaTooLarge {
+            width,
+            height,
+            limit,
+            format,
+        });
+    }
+    Ok(())
 }

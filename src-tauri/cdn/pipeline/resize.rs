@@ -17,27 +17,23 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 /// Scales and crops `pixels` as `plan` says; the result is `plan.crop`-sized.
 pub(super) fn resize(pixels: Pixels, plan: &Plan) -> Result<Pixels, PipelineError> {
     let (cw, ch) = (plan.crop.width, plan.crop.height);
-    // Source pixels per scaled pixel, on each axis.
-    let sx = f64::from(pixels.width) / f64::from(plan.scaled.0);
-    let sy = f64::from(pixels.height) / f64::from(plan.scaled.1);
-    let left = f64::from(plan.crop.x) * sx;
-    let top = f64::from(plan.crop.y) * sy;
-    let (width, height) = (f64::from(cw) * sx, f64::from(ch) * sy);
     if (pixels.width, pixels.height) == plan.scaled && (cw, ch) == plan.scaled {
         return Ok(pixels);
     }
+    let area = source_box((pixels.width, pixels.height), plan);
     let pixel_type = if pixels.alpha {
         PixelType::U8x4
     } else {
         PixelType::U8x3
     };
-    let internal = |e: &dyn std::fmt::Display| PipelineError::Corrupt(format!("resize: {e}"));
+    // The box is ours and the buffers are ours: a refusal here is our bug, not the image's.
+    let internal = |e: &dyn std::fmt::Display| PipelineError::Internal(format!("resize: {e}"));
     let src = ImageRef::new(pixels.width, pixels.height, &pixels.data, pixel_type)
         .map_err(|e| internal(&e))?;
     let mut dst = Image::new(cw, ch, pixel_type);
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-        .crop(left, top, width, height);
+        .crop(area.left, area.top, area.width, area.height);
     Resizer::new()
         .resize(&src, &mut dst, &options)
         .map_err(|e| internal(&e))?;
@@ -47,6 +43,45 @@ pub(super) fn resize(pixels: Pixels, plan: &Plan) -> Result<Pixels, PipelineErro
         alpha: pixels.alpha,
         data: dst.into_vec(),
     })
+}
+
+/// A rectangle in the decoded pixels' coordinates, in fractions of a pixel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct SourceBox {
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The part of the decoded `have`-sized pixels that `plan.crop` (in scaled coordinates)
+/// covers. The mapping `crop × have / scaled` is done in f64 and can land one ulp past the
+/// decoded edge (about 3 % of size pairs): each axis is clamped so that `start + size`,
+/// computed exactly as `fast_image_resize` checks it, never exceeds the decoded side.
+pub(super) fn source_box(have: (u32, u32), plan: &Plan) -> SourceBox {
+    let (left, width) = source_span(plan.crop.x, plan.crop.width, plan.scaled.0, have.0);
+    let (top, height) = source_span(plan.crop.y, plan.crop.height, plan.scaled.1, have.1);
+    SourceBox {
+        left,
+        top,
+        width,
+        height,
+    }
+}
+
+/// One axis of [`source_box`]: `start` and `len` of `scaled`, mapped onto `have` pixels.
+fn source_span(start: u32, len: u32, scaled: u32, have: u32) -> (f64, f64) {
+    let have_f = f64::from(have.max(1));
+    let per = have_f / f64::from(scaled.max(1));
+    let end = (f64::from(start.saturating_add(len)) * per).min(have_f);
+    // The start stays inside the image (fast_image_resize wants `start < have`) and leaves
+    // room for a non-empty span.
+    let start = (f64::from(start) * per).min(end).min(have_f.next_down());
+    let mut size = (end - start).max(f64::MIN_POSITIVE);
+    while start + size > have_f {
+        size = size.next_down();
+    }
+    (start, size)
 }
 
 /// Puts `pixels` on the `plan.canvas` at `plan.offset`, over opaque black.
@@ -117,6 +152,140 @@ mod tests {
         let p = plan((400, 200), Some(50), Some(50), None, Some(Position::Right));
         let out = resize(halves(), &p).unwrap();
         assert!(at(&out, 25, 25)[2] > 250 && at(&out, 25, 25)[0] < 5);
+    }
+
+    const FITS: [Fit; 5] = [
+        Fit::Cover,
+        Fit::Contain,
+        Fit::Fill,
+        Fit::Inside,
+        Fit::Outside,
+    ];
+    const POSITIONS: [Position; 5] = [
+        Position::Centre,
+        Position::Top,
+        Position::Bottom,
+        Position::Left,
+        Position::Right,
+    ];
+
+    /// A deterministic generator (SplitMix64): the same cases on every run.
+    struct Cases(u64);
+
+    impl Cases {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        /// 1..=max, often small and often near a power of two or a round size.
+        fn side(&mut self, max: u32) -> u32 {
+            let v = match self.next() % 4 {
+                0 => self.next() % 16 + 1,
+                1 => {
+                    [300, 400, 500, 640, 1024, 2560, 2880, 3837, 4000, 5120]
+                        [(self.next() % 10) as usize]
+                        + self.next() % 3
+                        - 1
+                }
+                _ => self.next() % u64::from(max) + 1,
+            };
+            u32::try_from(v).unwrap_or(max).clamp(1, max)
+        }
+
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    /// The decoded size of a `source` JPEG at 1/`d` (libjpeg-turbo rounds up).
+    fn decoded((w, h): (u32, u32), d: u32) -> (u32, u32) {
+        (w.div_ceil(d), h.div_ceil(d))
+    }
+
+    /// The checks `fast_image_resize` makes on a crop box, exactly as it makes them.
+    fn inside(b: &SourceBox, (w, h): (u32, u32)) -> bool {
+        let (w, h) = (f64::from(w), f64::from(h));
+        b.width > 0.0
+            && b.height > 0.0
+            && b.left >= 0.0
+            && b.top >= 0.0
+            && b.left < w
+            && b.top < h
+            && b.left + b.width <= w
+            && b.top + b.height <= h
+    }
+
+    #[test]
+    fn the_crop_box_never_leaves_the_decoded_image() {
+        // The cases: w=300 on 5120×2880 decoded at 1/8, fill 500×200 of 2560×3837.
+        for (source, w, h, fit, d) in [
+            ((5120, 2880), Some(300), None, None, 8),
+            ((2560, 3837), Some(500), Some(200), Some(Fit::Fill), 2),
+            ((2560, 3837), Some(500), Some(200), Some(Fit::Fill), 1),
+        ] {
+            let p = plan(source, w, h, fit, None);
+            let b = source_box(decoded(source, d), &p);
+            assert!(
+                inside(&b, decoded(source, d)),
+                "{source:?} {w:?}×{h:?}: {b:?}"
+            );
+        }
+        // 400 000 generated (source, shrink-on-load, size, fit, position) combinations.
+        let mut cases = Cases(12);
+        for _ in 0..400_000 {
+            let source = (cases.side(12_000), cases.side(12_000));
+            let d = cases.pick(&[1, 2, 4, 8]);
+            let w = (!cases.next().is_multiple_of(5)).then(|| cases.side(8192));
+            let h = (!cases.next().is_multiple_of(5)).then(|| cases.side(8192));
+            let (fit, position) = (cases.pick(&FITS), cases.pick(&POSITIONS));
+            let p = plan(source, w, h, Some(fit), Some(position));
+            let have = decoded(source, d);
+            let b = source_box(have, &p);
+            assert!(
+                inside(&b, have),
+                "{source:?} at 1/{d} = {have:?}, {w:?}×{h:?} {fit:?} {position:?}: {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn generated_sizes_fits_and_positions_all_render() {
+        // Real resizes, on sources small enough to run a few thousand in a debug build.
+        let mut cases = Cases(7);
+        for _ in 0..1_200 {
+            let source = (cases.side(480), cases.side(480));
+            let d = cases.pick(&[1, 2, 4, 8]);
+            let w = (!cases.next().is_multiple_of(5)).then(|| cases.side(160));
+            let h = (!cases.next().is_multiple_of(5)).then(|| cases.side(160));
+            let (fit, position) = (cases.pick(&FITS), cases.pick(&POSITIONS));
+            let p = plan(source, w, h, Some(fit), Some(position));
+            if u64::from(p.canvas.0) * u64::from(p.canvas.1) > 250_000 {
+                // `outside` on a thin strip: a huge canvas the pipeline refuses before this.
+                continue;
+            }
+            let (dw, dh) = decoded(source, d);
+            let alpha = cases.next().is_multiple_of(2);
+            let channels = if alpha { 4 } else { 3 };
+            let pixels = Pixels {
+                width: dw,
+                height: dh,
+                alpha,
+                data: vec![128; dw as usize * dh as usize * channels],
+            };
+            let out = resize(pixels, &p).unwrap_or_else(|e| {
+                panic!("{source:?} at 1/{d}, {w:?}×{h:?} {fit:?} {position:?}: {e}")
+            });
+            let out = letterbox(out, &p);
+            assert_eq!(
+                (out.width, out.height),
+                p.canvas,
+                "{source:?} at 1/{d}, {w:?}×{h:?} {fit:?} {position:?}"
+            );
+        }
     }
 
     #[test]

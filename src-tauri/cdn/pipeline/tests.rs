@@ -418,3 +418,192 @@ fn an_animated_webp_gives_its_first_frame() {
         "the red first frame, got {first:?}"
     );
 }
+
+/// The render table of issue #12: every fit × position on large landscape, portrait and
+/// square JPEGs, the sizes that used to fail ("Size of the crop box is out of the image
+/// boundaries"), extreme aspect changes, and sizes whose exact value ends in .5.
+#[test]
+fn every_fit_position_and_size_renders_on_large_photos() {
+    let landscape = fixtures::jpeg(&fixtures::gradient(5120, 2880), false);
+    let portrait = fixtures::jpeg(&fixtures::gradient(2560, 3837), false);
+    let square = fixtures::jpeg(&fixtures::gradient(3000, 3000), true);
+    let fits = [
+        Fit::Cover,
+        Fit::Contain,
+        Fit::Fill,
+        Fit::Inside,
+        Fit::Outside,
+    ];
+    let positions = [
+        Position::Centre,
+        Position::Top,
+        Position::Bottom,
+        Position::Left,
+        Position::Right,
+    ];
+    let render = |bytes: &[u8], t: &Transform| {
+        let r = transform(bytes, t, &Limits::default()).unwrap_or_else(|e| panic!("{t:?}: {e}"));
+        let written = probe(&r.bytes).unwrap_or_else(|e| panic!("{t:?}: output: {e}"));
+        assert_eq!(
+            (written.width, written.height),
+            (r.width, r.height),
+            "{t:?}"
+        );
+        (r.width, r.height)
+    };
+    // The reported cases, by their expected sizes.
+    let webp_300 = Transform {
+        width: Some(300),
+        format: Some(Format::Webp),
+        ..Transform::default()
+    };
+    assert_eq!(
+        render(&landscape, &webp_300),
+        (300, 169),
+        "w=300&f=webp on 5120×2880"
+    );
+    let fill = Transform {
+        width: Some(500),
+        height: Some(200),
+        fit: Some(Fit::Fill),
+        ..Transform::default()
+    };
+    assert_eq!(
+        render(&portrait, &fill),
+        (500, 200),
+        "fill 500×200 of a portrait"
+    );
+    // Every fit × position × size on the three shapes lands where the plan says.
+    let sizes = [
+        (Some(500), Some(200)),
+        (Some(1), Some(4000)),
+        (Some(4000), Some(1)),
+        (Some(300), Some(300)),
+        (Some(301), Some(157)),
+        (Some(300), None),
+        (None, Some(1)),
+    ];
+    for (name, bytes, size) in [
+        ("landscape", &landscape, (5120, 2880)),
+        ("portrait", &portrait, (2560, 3837)),
+        ("square", &square, (3000, 3000)),
+    ] {
+        for (w, h) in sizes {
+            for fit in fits {
+                // The position only moves the picture for cover and contain.
+                let anchors: &[Position] = if matches!(fit, Fit::Cover | Fit::Contain) {
+                    &positions
+                } else {
+                    &positions[..1]
+                };
+                for &position in anchors {
+                    let t = Transform {
+                        width: w,
+                        height: h,
+                        fit: Some(fit),
+                        position: Some(position),
+                        ..Transform::default()
+                    };
+                    let expected = geometry::plan(size, w, h, Some(fit), Some(position)).canvas;
+                    assert_eq!(render(bytes, &t), expected, "{name} {t:?}");
+                    if let (Some(w), Some(h), Fit::Cover | Fit::Contain | Fit::Fill) = (w, h, fit) {
+                        assert_eq!(expected, (w, h), "{name} {t:?}: exactly the box");
+                    }
+                }
+            }
+        }
+    }
+    // Exact values ending in .5 round half up (libvips): 501/2 = 250.5 → 251. sharp's
+    // shrink-on-load can land one pixel lower there (250); see doc/CDN.md.
+    let half_landscape = fixtures::jpeg(&fixtures::gradient(1000, 501), false);
+    let half_portrait = fixtures::jpeg(&fixtures::gradient(501, 1000), false);
+    let by_width = Transform {
+        width: Some(500),
+        ..Transform::default()
+    };
+    let by_height = Transform {
+        height: Some(500),
+        ..Transform::default()
+    };
+    assert_eq!(render(&half_landscape, &by_width), (500, 251));
+    assert_eq!(render(&half_portrait, &by_height), (251, 500));
+    let inside = Transform {
+        width: Some(500),
+        height: Some(500),
+        fit: Some(Fit::Inside),
+        ..Transform::default()
+    };
+    assert_eq!(render(&half_landscape, &inside), (500, 251));
+    // 2560×3837 at w=300: 3837 / 8.5333… = 449.65 → 450.
+    assert_eq!(render(&portrait, &by_width_of(300)), (300, 450));
+}
+
+fn by_width_of(width: u32) -> Transform {
+    Transform {
+        width: Some(width),
+        ..Transform::default()
+    }
+}
+
+#[test]
+fn the_output_area_is_capped_lower_for_avif_and_gif() {
+    let bytes = fixtures::jpeg(&photo(240, 160), false);
+    let limits = Limits {
+        max_output_pixels: 100 * 100,
+        max_slow_output_pixels: 50 * 50,
+        ..Limits::default()
+    };
+    let at = |w: u32, h: u32, format: Format| Transform {
+        width: Some(w),
+        height: Some(h),
+        format: Some(format),
+        ..Transform::default()
+    };
+    assert!(transform(&bytes, &at(100, 100, Format::Jpeg), &limits).is_ok());
+    assert!(transform(&bytes, &at(50, 50, Format::Avif), &limits).is_ok());
+    for (t, limit) in [
+        (at(101, 100, Format::Jpeg), 10_000),
+        (at(100, 101, Format::Webp), 10_000),
+        (at(51, 50, Format::Avif), 2_500),
+        (at(60, 60, Format::Gif), 2_500),
+    ] {
+        match transform(&bytes, &t, &limits) {
+            Err(PipelineError::OutputAreaTooLarge { limit: l, .. }) if l == limit => {}
+            other => panic!("{t:?}: expected the area cap {limit}, got {other:?}"),
+        }
+    }
+    // Outgrowing the box (`outside`) is checked on the real output, not on the request.
+    let outside = Transform {
+        fit: Some(Fit::Outside),
+        ..at(150, 10, Format::Jpeg)
+    };
+    assert!(matches!(
+        transform(&bytes, &outside, &limits),
+        Err(PipelineError::OutputAreaTooLarge {
+            width: 150,
+            height: 100,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_memory_estimate_bounds_the_work_and_follows_the_shrink_on_load() {
+    let big = fixtures::jpeg(&fixtures::gradient(4000, 3000), false);
+    let limits = Limits::default();
+    let thumb = pipeline_estimate(&big, &by_width_of(200), &limits);
+    let large = pipeline_estimate(&big, &by_width_of(1800), &limits);
+    // 1/8 decode: 500×375 px; full decode: 12 MP at 7 bytes a pixel.
+    assert!(thumb < 4_000_000 + big.len() as u64, "{thumb}");
+    assert!(large >= 12_000_000 * 7, "{large}");
+    assert!(large > 10 * thumb);
+    // A refused request costs its input only.
+    assert_eq!(
+        pipeline_estimate(b"not an image", &by_width_of(10), &limits),
+        12
+    );
+}
+
+fn pipeline_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
+    super::memory_estimate(input, t, limits)
+}

@@ -1,10 +1,15 @@
 //! The local CDN over real HTTP against moto: options, caching (304, single flight, disk,
 //! revalidation), the Host and token checks, error statuses, the hostile corpus, `/file`
-//! with `Range`, and the CLI's `cdn url`.
+//! with `Range`, and the CLI's `cdn url`. The limits of issue #12: a chunked origin over the
+//! byte budget, a slow origin against the deadline (both a raw HTTP origin on loopback that
+//! the real AWS SDK talks to), a panicking transform, the disk cache's modes, and 64
+//! concurrent large originals against the memory budget (the peak RSS of a `cdn serve`
+//! child process).
 //!
 //! Each test has its own bucket, config dir, keychain service, cache dir and server.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -769,4 +774,399 @@ fn a_refused_original_is_not_fetched_and_decoded_again_until_it_changes() {
         let fixed = rig.get("/image/shop/broken.jpg?w=32").await;
         assert_eq!(fixed.status, 200, "{}", fixed.text());
     });
+}
+
+/// How the raw origin answers a `GetObject`.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    /// `Transfer-Encoding: chunked`, no `Content-Length`, 64 KiB chunks for as long as the
+    /// client reads (up to 512 MiB).
+    ChunkedForever,
+    /// Headers and a few bytes, then nothing for a minute.
+    Stall,
+}
+
+/// A real HTTP server on loopback that the AWS SDK talks to as a source's endpoint: it
+/// answers `HeadObject` at once with an ETag and `GetObject` as `answer` says, and counts
+/// the body bytes it managed to send.
+struct RawOrigin {
+    port: u16,
+    sent: Arc<AtomicU64>,
+    gets: Arc<AtomicU64>,
+}
+
+async fn raw_origin(answer: Answer) -> RawOrigin {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sent, gets) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (s, g) = (sent.clone(), gets.clone());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve_raw(stream, answer, s.clone(), g.clone()));
+        }
+    });
+    RawOrigin { port, sent, gets }
+}
+
+async fn serve_raw(
+    mut stream: tokio::net::TcpStream,
+    answer: Answer,
+    sent: Arc<AtomicU64>,
+    gets: Arc<AtomicU64>,
+) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1024];
+    loop {
+        // One request head at a time (the SDK keeps connections alive).
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut byte).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&byte[..n]),
+            }
+        }
+        let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let is_head = head.starts_with(b"HEAD ");
+        head.drain(..end);
+        if is_head {
+            let reply = "HTTP/1.1 200 OK\r\nETag: \"raw-1\"\r\nContent-Type: image/jpeg\r\nContent-Length: 0\r\n\r\n";
+            if stream.write_all(reply.as_bytes()).await.is_err() {
+                return;
+            }
+            continue;
+        }
+        gets.fetch_add(1, Ordering::SeqCst);
+        match answer {
+            Answer::ChunkedForever => {
+                let reply = "HTTP/1.1 200 OK\r\nETag: \"raw-1\"\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n";
+                if stream.write_all(reply.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut chunk = b"10000\r\n".to_vec();
+                chunk.extend(std::iter::repeat_n(0xAB, 0x10000));
+                chunk.extend_from_slice(b"\r\n");
+                for _ in 0..(512 * 16) {
+                    if stream.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    sent.fetch_add(0x10000, Ordering::SeqCst);
+                }
+                let _ = stream.write_all(b"0\r\n\r\n").await;
+            }
+            Answer::Stall => {
+                let reply = "HTTP/1.1 200 OK\r\nETag: \"raw-1\"\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n";
+                let _ = stream.write_all(reply.as_bytes()).await;
+                let _ = stream.write_all(&[0xFF, 0xD8]).await;
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                return;
+            }
+        }
+    }
+}
+
+impl Rig {
+    /// Adds source `name` whose endpoint is `port` on loopback (same key, bucket, BasePath).
+    fn add_source_at(&self, name: &str, port: u16) {
+        ConfigStore::new(self.dir.path().join("config"))
+            .update(|c| {
+                let mut other = c.sources[0].clone();
+                other.name = name.into();
+                other.endpoint_url = Some(format!("http://127.0.0.1:{port}"));
+                c.sources.push(other);
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_chunked_origin_without_a_length_over_the_cap_is_refused_without_reading_past_the_budget() {
+    runtime().block_on(async {
+        const CAP: u64 = 2 * 1024 * 1024;
+        let rig = Rig::new(moto::shared(), |c| c.limits.max_input_bytes = CAP).await;
+        let origin = raw_origin(Answer::ChunkedForever).await;
+        rig.add_source_at("endless", origin.port);
+        let started = std::time::Instant::now();
+        let reply = rig.get("/image/endless/huge.jpg?w=100").await;
+        assert_eq!(reply.status, 413, "{}", reply.text());
+        let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(json["code"], "too_large");
+        assert!(
+            json["message"].as_str().unwrap().contains("byte limit"),
+            "{json}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // What the origin could push: what we read (the cap plus one chunk) and what the
+        // loopback socket buffers hold (a few MiB), not the 512 MiB it had to send.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let sent = origin.sent.load(Ordering::SeqCst);
+        assert!(sent >= CAP, "the origin did send past the cap: {sent}");
+        assert!(
+            sent < CAP + 16 * 1024 * 1024,
+            "read no further than the budget (plus socket buffers): {sent} bytes sent"
+        );
+        assert_eq!(origin.gets.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn a_slow_origin_gets_its_504_within_the_deadline_for_every_waiter() {
+    runtime().block_on(async {
+        let deadline = Duration::from_millis(1500);
+        let rig = Arc::new(Rig::new(moto::shared(), |c| c.request_timeout = deadline).await);
+        let origin = raw_origin(Answer::Stall).await;
+        rig.add_source_at("slow", origin.port);
+        let started = std::time::Instant::now();
+        let mut waiters = Vec::new();
+        for _ in 0..3 {
+            let rig = rig.clone();
+            waiters.push(tokio::spawn(async move {
+                let reply = rig.get("/image/slow/photo.jpg?w=100").await;
+                (reply, std::time::Instant::now())
+            }));
+        }
+        for waiter in waiters {
+            let (reply, at) = waiter.await.unwrap();
+            assert_eq!(reply.status, 504, "{}", reply.text());
+            assert!(reply.text().contains("took longer"), "{}", reply.text());
+            let took = at - started;
+            assert!(
+                took < deadline + Duration::from_secs(1),
+                "the 504 came {took:?} after the request, deadline {deadline:?}"
+            );
+        }
+        // One flight for the three; a waiter may take it over in the instant between the
+        // runner's deadline and its own, never more than one flight per waiter.
+        let gets = origin.gets.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&gets), "{gets} GetObjects");
+        let after = rig.get("/metrics").await;
+        assert_eq!(after.status, 200, "the server keeps serving");
+    });
+}
+
+/// A transform that panics, as a decoder bug would.
+fn panicking_transform(
+    _: &[u8],
+    _: &bucketdesk::cdn::transform::Transform,
+    _: &bucketdesk::cdn::transform::Limits,
+) -> Result<bucketdesk::cdn::transform::Rendered, bucketdesk::cdn::transform::PipelineError> {
+    panic!("decoder exploded at offset 1234 (secret detail)");
+}
+
+#[test]
+fn a_panicking_decoder_is_fetched_once_and_its_text_stays_in_the_log() {
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |c| c.transform = panicking_transform).await;
+        rig.put("photo.jpg", jpeg(64, 64), Some("image/jpeg")).await;
+        for _ in 0..3 {
+            let reply = rig.get("/image/shop/photo.jpg?w=32").await;
+            assert_eq!(reply.status, 500, "{}", reply.text());
+            let json: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+            assert_eq!(json["code"], "internal");
+            assert!(!reply.text().contains("exploded"), "{}", reply.text());
+            assert!(!reply.text().contains("secret"), "{}", reply.text());
+        }
+        let m = rig.server.metrics();
+        assert_eq!(m.origin_fetches, 1, "remembered like a refusal: {m:?}");
+        assert_eq!(m.transforms, 1, "{m:?}");
+        let fine = rig.get("/metrics").await;
+        assert_eq!(fine.status, 200, "the server survived the panic");
+    });
+}
+
+#[test]
+fn disk_cache_folders_are_0700_and_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        rig.put("photo.jpg", jpeg(300, 200), Some("image/jpeg"))
+            .await;
+        let reply = rig.get("/image/shop/photo.jpg?w=50").await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let cache = rig.dir.path().join("cache");
+        let mut files = Vec::new();
+        for _ in 0..50 {
+            // The disk write is in the background.
+            files = std::fs::read_dir(cache.join("slot-0"))
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().is_some_and(|n| n.len() == 64))
+                .collect();
+            if !files.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(mode(&cache), 0o700);
+        assert_eq!(mode(&cache.join("slot-0")), 0o700);
+        assert_eq!(files.len(), 1, "one stored image");
+        assert_eq!(
+            mode(&files[0]),
+            0o600,
+            "renders of private buckets are the user's alone"
+        );
+    });
+}
+
+/// A `key: N kB` line of /proc/PID/status, in bytes.
+fn proc_status_kb(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("{key} in /proc/{pid}/status"))
+        * 1024
+}
+
+/// `original` with a JPEG comment after SOI: other bytes (and ETag), the same pixels.
+fn with_comment(original: &[u8], n: usize) -> Vec<u8> {
+    let text = format!("copy {n}");
+    let mut out = original[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&((text.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&original[2..]);
+    out
+}
+
+#[test]
+fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
+    keyring_guard();
+    const BUDGET_MB: u64 = 100;
+    let endpoint = moto::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let store = ConfigStore::new(dir.path().join("config"));
+    let bucket = unique_name("cdn-rss");
+    let original = jpeg(3000, 2000);
+    runtime().block_on(async {
+        let s3 = endpoint.s3().await;
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        let mut puts = Vec::new();
+        for i in 0..64 {
+            let (s3, bucket, body) = (s3.clone(), bucket.clone(), with_comment(&original, i));
+            puts.push(tokio::spawn(async move {
+                s3.put_object()
+                    .bucket(&bucket)
+                    .key(format!("assets/big-{i}.jpg"))
+                    .body(ByteStream::from(body))
+                    .send()
+                    .await
+                    .unwrap();
+            }));
+        }
+        for p in puts {
+            p.await.unwrap();
+        }
+    });
+    // `cdn serve` uses the install's keychain service: this is the private session's.
+    Keychain::new(bucketdesk::secrets::SERVICE)
+        .store(
+            &endpoint.admin.access_key_id,
+            &SecretString::new(endpoint.admin.secret.expose()),
+        )
+        .unwrap();
+    store
+        .update(|c| {
+            c.sources = vec![source("shop", &bucket, endpoint, "/assets")];
+            Ok(())
+        })
+        .unwrap();
+    // Eight workers: without the budget, eight full 6 MP decodes (~30 MB each held, ~72 MB
+    // estimated) would run at once; with 100 MB, one at a time.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args(["--json", "cdn", "serve", "--port", "0"])
+        .env("BUCKETDESK_CONFIG_DIR", store.dir())
+        .env("BUCKETDESK_CACHE_DIR", dir.path().join("cache"))
+        .env("BUCKETDESK_CDN_TRANSFORM_MB", BUDGET_MB.to_string())
+        .env("BUCKETDESK_CDN_WORKERS", "8")
+        .env("LANG", "en_US.UTF-8")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&first).expect("the address as JSON");
+    let port = u16::try_from(info["port"].as_u64().unwrap()).unwrap();
+    let token = info["token"].as_str().unwrap().to_owned();
+    let pid = child.id();
+    // The child ends with the test, also when an assertion fails.
+    struct Reaper(std::process::Child);
+    impl Drop for Reaper {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Reaper(child);
+    let baseline = proc_status_kb(pid, "VmRSS:");
+    let (metrics, busy) = runtime().block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let target = format!("/image/shop/big-{i}.jpg?w=1500&f=jpeg&token={token}");
+                // A 503 says when to come back (Retry-After): a client that listens gets it.
+                let mut busy = 0;
+                loop {
+                    let reply = http(port, &target, &[]).await;
+                    if reply.status == 503 {
+                        let after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+                        busy += 1;
+                        tokio::time::sleep(Duration::from_secs(after)).await;
+                        continue;
+                    }
+                    assert_eq!(reply.status, 200, "{target}: {}", reply.text());
+                    assert_eq!(reply.dimensions(), (1500, 1000));
+                    return busy;
+                }
+            }));
+        }
+        let mut busy = 0;
+        for t in tasks {
+            busy += t.await.unwrap();
+        }
+        let m = http(port, &format!("/metrics?token={token}"), &[]).await;
+        let m: serde_json::Value = serde_json::from_slice(&m.body).unwrap();
+        // The binary is the one cargo built for this test (a shared target dir can hold
+        // another checkout's build: then this says so rather than failing on a missing key).
+        assert!(
+            m["memoryReservedPeak"].is_u64(),
+            "the server's metrics: {m}"
+        );
+        (m, busy)
+    });
+    let peak = proc_status_kb(pid, "VmHWM:");
+    drop(child);
+    let mib = |b: u64| b / (1024 * 1024);
+    eprintln!(
+        "memory budget {BUDGET_MB} MiB: baseline RSS {} MiB, peak {} MiB, reserved at most {} MiB, {busy} answers 503",
+        mib(baseline),
+        mib(peak),
+        mib(metrics["memoryReservedPeak"].as_u64().unwrap())
+    );
+    assert_eq!(metrics["transforms"], 64, "{metrics}");
+    assert!(
+        metrics["memoryReservedPeak"].as_u64().unwrap() <= BUDGET_MB * 1024 * 1024,
+        "{metrics}"
+    );
+    // The estimates are upper bounds: what is really held stays well under the budget; the
+    // margin is the allocator's, the 64 connections' and the outputs'.
+    assert!(
+        peak < baseline + (BUDGET_MB + 64) * 1024 * 1024,
+        "peak RSS {} MiB over baseline {} MiB + budget {BUDGET_MB} MiB + 64 MiB",
+        mib(peak),
+        mib(baseline)
+    );
 }
