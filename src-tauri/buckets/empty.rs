@@ -238,17 +238,36 @@ async fn list_page(
     })
 }
 
-async fn count_uploads(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<u64, BucketError> {
-    let mut count = 0;
-    let mut pages = s3
-        .list_multipart_uploads()
-        .bucket(bucket)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        count += page.map_err(aws("s3:ListBucketMultipartUploads"))?.uploads().len() as u64;
+/// Every unfinished multipart upload, as (key, upload ID), page by page.
+async fn list_uploads(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Vec<(String, String)>, BucketError> {
+    let mut uploads = Vec::new();
+    let (mut key_marker, mut id_marker) = (None, None);
+    loop {
+        let page = s3
+            .list_multipart_uploads()
+            .bucket(bucket)
+            .set_key_marker(key_marker.take())
+            .set_upload_id_marker(id_marker.take())
+            .send()
+            .await
+            .map_err(aws("s3:ListBucketMultipartUploads"))?;
+        for u in page.uploads() {
+            if let (Some(key), Some(id)) = (u.key(), u.upload_id()) {
+                uploads.push((key.to_owned(), id.to_owned()));
+            }
+        }
+        if page.is_truncated() != Some(true) {
+            return Ok(uploads);
+        }
+        key_marker = page.next_key_marker().map(str::to_owned);
+        id_marker = page.next_upload_id_marker().map(str::to_owned);
+        if key_marker.is_none() && id_marker.is_none() {
+            return Ok(uploads);
+        }
     }
-    Ok(count)
 }
 
 /// Asks every version for its retention and legal hold (bounded concurrency).
@@ -342,7 +361,7 @@ pub async fn plan(admin: &AdminS3, bucket: &str) -> Result<EmptyPlan, BucketErro
             None => break,
         }
     }
-    plan.unfinished_uploads = count_uploads(&s3, bucket).await?;
+    plan.unfinished_uploads = list_uploads(&s3, bucket).await?.len() as u64;
     if object_lock.enabled {
         plan.locked = scan_locks(&s3, bucket, lockable).await?;
         plan.can_run = plan.locked.compliance == 0;
@@ -463,7 +482,9 @@ pub async fn run(
                 progress(state);
             }
             Err(e) => {
-                first_error.get_or_insert(e);
+                if first_error.is_none() {
+                    *first_error = Some(e);
+                }
             }
         }
     };
@@ -535,19 +556,7 @@ async fn abort_uploads(
     failed: &mut Vec<FailedKey>,
     progress: &(dyn Fn(&EmptyProgress) + Send + Sync),
 ) -> Result<(), BucketError> {
-    let mut uploads = Vec::new();
-    let mut pages = s3
-        .list_multipart_uploads()
-        .bucket(bucket)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        for u in page.map_err(aws("s3:ListBucketMultipartUploads"))?.uploads() {
-            if let (Some(key), Some(id)) = (u.key(), u.upload_id()) {
-                uploads.push((key.to_owned(), id.to_owned()));
-            }
-        }
-    }
+    let uploads = list_uploads(s3, bucket).await?;
     let limit = Arc::new(Semaphore::new(in_flight));
     let mut tasks = JoinSet::new();
     for (key, id) in uploads {
