@@ -489,24 +489,27 @@ pub async fn run(
         }
     };
 
-    // Versions and delete markers: list a page, send it, list the next while it deletes.
-    // The listing's markers are keys and version IDs, so deleting what was already listed
-    // does not move the pages still to come.
+    // Versions and delete markers: list a page, then send the page before it while the
+    // listing goes on. A page is deleted only once the page after it has been listed,
+    // because the next page starts after the previous page's last entry: S3 treats that
+    // marker as a position, but some S3-compatible servers (moto among them) look the
+    // entry up and return nothing once it is gone.
     let mut marker = (None, None);
+    let mut held: Option<Vec<Entry>> = None;
     loop {
         if cancel.is_cancelled() || first_error.is_some() {
+            held = None;
             break;
         }
         let page = match list_page(&s3, bucket, &marker, batch_size).await {
             Ok(p) => p,
             Err(e) => {
                 first_error = Some(e);
+                held = None;
                 break;
             }
         };
-        let mut entries = page.versions;
-        entries.extend(page.delete_markers);
-        if !entries.is_empty() {
+        if let Some(entries) = held.take() {
             while tasks.len() >= in_flight {
                 if let Some(done) = tasks.join_next().await {
                     absorb(done, &mut state, &mut failed, &mut first_error);
@@ -517,10 +520,21 @@ pub async fn run(
             }
             tasks.spawn(delete_batch(s3.clone(), bucket.to_owned(), entries));
         }
+        let mut entries = page.versions;
+        entries.extend(page.delete_markers);
+        if !entries.is_empty() {
+            held = Some(entries);
+        }
         match page.next {
             Some(next) => marker = next,
             None => break,
         }
+    }
+    if let Some(entries) = held
+        && !cancel.is_cancelled()
+        && first_error.is_none()
+    {
+        tasks.spawn(delete_batch(s3.clone(), bucket.to_owned(), entries));
     }
     while let Some(done) = tasks.join_next().await {
         absorb(done, &mut state, &mut failed, &mut first_error);

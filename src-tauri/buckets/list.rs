@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_s3::types::BucketVersioningStatus;
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
@@ -163,15 +162,23 @@ pub(crate) async fn versioning(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
 ) -> Result<Versioning, BucketError> {
-    let out = s3
-        .get_bucket_versioning()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(aws("s3:GetBucketVersioning"))?;
-    Ok(match out.status() {
-        Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
-        Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+    let status = match s3.get_bucket_versioning().bucket(bucket).send().await {
+        Ok(out) => out.status().map(|s| s.as_str().to_owned()),
+        // Some S3-compatible endpoints (moto, the sandbox's) answer 200 with another root
+        // element than S3's, which the SDK refuses to parse; the status is still in it.
+        Err(aws_sdk_s3::error::SdkError::ServiceError(e)) if e.raw().status().as_u16() == 200 => {
+            let body = e.raw().body().bytes().unwrap_or_default();
+            let body = String::from_utf8_lossy(body);
+            ["Enabled", "Suspended"]
+                .into_iter()
+                .find(|s| body.contains(&format!("<Status>{s}</Status>")))
+                .map(str::to_owned)
+        }
+        Err(e) => return Err(aws("s3:GetBucketVersioning")(e)),
+    };
+    Ok(match status.as_deref() {
+        Some("Enabled") => Versioning::Enabled,
+        Some("Suspended") => Versioning::Suspended,
         _ => Versioning::Off,
     })
 }

@@ -275,6 +275,7 @@ fn every_naming_rule_is_refused_before_any_network_call_with_its_own_message() {
                 },
             ),
         ];
+        let mut kinds = std::collections::HashSet::new();
         let mut messages = BTreeSet::new();
         for (name, rule) in &table {
             let err = create::create(&admin, &CreateRequest::new(name, "ap-northeast-2"))
@@ -287,9 +288,17 @@ fn every_naming_rule_is_refused_before_any_network_call_with_its_own_message() {
             let en = err.describe(Language::En);
             let ko = err.describe(Language::Ko);
             assert!(!en.is_empty() && !ko.is_empty() && en != ko, "{name}: {en}");
-            messages.insert(std::mem::discriminant(rule));
+            kinds.insert(std::mem::discriminant(rule));
+            messages.insert((format!("{rule:?}"), en));
         }
-        assert_eq!(messages.len(), 7, "every kind of rule is in the table");
+        assert_eq!(kinds.len(), 7, "every kind of rule is in the table");
+        let rules: BTreeSet<&String> = messages.iter().map(|(r, _)| r).collect();
+        let texts: BTreeSet<&String> = messages.iter().map(|(_, m)| m).collect();
+        assert_eq!(
+            texts.len(),
+            rules.len(),
+            "each rule broken has its own message"
+        );
         // The same endpoint with a valid name does try the network: the port is closed.
         let reached = create::create(&admin, &CreateRequest::new("shop-images", "ap-northeast-2"))
             .await
