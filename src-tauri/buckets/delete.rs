@@ -87,7 +87,10 @@ mod tests {
         assert!(confirm("my-images", " my-images\n").is_ok());
         for wrong in ["my-image", "MY-IMAGES", "", "my-images-2"] {
             assert!(
-                matches!(confirm("my-images", wrong), Err(BucketError::NameMismatch { .. })),
+                matches!(
+                    confirm("my-images", wrong),
+                    Err(BucketError::NameMismatch { .. })
+                ),
                 "{wrong:?}"
             );
         }

@@ -45,9 +45,7 @@ pub async fn object_lock(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Object
     {
         Ok(out) => {
             let c = out.object_lock_configuration();
-            let retention = c
-                .and_then(|c| c.rule())
-                .and_then(|r| r.default_retention());
+            let retention = c.and_then(|c| c.rule()).and_then(|r| r.default_retention());
             Ok(ObjectLock {
                 enabled: c.and_then(|c| c.object_lock_enabled())
                     == Some(&ObjectLockEnabled::Enabled),
@@ -470,9 +468,9 @@ pub async fn run(
     let mut tasks: JoinSet<Result<Batch, BucketError>> = JoinSet::new();
     let mut first_error: Option<BucketError> = None;
     let absorb = |done: Result<Result<Batch, BucketError>, tokio::task::JoinError>,
-                      state: &mut EmptyProgress,
-                      failed: &mut Vec<FailedKey>,
-                      first_error: &mut Option<BucketError>| {
+                  state: &mut EmptyProgress,
+                  failed: &mut Vec<FailedKey>,
+                  first_error: &mut Option<BucketError>| {
         match done.map_err(internal).and_then(|r| r) {
             Ok(batch) => {
                 state.deleted += batch.deleted;
@@ -545,7 +543,16 @@ pub async fn run(
 
     // Unfinished multipart uploads: their parts are billed like objects.
     if !cancel.is_cancelled() {
-        abort_uploads(&s3, bucket, in_flight, cancel, &mut state, &mut failed, progress).await?;
+        abort_uploads(
+            &s3,
+            bucket,
+            in_flight,
+            cancel,
+            &mut state,
+            &mut failed,
+            progress,
+        )
+        .await?;
     }
 
     let cancelled = cancel.is_cancelled();

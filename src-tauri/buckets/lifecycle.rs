@@ -43,7 +43,8 @@ fn plain_prefix(rule: &LifecycleRule) -> Option<String> {
     match rule.filter() {
         None => Some(rule.prefix().unwrap_or_default().to_owned()),
         Some(f) if f.tag().is_none() && f.and().is_none() => {
-            let sized = f.object_size_greater_than().is_some() || f.object_size_less_than().is_some();
+            let sized =
+                f.object_size_greater_than().is_some() || f.object_size_less_than().is_some();
             (!sized).then(|| f.prefix().unwrap_or_default().to_owned())
         }
         Some(_) => None,
@@ -189,6 +190,9 @@ mod tests {
             )
             .build()
             .unwrap();
-        assert_eq!(view(&[prefixed]).abort_incomplete_multipart_after_days, None);
+        assert_eq!(
+            view(&[prefixed]).abort_incomplete_multipart_after_days,
+            None
+        );
     }
 }

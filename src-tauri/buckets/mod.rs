@@ -92,7 +92,10 @@ impl AdminS3 {
     }
 
     pub(crate) fn forget_region(&self, bucket: &str) {
-        self.regions.lock().expect("region cache lock").remove(bucket);
+        self.regions
+            .lock()
+            .expect("region cache lock")
+            .remove(bucket);
     }
 
     /// The bucket's region (`GetBucketLocation`, remembered).

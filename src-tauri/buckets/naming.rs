@@ -241,7 +241,11 @@ mod tests {
             let mut messages: Vec<String> = rules.iter().map(|r| r.describe(lang)).collect();
             messages.sort();
             messages.dedup();
-            assert_eq!(messages.len(), rules.len(), "one message per rule ({lang:?})");
+            assert_eq!(
+                messages.len(),
+                rules.len(),
+                "one message per rule ({lang:?})"
+            );
         }
     }
 }

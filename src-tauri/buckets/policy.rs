@@ -491,7 +491,9 @@ mod tests {
     fn account_level_refusals_are_recognized_by_their_message() {
         assert!(refused_by_public_access(
             Some("AccessDenied"),
-            Some("User: arn:aws:iam::1:user/a is not authorized to perform: s3:PutBucketPolicy because public policies are blocked by the BlockPublicPolicy block public access setting.")
+            Some(
+                "User: arn:aws:iam::1:user/a is not authorized to perform: s3:PutBucketPolicy because public policies are blocked by the BlockPublicPolicy block public access setting."
+            )
         ));
         assert!(!refused_by_public_access(
             Some("AccessDenied"),

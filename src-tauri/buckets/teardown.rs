@@ -226,9 +226,10 @@ pub async fn plan(
         let every_key_goes = all_keys
             .iter()
             .all(|k| delete_keys.iter().any(|(d, _)| d == k));
-        let other_buckets = inline_policies(iam, user).await?.iter().any(|p| {
-            p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket)
-        });
+        let other_buckets = inline_policies(iam, user)
+            .await?
+            .iter()
+            .any(|p| p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket));
         if every_key_goes && !other_buckets {
             users_to_delete.push(user.clone());
         }
@@ -236,9 +237,10 @@ pub async fn plan(
     // Reader users of this bucket that have no key left are removed as well.
     for user in &readers_of_bucket {
         if !users_to_delete.contains(user) && user_keys(iam, user).await?.is_empty() {
-            let other_buckets = inline_policies(iam, user).await?.iter().any(|p| {
-                p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket)
-            });
+            let other_buckets = inline_policies(iam, user)
+                .await?
+                .iter()
+                .any(|p| p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket));
             if !other_buckets {
                 users_to_delete.push(user.clone());
             }
@@ -374,8 +376,7 @@ pub async fn run(
                         empty: Some(p.clone()),
                     })
                 };
-                match empty::run(admin, bucket, EmptyOptions::default(), &on_progress, cancel)
-                    .await
+                match empty::run(admin, bucket, EmptyOptions::default(), &on_progress, cancel).await
                 {
                     Ok(r) => {
                         let result = empty_outcome(&r, lang);
@@ -385,12 +386,10 @@ pub async fn run(
                     Err(e) => Err(said(&e, lang)),
                 }
             }
-            TeardownStep::DeleteBucket => {
-                delete::delete(admin, sources, bucket, bucket, false)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| said(&e, lang))
-            }
+            TeardownStep::DeleteBucket => delete::delete(admin, sources, bucket, bucket, false)
+                .await
+                .map(|_| ())
+                .map_err(|e| said(&e, lang)),
             TeardownStep::RemoveSource { name } => match sources.remove(name) {
                 Ok(()) | Err(SourceError::NoSuchSource(_)) => Ok(()),
                 Err(e) => Err(said(&e, lang)),

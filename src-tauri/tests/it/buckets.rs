@@ -40,7 +40,10 @@ async fn admin(endpoint: &Endpoint) -> AdminS3 {
 /// Sources of a fresh config (no keychain is touched until a source with a secret is
 /// removed).
 fn sources_in(dir: &std::path::Path) -> Sources {
-    Sources::new(ConfigStore::new(dir), Keychain::new(bucketdesk::secrets::SERVICE))
+    Sources::new(
+        ConfigStore::new(dir),
+        Keychain::new(bucketdesk::secrets::SERVICE),
+    )
 }
 
 /// A source pointing at `bucket`, written straight into the config (for the list).
@@ -169,7 +172,12 @@ async fn versioned_fixture(
 }
 
 async fn raw_versions_left(s3: &aws_sdk_s3::Client, bucket: &str) -> usize {
-    let out = s3.list_object_versions().bucket(bucket).send().await.unwrap();
+    let out = s3
+        .list_object_versions()
+        .bucket(bucket)
+        .send()
+        .await
+        .unwrap();
     out.versions().len() + out.delete_markers().len()
 }
 
@@ -399,7 +407,11 @@ fn block_public_access_round_trips_each_of_the_four_settings() {
             let off = public_access::set_one(&admin, &name, setting, false, Some(&name))
                 .await
                 .unwrap();
-            assert_eq!(off, PublicAccess::ALL_ON.with(setting, false), "{setting:?}");
+            assert_eq!(
+                off,
+                PublicAccess::ALL_ON.with(setting, false),
+                "{setting:?}"
+            );
             // As S3 itself has it.
             let raw = s3
                 .get_public_access_block()
@@ -414,10 +426,7 @@ fn block_public_access_round_trips_each_of_the_four_settings() {
                 raw.block_public_policy(),
                 raw.restrict_public_buckets(),
             ];
-            let want: Vec<Option<bool>> = Setting::ALL
-                .iter()
-                .map(|s| Some(off.get(*s)))
-                .collect();
+            let want: Vec<Option<bool>> = Setting::ALL.iter().map(|s| Some(off.get(*s))).collect();
             assert_eq!(raw.to_vec(), want, "{setting:?} as S3 stores it");
 
             let on = public_access::set_one(&admin, &name, setting, true, None)
@@ -707,7 +716,11 @@ fn a_cancelled_empty_run_again_finishes_with_nothing_missed() {
         );
         assert_eq!(first.uploads_aborted, 0, "cancelled before the uploads");
         let left = empty::plan(&admin, &f.bucket).await.unwrap();
-        assert_eq!(left.versions_total(), total - first.deleted, "nothing lost count");
+        assert_eq!(
+            left.versions_total(),
+            total - first.deleted,
+            "nothing lost count"
+        );
 
         let second = empty::run(
             &admin,
@@ -849,7 +862,10 @@ fn the_list_shows_badges_and_the_sources_using_each_bucket() {
         let opened = list::details(&admin, &sources_in(dir.path()), &name)
             .await
             .unwrap();
-        assert_eq!(opened.lifecycle.abort_incomplete_multipart_after_days, Some(7));
+        assert_eq!(
+            opened.lifecycle.abort_incomplete_multipart_after_days,
+            Some(7)
+        );
         assert!(opened.policy.is_none());
         assert!(!opened.object_lock.enabled);
 
@@ -969,10 +985,22 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
         .unwrap();
         assert!(report.finished(), "{:?}", report.failed);
         assert_eq!(report.done, plan.steps);
-        assert_eq!(steps_seen.into_inner().unwrap(), plan.steps, "each step reported");
-        assert!(s3.head_bucket().bucket(&bucket).send().await.is_err(), "bucket gone");
+        assert_eq!(
+            steps_seen.into_inner().unwrap(),
+            plan.steps,
+            "each step reported"
+        );
+        assert!(
+            s3.head_bucket().bucket(&bucket).send().await.is_err(),
+            "bucket gone"
+        );
         assert!(sources.list().unwrap().is_empty(), "source gone");
-        let keys = iam.list_access_keys().user_name(&user).send().await.unwrap();
+        let keys = iam
+            .list_access_keys()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
         assert!(keys.access_key_metadata().is_empty(), "key gone");
         assert!(keychain.get(&key).is_err(), "secret gone from the keychain");
         iam.get_user()
@@ -986,7 +1014,10 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
             .await
             .unwrap();
         assert!(again.empty.is_none());
-        assert_eq!(again.steps, [TeardownStep::DeleteUser { name: user.clone() }]);
+        assert_eq!(
+            again.steps,
+            [TeardownStep::DeleteUser { name: user.clone() }]
+        );
         let report = teardown::run(
             &admin,
             &iam,
@@ -1000,6 +1031,9 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
         .await
         .unwrap();
         assert!(report.finished(), "{:?}", report.failed);
-        assert!(iam.get_user().user_name(&user).send().await.is_err(), "user gone");
+        assert!(
+            iam.get_user().user_name(&user).send().await.is_err(),
+            "user gone"
+        );
     });
 }
