@@ -942,7 +942,11 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
             "the plan, before anything happens"
         );
         assert_eq!(plan.empty.as_ref().unwrap().objects, 50);
-        assert_eq!(plan.users, [user.clone()], "offered, not taken");
+        assert_eq!(
+            plan.users,
+            std::slice::from_ref(&user),
+            "offered, not taken"
+        );
         assert!(plan.kept_keys.is_empty());
         let s3 = endpoint.s3().await;
         s3.head_bucket()
