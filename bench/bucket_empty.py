@@ -44,8 +44,11 @@ def main():
                 break
             except requests.ConnectionError:
                 time.sleep(0.1)
+        # moto is not thread-safe: listing while other threads delete can answer 500. Both
+        # tools retry (the SDK's standard mode); the CLI gets enough attempts to get through.
         env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET,
-                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+                   AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="", AWS_RETRY_MODE="standard",
+                   AWS_MAX_ATTEMPTS="10")
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id=KEY_ID, aws_secret_access_key=SECRET)
         keys = [f"photos/{i % 100:03d}/사진 {i:06d}.jpg" for i in range(OBJECTS)]

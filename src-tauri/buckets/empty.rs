@@ -181,12 +181,63 @@ struct Page {
     next: Option<(Option<String>, Option<String>)>,
 }
 
+/// How to list what is to be deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// `ListObjectVersions`: every version and delete marker.
+    Versions,
+    /// `ListObjectsV2`: enough, and much cheaper, for a bucket whose versioning was never
+    /// turned on (it has exactly one version of each key, the "null" one).
+    Current,
+}
+
+/// The listing that finds everything in the bucket (versions, unless versioning is surely
+/// off; when it cannot be read, versions, which is never wrong).
+async fn listing_for(s3: &aws_sdk_s3::Client, bucket: &str) -> Listing {
+    match super::list::versioning(s3, bucket).await {
+        Ok(super::list::Versioning::Off) => Listing::Current,
+        _ => Listing::Versions,
+    }
+}
+
 async fn list_page(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
+    listing: Listing,
     marker: &(Option<String>, Option<String>),
     max_keys: i32,
 ) -> Result<Page, BucketError> {
+    if listing == Listing::Current {
+        // StartAfter is a position, whatever has been deleted before it.
+        let out = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .set_start_after(marker.0.clone())
+            .max_keys(max_keys)
+            .send()
+            .await
+            .map_err(aws("s3:ListBucket"))?;
+        let versions: Vec<Entry> = out
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                Some(Entry {
+                    key: o.key()?.to_owned(),
+                    version_id: None,
+                    size: o.size().unwrap_or_default().max(0) as u64,
+                })
+            })
+            .collect();
+        let next = (out.is_truncated() == Some(true))
+            .then(|| versions.last().map(|e| (Some(e.key.clone()), None)))
+            .flatten();
+        return Ok(Page {
+            current: versions.len() as u64,
+            versions,
+            delete_markers: Vec::new(),
+            next,
+        });
+    }
     let out = s3
         .list_object_versions()
         .bucket(bucket)
@@ -344,9 +395,14 @@ pub async fn plan(admin: &AdminS3, bucket: &str) -> Result<EmptyPlan, BucketErro
         can_run: true,
     };
     let mut lockable = Vec::new();
+    let listing = if object_lock.enabled {
+        Listing::Versions
+    } else {
+        listing_for(&s3, bucket).await
+    };
     let mut marker = (None, None);
     loop {
-        let page = list_page(&s3, bucket, &marker, 1000).await?;
+        let page = list_page(&s3, bucket, listing, &marker, 1000).await?;
         plan.objects += page.current;
         plan.older_versions += page.versions.len() as u64 - page.current;
         plan.delete_markers += page.delete_markers.len() as u64;
@@ -446,7 +502,7 @@ pub async fn run(
         let mut versions = Vec::new();
         let mut marker = (None, None);
         loop {
-            let page = list_page(&s3, bucket, &marker, 1000).await?;
+            let page = list_page(&s3, bucket, Listing::Versions, &marker, 1000).await?;
             versions.extend(page.versions);
             match page.next {
                 Some(next) => marker = next,
@@ -492,6 +548,11 @@ pub async fn run(
     // because the next page starts after the previous page's last entry: S3 treats that
     // marker as a position, but some S3-compatible servers (moto among them) look the
     // entry up and return nothing once it is gone.
+    let listing = if lock.enabled {
+        Listing::Versions
+    } else {
+        listing_for(&s3, bucket).await
+    };
     let mut marker = (None, None);
     let mut held: Option<Vec<Entry>> = None;
     loop {
@@ -499,7 +560,7 @@ pub async fn run(
             held = None;
             break;
         }
-        let page = match list_page(&s3, bucket, &marker, batch_size).await {
+        let page = match list_page(&s3, bucket, listing, &marker, batch_size).await {
             Ok(p) => p,
             Err(e) => {
                 first_error = Some(e);
@@ -639,7 +700,8 @@ pub(crate) async fn remaining(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
 ) -> Result<(u64, u64), BucketError> {
-    let page = list_page(s3, bucket, &(None, None), 1000).await?;
+    let listing = listing_for(s3, bucket).await;
+    let page = list_page(s3, bucket, listing, &(None, None), 1000).await?;
     let uploads = s3
         .list_multipart_uploads()
         .bucket(bucket)
