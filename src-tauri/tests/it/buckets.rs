@@ -1041,3 +1041,53 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
         );
     });
 }
+
+#[test]
+fn emptying_refuses_versions_under_compliance_mode_object_lock_and_says_why() {
+    let endpoint = moto::shared();
+    block_on(async {
+        let s3 = endpoint.s3().await;
+        let bucket = unique_name("locked");
+        s3.create_bucket()
+            .bucket(&bucket)
+            .object_lock_enabled_for_bucket(true)
+            .send()
+            .await
+            .unwrap();
+        let until = std::time::SystemTime::now() + std::time::Duration::from_secs(86_400);
+        s3.put_object()
+            .bucket(&bucket)
+            .key("계약서 2026.pdf")
+            .body(ByteStream::from_static(b"kept for a day"))
+            .object_lock_mode(aws_sdk_s3::types::ObjectLockMode::Compliance)
+            .object_lock_retain_until_date(aws_sdk_s3::primitives::DateTime::from(until))
+            .send()
+            .await
+            .expect("a compliance-locked object");
+        let admin = admin(endpoint).await;
+        let plan = empty::plan(&admin, &bucket).await.unwrap();
+        assert!(plan.object_lock.enabled);
+        assert_eq!(plan.locked.compliance, 1);
+        assert!(!plan.can_run, "the plan says it cannot run");
+        let refused = empty::run(
+            &admin,
+            &bucket,
+            EmptyOptions::default(),
+            &|_: &EmptyProgress| {},
+            &CancelToken::new(),
+        )
+        .await
+        .expect_err("nothing is deleted");
+        assert!(
+            matches!(refused, BucketError::ObjectLocked { versions: 1, .. }),
+            "{refused:?}"
+        );
+        assert!(refused.describe(Language::En).contains("compliance-mode"));
+        assert!(refused.describe(Language::Ko).contains("규정 준수"));
+        assert_eq!(
+            raw_versions_left(&s3, &bucket).await,
+            1,
+            "refused before any delete"
+        );
+    });
+}
