@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod aws;
+pub mod buckets;
 pub mod cdn;
 pub mod cli;
 pub mod clipboard;

@@ -272,8 +272,20 @@ fn lint_statement(statement: &Value, out: &mut Vec<Finding>) {
             ));
             continue;
         }
+        // A wildcard (`s3:*`, `s3:Get*`) is a mismatch only when none of the actions it names
+        // applies to the resources, as parliament judges it: `s3:*` on a bucket and its
+        // objects (the deny-non-TLS bucket policy) is fine although it also names
+        // account-level actions.
+        let wildcard = name.contains(['*', '?']);
+        let any_fits = matched
+            .iter()
+            .any(|(_, scope)| resources.iter().any(|r| fits(r, *scope)));
         for (known, scope) in matched {
-            if !resources.iter().any(|r| fits(r, scope)) {
+            let fits_here = resources.iter().any(|r| fits(r, scope));
+            if wildcard && any_fits && !fits_here {
+                continue;
+            }
+            if !fits_here {
                 out.push(finding(
                     "RESOURCE_MISMATCH",
                     format!("s3:{known} does not apply to {}", resources.join(", ")),
@@ -346,6 +358,24 @@ mod tests {
             issues(json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_wildcard_action_fits_when_some_of_its_actions_do() {
+        assert!(
+            issues(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+            .is_empty(),
+            "the deny-non-TLS bucket policy is clean"
+        );
+        assert_eq!(
+            issues(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*Object", "Resource": "arn:aws:s3:::b"}]})),
+            ["RESOURCE_MISMATCH"],
+            "no object action applies to a bucket ARN"
         );
     }
 }

@@ -3,6 +3,7 @@
 //! session, the built CLI binary, and the committed TypeScript bindings.
 
 mod bindings;
+mod buckets;
 mod cdn;
 mod cli;
 mod commands;
