@@ -13,3 +13,4 @@ mod rotation;
 mod sandbox;
 mod sources;
 mod support;
+mod transfer;
