@@ -112,6 +112,16 @@ pub async fn delete_keys(
         let handle = progress.add_file("", first.len() as u64);
         handle.start();
         let outcome = delete_batch(s3, source, first).await;
+        // S3 answers a key without s3:DeleteObject with 200 and an AccessDenied per key.
+        let all_denied = matches!(&outcome, Ok(errors)
+            if errors.len() == first.len() && errors.iter().all(|(_, code, _)| code == "AccessDenied"));
+        if all_denied {
+            handle.finish(FileState::Failed);
+            return Err(TransferError::WriteDenied {
+                action: WriteAction::Delete.iam_action(),
+                bucket: source.bucket.clone(),
+            });
+        }
         if let Err(denied @ TransferError::WriteDenied { .. }) = outcome {
             handle.finish(FileState::Failed);
             return Err(denied);

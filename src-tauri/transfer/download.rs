@@ -355,8 +355,15 @@ pub async fn download_file(
     let etag = head.e_tag().unwrap_or_default().to_owned();
     handle.set_total(size);
     let expected = head.checksum_crc32_c().map(str::to_owned);
+    // A multipart object (ETag `…-N`) has a composite checksum unless S3 says it is of the
+    // whole object; HEAD answers do not always carry the `-N` (moto leaves it out).
+    let multipart = etag
+        .trim_matches('"')
+        .rsplit_once('-')
+        .is_some_and(|(_, n)| n.parse::<u32>().is_ok());
+    let full_object = head.checksum_type() == Some(&aws_sdk_s3::types::ChecksumType::FullObject);
     let mut tracker = match expected.as_deref() {
-        Some(c) if c.contains('-') => {
+        Some(_) if multipart && !full_object => {
             // The part layout of a multipart object: the first part's size.
             let first = s3
                 .head_object()
@@ -516,7 +523,7 @@ pub async fn download_file(
 
     let actual = tracker.result();
     if let (Some(expected), Some(actual)) = (&expected, &actual)
-        && expected != actual
+        && !same_checksum(expected, actual)
     {
         remove_quietly(&[&temp, &sidecar]);
         return Err(TransferError::ChecksumMismatch {
@@ -532,8 +539,16 @@ pub async fn download_file(
         path: dest.clone(),
         bytes: size as f64,
         resumed_from: resume_from as f64,
-        checksum_crc32c: actual.and(expected),
+        checksum_crc32c: expected.and(actual),
     })
+}
+
+/// Whether the server's checksum and ours agree: the same CRC, and the same part count
+/// where both give one (`…-N`).
+fn same_checksum(server: &str, ours: &str) -> bool {
+    let (a, a_parts) = server.split_once('-').map_or((server, None), |(c, n)| (c, Some(n)));
+    let (b, b_parts) = ours.split_once('-').map_or((ours, None), |(c, n)| (c, Some(n)));
+    a == b && (a_parts.is_none() || b_parts.is_none() || a_parts == b_parts)
 }
 
 /// Renames the finished temp file to `dest`; without `overwrite`, through a hard link that
@@ -598,6 +613,14 @@ mod tests {
             full.result(),
             Some(crc32c_base64(crc_fast::crc32_iscsi(&data)))
         );
+    }
+
+    #[test]
+    fn checksums_agree_with_or_without_the_part_count() {
+        assert!(same_checksum("iw8kMA==-8", "iw8kMA==-8"));
+        assert!(same_checksum("iw8kMA==", "iw8kMA==-8"));
+        assert!(!same_checksum("iw8kMA==-7", "iw8kMA==-8"));
+        assert!(!same_checksum("AAAAAA==", "iw8kMA=="));
     }
 
     #[test]

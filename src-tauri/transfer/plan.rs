@@ -242,7 +242,7 @@ pub async fn plan_upload(
     )
     .await?;
     for p in &mut planned {
-        p.exists = existing.contains(&full_key(&source.base_path, &p.key));
+        p.exists = p.problem.is_none() && existing.contains(&full_key(&source.base_path, &p.key));
     }
     let first_image_url = planned
         .iter()

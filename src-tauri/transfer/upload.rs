@@ -310,7 +310,7 @@ fn is_no_such_upload<E: ProvideErrorMetadata>(err: &E) -> bool {
 }
 
 /// Every part the server holds for an upload; `None` when the upload no longer exists.
-pub(crate) async fn server_parts(
+pub async fn server_parts(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
@@ -327,23 +327,83 @@ pub(crate) async fn server_parts(
             .set_part_number_marker(marker.take())
             .send()
             .await;
-        let out = match out {
-            Ok(out) => out,
+        let (page, truncated, next) = match out {
+            Ok(out) => (
+                out.parts().to_vec(),
+                out.is_truncated() == Some(true),
+                out.next_part_number_marker().map(str::to_owned),
+            ),
             Err(e) if is_no_such_upload(&e) => return Ok(None),
-            Err(e) => {
-                return Err(TransferError::from_sdk(
-                    &e,
-                    "s3:ListMultipartUploadParts",
-                    bucket,
-                ));
-            }
+            Err(e) => match e
+                .raw_response()
+                .filter(|r| r.status().is_success())
+                .and_then(|r| r.body().bytes())
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(parse_list_parts_response)
+            {
+                Some(page) => page,
+                None => {
+                    return Err(TransferError::from_sdk(
+                        &e,
+                        "s3:ListMultipartUploadParts",
+                        bucket,
+                    ));
+                }
+            },
         };
-        parts.extend(out.parts().iter().cloned());
-        match (out.is_truncated(), out.next_part_number_marker()) {
-            (Some(true), Some(next)) if !next.is_empty() => marker = Some(next.to_owned()),
+        parts.extend(page);
+        match next {
+            Some(next) if truncated && !next.is_empty() => marker = Some(next),
             _ => return Ok(Some(parts)),
         }
     }
+}
+
+/// A `ListParts` answer whose root is `ListPartsResponse` instead of `ListPartsResult`
+/// (moto 5.2 answers so; the SDK refuses it): its parts, truncation and next marker, read
+/// with the few tags ListParts has. Anything else is not accepted.
+fn parse_list_parts_response(
+    body: &str,
+) -> Option<(Vec<aws_sdk_s3::types::Part>, bool, Option<String>)> {
+    fn tag<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(&text[start..end])
+    }
+    fn unescape(text: &str) -> String {
+        text.replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+    if !body.contains("<ListPartsResponse") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("<Part>") {
+        let end = rest[start..].find("</Part>")? + start;
+        let part = &rest[start..end];
+        parts.push(
+            aws_sdk_s3::types::Part::builder()
+                .part_number(tag(part, "PartNumber")?.trim().parse().ok()?)
+                .e_tag(unescape(tag(part, "ETag")?))
+                .size(tag(part, "Size")?.trim().parse().ok()?)
+                .set_checksum_crc32_c(tag(part, "ChecksumCRC32C").map(unescape))
+                .build(),
+        );
+        rest = &rest[end..];
+    }
+    // The top-level tags, outside the parts.
+    let top = match body.find("<Part>") {
+        Some(i) => format!("{}{}", &body[..i], &body[body.rfind("</Part>")?..]),
+        None => body.to_owned(),
+    };
+    let truncated = tag(&top, "IsTruncated").is_some_and(|t| t.trim() == "true");
+    let next = tag(&top, "NextPartNumberMarker").map(|t| t.trim().to_owned());
+    Some((parts, truncated, next))
 }
 
 async fn save_journal(journal: &Journal, record: &UploadRecord) -> Result<(), TransferError> {
@@ -408,6 +468,67 @@ async fn create_upload(
     };
     save_journal(&batch.journal, &record).await?;
     Ok(record)
+}
+
+/// One part to send (or to keep, when a resume found it on the server with these bytes).
+struct PartJob {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    key: String,
+    upload_id: String,
+    file: Arc<std::fs::File>,
+    path: PathBuf,
+    number: i32,
+    offset: u64,
+    len: u64,
+    reused: Option<JournalPart>,
+    crc32c: bool,
+}
+
+impl PartJob {
+    /// The part as the server holds it, its CRC32C, and whether it was sent now.
+    async fn run(self) -> Result<(JournalPart, u32, bool), TransferError> {
+        let data = read_part(self.file, self.path, self.offset, self.len).await?;
+        let crc = crc_fast::crc32_iscsi(&data);
+        if let Some(reused) = self.reused {
+            // A confirmed part is kept if its bytes are still the file's bytes.
+            let same = reused
+                .checksum_crc32c
+                .as_deref()
+                .is_none_or(|c| c == crc32c_base64(crc));
+            if same {
+                return Ok((reused, crc, false));
+            }
+        }
+        let mut request = self
+            .s3
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .part_number(self.number)
+            .content_length(self.len as i64)
+            .body(ByteStream::from(data));
+        if self.crc32c {
+            request = request
+                .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+                .checksum_crc32_c(crc32c_base64(crc));
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| TransferError::from_sdk(&e, "s3:PutObject", &self.bucket))?;
+        Ok((
+            JournalPart {
+                number: self.number,
+                etag: out.e_tag().unwrap_or_default().to_owned(),
+                checksum_crc32c: self.crc32c.then(|| crc32c_base64(crc)),
+                size: self.len,
+            },
+            crc,
+            true,
+        ))
+    }
 }
 
 async fn put_multipart(
@@ -489,88 +610,63 @@ async fn put_multipart(
         std::fs::File::open(&item.path).map_err(TransferError::io("read", &item.path))?,
     );
     let mut crcs: BTreeMap<i32, u32> = BTreeMap::new();
-    let mut tasks = tokio::task::JoinSet::new();
-    for number in 1..=count {
-        let offset = (number as u64 - 1) * part_size;
-        let len = part_len(stamp.size, part_size, number);
-        let reused = confirmed.get(&number).cloned();
-        let (s3, bucket, key) = (s3.clone(), bucket.to_owned(), key.to_owned());
-        let (upload_id, file, path) = (record.upload_id.clone(), file.clone(), item.path.clone());
-        let (parts, crc32c) = (batch.parts.clone(), record.crc32c);
-        tasks.spawn(async move {
-            let _permit = parts.acquire_owned().await.expect("never closed");
-            let data = read_part(file, path, offset, len).await?;
-            let crc = crc_fast::crc32_iscsi(&data);
-            if let Some(reused) = reused {
-                // A confirmed part is kept if its bytes are still the file's bytes.
-                let same = reused
-                    .checksum_crc32c
-                    .as_deref()
-                    .is_none_or(|c| c == crc32c_base64(crc));
-                if same {
-                    return Ok::<_, TransferError>((reused, crc, false));
-                }
-            }
-            let mut request = s3
-                .upload_part()
-                .bucket(&bucket)
-                .key(&key)
-                .upload_id(&upload_id)
-                .part_number(number)
-                .content_length(len as i64)
-                .body(ByteStream::from(data));
-            if crc32c {
-                request = request
-                    .checksum_algorithm(ChecksumAlgorithm::Crc32C)
-                    .checksum_crc32_c(crc32c_base64(crc));
-            }
-            let out = request
-                .send()
-                .await
-                .map_err(|e| TransferError::from_sdk(&e, "s3:PutObject", &bucket))?;
-            Ok((
-                JournalPart {
-                    number,
-                    etag: out.e_tag().unwrap_or_default().to_owned(),
-                    checksum_crc32c: crc32c.then(|| crc32c_base64(crc)),
-                    size: len,
-                },
-                crc,
-                true,
-            ))
-        });
-    }
-
+    let mut tasks: tokio::task::JoinSet<Result<(JournalPart, u32, bool), TransferError>> =
+        tokio::task::JoinSet::new();
+    // Parts start in order, each once a permit of the batch is free, so the journal fills
+    // from the front and a crash loses as little as possible.
+    let mut pending: std::collections::VecDeque<i32> = (1..=count).collect();
     let mut parts_sent = 0u32;
     let mut failure: Option<TransferError> = None;
     let token = handle.token();
     loop {
-        let next = tokio::select! {
+        tokio::select! {
             biased;
             _ = token.cancelled() => {
                 failure = Some(TransferError::Cancelled);
                 break;
             }
-            next = tasks.join_next() => next,
-        };
-        let Some(joined) = next else { break };
-        match joined.expect("part task panicked") {
-            Ok((part, crc, sent)) => {
-                crcs.insert(part.number, crc);
-                if sent {
-                    parts_sent += 1;
-                    record.parts_sent += 1;
-                    record.parts.retain(|p| p.number != part.number);
-                    handle.acknowledge(part.size);
-                    record.parts.push(part);
-                    record.parts.sort_by_key(|p| p.number);
-                    save_journal(&batch.journal, &record).await?;
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                match joined.expect("part task panicked") {
+                    Ok((part, crc, sent)) => {
+                        crcs.insert(part.number, crc);
+                        if sent {
+                            parts_sent += 1;
+                            record.parts_sent += 1;
+                            record.parts.retain(|p| p.number != part.number);
+                            handle.acknowledge(part.size);
+                            record.parts.push(part);
+                            record.parts.sort_by_key(|p| p.number);
+                            save_journal(&batch.journal, &record).await?;
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
                 }
             }
-            Err(e) => {
-                failure = Some(e);
-                break;
+            permit = batch.parts.clone().acquire_owned(), if !pending.is_empty() => {
+                let permit = permit.expect("the parts semaphore is never closed");
+                let number = pending.pop_front().expect("checked");
+                let job = PartJob {
+                    s3: s3.clone(),
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                    upload_id: record.upload_id.clone(),
+                    file: file.clone(),
+                    path: item.path.clone(),
+                    number,
+                    offset: (number as u64 - 1) * part_size,
+                    len: part_len(stamp.size, part_size, number),
+                    reused: confirmed.get(&number).cloned(),
+                    crc32c: record.crc32c,
+                };
+                tasks.spawn(async move {
+                    let _permit = permit;
+                    job.run().await
+                });
             }
+            else => break,
         }
     }
     if let Some(err) = failure {
@@ -691,6 +787,23 @@ mod tests {
         assert!(biggest <= MAX_PART && part_count(MAX_OBJECT, biggest) <= MAX_PARTS);
         // Below S3's minimum the preference is raised to 5 MiB.
         assert_eq!(part_size_for(64 * MIB, MIB), MIN_PART);
+    }
+
+    #[test]
+    fn a_list_parts_response_root_is_read_too() {
+        let body = "<?xml version=\"1.0\"?><ListPartsResponse xmlns=\"x\"><Bucket>b</Bucket>\
+            <NextPartNumberMarker>13</NextPartNumberMarker><IsTruncated>false</IsTruncated>\
+            <Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag><Size>5242880</Size></Part>\
+            <Part><PartNumber>13</PartNumber><ETag>\"e13\"</ETag><Size>4</Size></Part>\
+            </ListPartsResponse>";
+        let (parts, truncated, next) = parse_list_parts_response(body).unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].part_number(), Some(1));
+        assert_eq!(parts[0].e_tag(), Some("\"e1\""));
+        assert_eq!(parts[1].size(), Some(4));
+        assert!(!truncated);
+        assert_eq!(next.as_deref(), Some("13"));
+        assert!(parse_list_parts_response("<ListPartsResult></ListPartsResult>").is_none());
     }
 
     #[test]
