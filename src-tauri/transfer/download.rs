@@ -364,13 +364,14 @@ pub async fn download_file(
     let full_object = head.checksum_type() == Some(&aws_sdk_s3::types::ChecksumType::FullObject);
     let mut tracker = match expected.as_deref() {
         Some(_) if multipart && !full_object => {
-            // The part layout of a multipart object: the first part's size.
+            // The part layout of a multipart object: the first part's size. (No If-Match
+            // here: moto answers a part's HEAD with the part's ETag; the ranged GETs below
+            // carry it.)
             let first = s3
                 .head_object()
                 .bucket(bucket)
                 .key(&item.key)
                 .part_number(1)
-                .if_match(&etag)
                 .send()
                 .await
                 .map_err(|e| TransferError::Aws(AwsFailure::from_sdk(&e, "s3:GetObject")))?;

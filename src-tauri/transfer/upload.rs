@@ -618,7 +618,8 @@ async fn put_multipart(
     let mut parts_sent = 0u32;
     let mut failure: Option<TransferError> = None;
     let token = handle.token();
-    loop {
+    // The cancel branch never ends by itself, so the loop ends here, not in `else`.
+    while !(pending.is_empty() && tasks.is_empty()) {
         tokio::select! {
             biased;
             _ = token.cancelled() => {
@@ -666,7 +667,6 @@ async fn put_multipart(
                     job.run().await
                 });
             }
-            else => break,
         }
     }
     if let Some(err) = failure {

@@ -883,7 +883,8 @@ fn unfinished_uploads_are_listed_with_bytes_and_cost_and_aborted() {
         assert_eq!(listed.bytes, (15 * MIB) as f64);
         let b = listed.uploads.iter().find(|u| u.key == "b.bin").unwrap();
         assert_eq!((b.parts, b.bytes), (2, (10 * MIB) as f64));
-        assert!((0.0..1.0).contains(&b.age_days), "just started: {}", b.age_days);
+        // moto dates every upload 2010-11-10, so the age is only checked to be computed.
+        assert!(b.initiated.is_some() && b.age_days >= 0.0, "{b:?}");
         assert!(
             (listed.monthly_cost_usd - 15.0 / 1024.0 * 0.023).abs() < 1e-9,
             "15 MiB at $0.023 per GB-month"
