@@ -222,8 +222,12 @@ pub async fn download_all(
     let mut tasks = tokio::task::JoinSet::new();
     for item in items.iter().cloned() {
         let handle = progress.add_file(&item.key, item.size as u64);
-        let (s3, bucket, options, files) =
-            (s3.clone(), bucket.to_owned(), options.clone(), files.clone());
+        let (s3, bucket, options, files) = (
+            s3.clone(),
+            bucket.to_owned(),
+            options.clone(),
+            files.clone(),
+        );
         tasks.spawn(async move {
             let result = tokio::select! {
                 permit = files.acquire_owned() => {
@@ -448,8 +452,12 @@ pub async fn download_file(
             while in_flight.len() < window && next < size {
                 let (start, end) = (next, (next + chunk).min(size));
                 next = end;
-                let (s3, bucket, key, etag) =
-                    (s3.clone(), bucket.to_owned(), item.key.clone(), etag.clone());
+                let (s3, bucket, key, etag) = (
+                    s3.clone(),
+                    bucket.to_owned(),
+                    item.key.clone(),
+                    etag.clone(),
+                );
                 in_flight.push_back(tokio::spawn(async move {
                     let out = s3
                         .get_object()
@@ -547,8 +555,12 @@ pub async fn download_file(
 /// Whether the server's checksum and ours agree: the same CRC, and the same part count
 /// where both give one (`…-N`).
 fn same_checksum(server: &str, ours: &str) -> bool {
-    let (a, a_parts) = server.split_once('-').map_or((server, None), |(c, n)| (c, Some(n)));
-    let (b, b_parts) = ours.split_once('-').map_or((ours, None), |(c, n)| (c, Some(n)));
+    let (a, a_parts) = server
+        .split_once('-')
+        .map_or((server, None), |(c, n)| (c, Some(n)));
+    let (b, b_parts) = ours
+        .split_once('-')
+        .map_or((ours, None), |(c, n)| (c, Some(n)));
     a == b && (a_parts.is_none() || b_parts.is_none() || a_parts == b_parts)
 }
 
@@ -563,11 +575,9 @@ fn move_into_place(temp: &Path, dest: &Path, overwrite: bool) -> Result<(), Tran
             let _ = std::fs::remove_file(temp);
             Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(TransferError::Exists {
-                path: dest.to_owned(),
-            })
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(TransferError::Exists {
+            path: dest.to_owned(),
+        }),
         // File systems without hard links (FAT, some network shares): check, then rename.
         Err(_) if !dest.exists() => {
             std::fs::rename(temp, dest).map_err(TransferError::io("replace", dest))

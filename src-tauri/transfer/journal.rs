@@ -107,7 +107,8 @@ impl Journal {
         hash.update([0]);
         hash.update(path.as_os_str().as_encoded_bytes());
         let digest = hash.finalize();
-        self.dir.join(format!("upload-{}.json", hex::encode(&digest[..16])))
+        self.dir
+            .join(format!("upload-{}.json", hex::encode(&digest[..16])))
     }
 
     /// The record of an upload of `path` to `bucket`/`key`, if one is in progress. A
@@ -206,7 +207,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TransferError> {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let mut file = options.open(&tmp).map_err(TransferError::io("write", &tmp))?;
+        let mut file = options
+            .open(&tmp)
+            .map_err(TransferError::io("write", &tmp))?;
         file.write_all(bytes)
             .map_err(TransferError::io("write", &tmp))?;
         file.sync_all().map_err(TransferError::io("write", &tmp))?;

@@ -277,7 +277,11 @@ mod tests {
         assert_eq!(s.bytes_done, 250.0);
         assert_eq!(s.files_total, 2);
         assert_eq!(s.files_done, 1);
-        assert_eq!(s.files[0].eta_secs, Some(0.0), "a finished file has nothing left");
+        assert_eq!(
+            s.files[0].eta_secs,
+            Some(0.0),
+            "a finished file has nothing left"
+        );
         assert_eq!(s.files[1].state, FileState::Running);
         assert_eq!(s.files[1].bytes_done, 150.0);
     }

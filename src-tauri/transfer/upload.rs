@@ -558,11 +558,10 @@ async fn put_multipart(
                     else {
                         continue;
                     };
-                    let in_range = number >= 1
-                        && (number as u64) <= part_count(old.stamp.size, old.part_size);
+                    let in_range =
+                        number >= 1 && (number as u64) <= part_count(old.stamp.size, old.part_size);
                     // Only whole parts of the expected size count: a torn part is sent again.
-                    if in_range && size as u64 == part_len(old.stamp.size, old.part_size, number)
-                    {
+                    if in_range && size as u64 == part_len(old.stamp.size, old.part_size, number) {
                         let journaled = old.parts.iter().find(|p| p.number == number);
                         confirmed.insert(
                             number,
@@ -572,9 +571,7 @@ async fn put_multipart(
                                 checksum_crc32c: part
                                     .checksum_crc32_c()
                                     .map(str::to_owned)
-                                    .or_else(|| {
-                                        journaled.and_then(|p| p.checksum_crc32c.clone())
-                                    }),
+                                    .or_else(|| journaled.and_then(|p| p.checksum_crc32c.clone())),
                                 size: size as u64,
                             },
                         );
@@ -591,10 +588,7 @@ async fn put_multipart(
         None => None,
     };
     if record.is_none() {
-        let part_size = part_size_for(
-            stamp.size,
-            u64::from(batch.options.part_size_mib) * MIB,
-        );
+        let part_size = part_size_for(stamp.size, u64::from(batch.options.part_size_mib) * MIB);
         record = Some(create_upload(batch, item, stamp, part_size).await?);
     }
     let mut record = record.expect("set above");
@@ -606,9 +600,8 @@ async fn put_multipart(
         handle.acknowledge(p.size);
     }
 
-    let file = Arc::new(
-        std::fs::File::open(&item.path).map_err(TransferError::io("read", &item.path))?,
-    );
+    let file =
+        Arc::new(std::fs::File::open(&item.path).map_err(TransferError::io("read", &item.path))?);
     let mut crcs: BTreeMap<i32, u32> = BTreeMap::new();
     let mut tasks: tokio::task::JoinSet<Result<(JournalPart, u32, bool), TransferError>> =
         tokio::task::JoinSet::new();

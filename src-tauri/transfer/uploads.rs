@@ -125,7 +125,11 @@ pub async fn list_unfinished(
         let parts = server_parts(s3, bucket, &key, &upload_id)
             .await?
             .unwrap_or_default();
-        let bytes: u64 = parts.iter().filter_map(|p| p.size()).map(|s| s as u64).sum();
+        let bytes: u64 = parts
+            .iter()
+            .filter_map(|p| p.size())
+            .map(|s| s as u64)
+            .sum();
         let age = initiated
             .and_then(|t| now.duration_since(t).ok())
             .unwrap_or(Duration::ZERO);
@@ -188,7 +192,13 @@ pub async fn abort_and_confirm(
         {
             Ok(_) => {}
             Err(e) if matches!(e.code(), Some("NoSuchUpload" | "NotFound")) => {}
-            Err(e) => return Err(TransferError::from_sdk(&e, "s3:AbortMultipartUpload", bucket)),
+            Err(e) => {
+                return Err(TransferError::from_sdk(
+                    &e,
+                    "s3:AbortMultipartUpload",
+                    bucket,
+                ));
+            }
         }
         if server_parts(s3, bucket, key, upload_id).await?.is_none() {
             return Ok(());

@@ -150,7 +150,10 @@ fn a_64_mib_file_goes_up_in_8_mib_parts_and_comes_back_byte_identical_with_its_c
         assert!(expected.ends_with("-8"));
         assert_eq!(up.checksum_crc32c.as_deref(), Some(expected.as_str()));
         assert_eq!(progress.snapshot().bytes_done, (64 * MIB) as f64);
-        assert!(journal.list().unwrap().is_empty(), "a finished upload leaves no journal");
+        assert!(
+            journal.list().unwrap().is_empty(),
+            "a finished upload leaves no journal"
+        );
 
         // The server's own composite checksum of what it stored agrees with ours.
         let stored = admin_s3
@@ -219,8 +222,12 @@ fn cancel_mid_upload_aborts_and_leaves_no_unfinished_upload() {
         };
         let progress = Progress::new();
         let task = {
-            let (s3, bucket, journal, progress) =
-                (s3.clone(), bucket.clone(), journal.clone(), progress.clone());
+            let (s3, bucket, journal, progress) = (
+                s3.clone(),
+                bucket.clone(),
+                journal.clone(),
+                progress.clone(),
+            );
             tokio::spawn(async move {
                 upload::upload_all(
                     &s3,
@@ -312,11 +319,7 @@ fn sigkill_mid_upload_then_rerun_resumes_with_fewer_parts_and_a_byte_identical_o
             .unwrap();
         let start = Instant::now();
         loop {
-            let journaled = journal
-                .list()
-                .unwrap()
-                .first()
-                .map_or(0, |r| r.parts.len());
+            let journaled = journal.list().unwrap().first().map_or(0, |r| r.parts.len());
             if journaled >= 3 {
                 break;
             }
@@ -324,7 +327,10 @@ fn sigkill_mid_upload_then_rerun_resumes_with_fewer_parts_and_a_byte_identical_o
                 child.try_wait().unwrap().is_none(),
                 "the child finished before it could be killed"
             );
-            assert!(start.elapsed() < Duration::from_secs(120), "no parts journaled");
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "no parts journaled"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         child.kill().unwrap(); // SIGKILL: no cleanup of any kind runs
@@ -371,7 +377,11 @@ fn sigkill_mid_upload_then_rerun_resumes_with_fewer_parts_and_a_byte_identical_o
             up.parts_reused, on_server,
             "the parts ListParts confirmed were not sent again"
         );
-        assert_eq!(up.parts_sent, total - on_server, "only the missing parts were sent");
+        assert_eq!(
+            up.parts_sent,
+            total - on_server,
+            "only the missing parts were sent"
+        );
         assert!(up.parts_sent < total);
         assert!(journal.list().unwrap().is_empty());
         assert!(unfinished(&admin_s3, &bucket).await.is_empty());
@@ -467,9 +477,15 @@ fn a_file_changed_between_runs_is_aborted_and_sent_again_from_the_start() {
         let up = &report.uploaded[0];
         assert!(up.restarted, "the changed file started over");
         assert!(!up.resumed);
-        assert_eq!((up.parts_sent, up.parts_reused), (7, 0), "every part sent again");
+        assert_eq!(
+            (up.parts_sent, up.parts_reused),
+            (7, 0),
+            "every part sent again"
+        );
         assert!(
-            !unfinished(&admin_s3, &bucket).await.contains(&old.upload_id),
+            !unfinished(&admin_s3, &bucket)
+                .await
+                .contains(&old.upload_id),
             "the old upload was aborted"
         );
         assert!(
@@ -494,7 +510,11 @@ fn a_file_changed_between_runs_is_aborted_and_sent_again_from_the_start() {
             .await
             .unwrap()
             .into_bytes();
-        assert_eq!(Sha256::digest(&got).to_vec(), sha256(&file), "the new content");
+        assert_eq!(
+            Sha256::digest(&got).to_vec(),
+            sha256(&file),
+            "the new content"
+        );
     });
 }
 
@@ -649,8 +669,15 @@ fn a_thousand_small_files_are_uploaded_and_a_second_preview_sees_them_all() {
         let again = plan::plan_upload(&s3, &source, &files, "catalog/")
             .await
             .unwrap();
-        assert_eq!(again.collisions, 1000, "every key is found by listing the prefix");
-        assert!(plan::resolve(&again, &source, OnCollision::Skip).0.is_empty());
+        assert_eq!(
+            again.collisions, 1000,
+            "every key is found by listing the prefix"
+        );
+        assert!(
+            plan::resolve(&again, &source, OnCollision::Skip)
+                .0
+                .is_empty()
+        );
     });
 }
 
@@ -686,15 +713,10 @@ fn twenty_five_hundred_keys_are_deleted_by_prefix_in_batches_of_a_thousand() {
             .unwrap();
         let planned = delete::plan_delete(&s3, &source, "old").await.unwrap();
         assert_eq!(planned.count, 2500, "the folder old/, not older.jpg");
-        let report = delete::delete_keys(
-            &s3,
-            &source,
-            &planned.keys,
-            &Progress::new(),
-            Language::En,
-        )
-        .await
-        .unwrap();
+        let report =
+            delete::delete_keys(&s3, &source, &planned.keys, &Progress::new(), Language::En)
+                .await
+                .unwrap();
         assert_eq!(report.deleted, 2500);
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         assert_eq!(report.batches, 3, "1000 + 1000 + 500");
@@ -752,8 +774,7 @@ fn a_partial_download_resumes_with_range_and_an_existing_file_is_never_overwritt
         let progress = Progress::new();
         let handle = progress.add_file(&item.key, item.size as u64);
         let task = {
-            let (s3, bucket, item, slow) =
-                (s3.clone(), bucket.clone(), item.clone(), slow.clone());
+            let (s3, bucket, item, slow) = (s3.clone(), bucket.clone(), item.clone(), slow.clone());
             tokio::spawn(async move {
                 download::download_file(&s3, &bucket, &item, &slow, &handle).await
             })
@@ -764,7 +785,10 @@ fn a_partial_download_resumes_with_range_and_an_existing_file_is_never_overwritt
         .await;
         task.abort();
         let _ = task.await;
-        assert!(!dest.exists(), "a partial download is never at the destination");
+        assert!(
+            !dest.exists(),
+            "a partial download is never at the destination"
+        );
 
         let report = download::download_all(
             &s3,
@@ -890,7 +914,7 @@ fn unfinished_uploads_are_listed_with_bytes_and_cost_and_aborted() {
             "15 MiB at $0.023 per GB-month"
         );
 
-        let report = uploads::abort(&s3, &bucket, &[b.clone()], Language::En).await;
+        let report = uploads::abort(&s3, &bucket, std::slice::from_ref(b), Language::En).await;
         assert_eq!(report.aborted.len(), 1);
         assert!(report.failed.is_empty());
         let left = uploads::list_unfinished(&s3, &bucket, None).await.unwrap();
@@ -1010,14 +1034,19 @@ fn a_reader_key_cannot_write_and_says_which_permission_and_policy_it_lacks() {
         assert_eq!(error.code, ErrorCode::AccessDenied);
         assert!(error.message.contains("s3:PutObject"), "{}", error.message);
         assert!(
-            error.message.contains("bucketdesk iam policy uploader --bucket"),
+            error
+                .message
+                .contains("bucketdesk iam policy uploader --bucket"),
             "{}",
             error.message
         );
 
         // An uploader key writes, but may not delete: that refusal names s3:DeleteObject.
-        let uploader = key_with(endpoint, &generate(Template::Uploader, &bucket, "/").unwrap())
-            .await;
+        let uploader = key_with(
+            endpoint,
+            &generate(Template::Uploader, &bucket, "/").unwrap(),
+        )
+        .await;
         let s3 = transfer::write_client(
             &source,
             &WriteCredentials::Key(uploader.clone()),
