@@ -115,6 +115,7 @@ import sys
 from importlib.metadata import version
 version("flask"), version("flask-cors")  # the [server] extras
 version("parliament")  # the IAM policy linter the tests use as an oracle
+version("crc32c")  # without it moto computes CRC32 where CRC32C is asked for
 sys.exit(0 if version("moto").startswith("5.") else 1)' >/dev/null 2>&1; then
         return 0
     fi
@@ -124,7 +125,7 @@ sys.exit(0 if version("moto").startswith("5.") else 1)' >/dev/null 2>&1; then
         rm -rf "$BUCKETDESK_VENV"
     fi
     python3 -m venv "$BUCKETDESK_VENV"
-    "$py" -m pip install -q --disable-pip-version-check 'moto[server]>=5,<6' 'parliament>=1.6,<2'
+    "$py" -m pip install -q --disable-pip-version-check 'moto[server]>=5,<6' 'parliament>=1.6,<2' 'crc32c>=2,<3'
     "$py" -c 'import moto; print("setup: moto", moto.__version__)'
 }
 

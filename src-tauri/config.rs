@@ -151,6 +151,10 @@ pub struct SourceConfig {
     pub added_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verified: Option<LastVerified>,
+    /// Uploads send checksums only where S3 requires them, for S3-compatible endpoints that
+    /// reject CRC32C headers; `false` (the default): a CRC32C on every part and object.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub checksums_when_required: bool,
 }
 
 /// The outcome of the last verification of a source.

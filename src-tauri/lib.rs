@@ -16,3 +16,4 @@ pub mod locale;
 pub mod sandbox;
 pub mod secrets;
 pub mod sources;
+pub mod transfer;

@@ -469,6 +469,7 @@ impl Sources {
                 at: now_rfc3339(),
                 ok: true,
             }),
+            checksums_when_required: false,
         };
         let saved = self.store.update(|c| {
             if c.sources.iter().any(|s| s.name == source.name) {

@@ -123,6 +123,7 @@ fn source(name: &str, bucket: &str, endpoint: &Endpoint, base_path: &str) -> Sou
         endpoint_url: Some(endpoint.server.endpoint()),
         added_at: String::new(),
         last_verified: None,
+        checksums_when_required: false,
     }
 }
 

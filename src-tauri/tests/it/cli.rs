@@ -115,6 +115,7 @@ fn source_list_shows_sources_with_masked_key_ids() {
                 endpoint_url: None,
                 added_at: "2026-01-01T00:00:00Z".into(),
                 last_verified: None,
+                checksums_when_required: false,
             }],
             ..Config::default()
         })

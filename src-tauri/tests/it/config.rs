@@ -16,6 +16,7 @@ fn sample_source() -> SourceConfig {
         endpoint_url: None,
         added_at: "2026-01-01T00:00:00Z".into(),
         last_verified: None,
+        checksums_when_required: false,
     }
 }
 

@@ -557,6 +557,7 @@ fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
                     endpoint_url: None,
                     added_at: String::new(),
                     last_verified: None,
+                    checksums_when_required: false,
                 }],
                 ..Default::default()
             })

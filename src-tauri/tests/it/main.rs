@@ -16,3 +16,4 @@ mod rotation;
 mod sandbox;
 mod sources;
 mod support;
+mod transfer;

@@ -479,6 +479,7 @@ fn shared_source(
         endpoint_url: Some(endpoint.server.endpoint()),
         added_at: String::new(),
         last_verified: None,
+        checksums_when_required: false,
     }
 }
 
