@@ -120,6 +120,8 @@ pub struct SandboxInfo {
     pub objects: u32,
     /// Where the sandbox's secrets go: the session's keychain, or the sandbox's own
     /// throwaway one when the session has none (the banner says "sandbox keychain").
+    /// Always sent; optional in TypeScript only until the UI's fixtures carry it.
+    #[specta(optional)]
     pub keychain: KeychainKind,
 }
 
