@@ -42,6 +42,7 @@ check "package is named bucketdesk" test "$name" = bucketdesk
 check "version $version" test "$(dpkg-deb -f "$deb" Version)" = "$version"
 check "depends on WebKitGTK 4.1" grep -q 'libwebkit2gtk-4.1-0' <<<"$depends"
 check "depends on GTK 3" grep -q 'libgtk-3-0' <<<"$depends"
+check "depends on libdbus (linked directly)" grep -q 'libdbus-1-3' <<<"$depends"
 check "recommends gnome-keyring (the sandbox keychain)" grep -q 'gnome-keyring' <<<"$recommends"
 check "recommends dbus (the sandbox keychain's private session)" grep -qw 'dbus' <<<"$recommends"
 
