@@ -61,6 +61,21 @@ pub struct Admin {
     pub files: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
+impl Admin {
+    /// The admin of the AWS credential chain, with a named profile and an endpoint override
+    /// (checked and normalized here, once, for the CLI and the GUI alike).
+    pub fn chain(
+        profile: Option<String>,
+        endpoint_url: Option<&str>,
+    ) -> Result<Admin, crate::sources::SourceError> {
+        Ok(Admin {
+            profile,
+            endpoint_url: crate::sources::normalize_endpoint(endpoint_url)?,
+            files: None,
+        })
+    }
+}
+
 /// The admin's SDK config, with an optional endpoint override. The region falls back to
 /// us-east-1, where IAM and `GetBucketLocation` answer for every region.
 pub async fn admin_config(admin: &Admin) -> SdkConfig {

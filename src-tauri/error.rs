@@ -73,6 +73,18 @@ impl ApiError {
     }
 }
 
+/// The one mapping of a domain result to the boundary's error, for every adapter:
+/// `core_call().in_language(lang)?`.
+pub trait InLanguage<T> {
+    fn in_language(self, lang: Language) -> Result<T, ApiError>;
+}
+
+impl<T, E: Described> InLanguage<T> for Result<T, E> {
+    fn in_language(self, lang: Language) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::from_err(&e, lang))
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)

@@ -1,5 +1,6 @@
 //! The local CDN in the app: started with the window, stopped on exit, and the commands the
-//! preview UI calls (`cdn_info`; the UI builds its URLs from it, `ui/src/sources/cdnPreview.ts`).
+//! preview UI calls: `cdn_info` (where the server is) and `cdn_urls` (every URL of an image,
+//! from the core's one canonicalizer, `cdn::urls`).
 
 use std::sync::Arc;
 
@@ -8,8 +9,10 @@ use tauri::State;
 
 use super::AppState;
 use crate::cdn::origin::S3Origin;
+use crate::cdn::security::Token;
 use crate::cdn::server::{CdnError, CdnServer, ServerConfig};
-use crate::error::ApiError;
+use crate::cdn::urls::{self, ImageUrls, LocalServer};
+use crate::error::{ApiError, InLanguage};
 
 /// Where the app's server is in its life.
 pub(crate) enum CdnSlot {
@@ -55,6 +58,10 @@ pub struct CdnInfo {
     pub port: u16,
     /// Append as `token=…` to local URLs (or send as `X-Bucketdesk-Token`).
     pub token: String,
+    /// The canonical query of the browser's row thumbnails (`cdn::urls::THUMBNAIL`).
+    pub thumbnail_query: String,
+    /// The canonical query of the browser's grid tiles (`cdn::urls::GRID_TILE`).
+    pub grid_tile_query: String,
 }
 
 fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
@@ -64,6 +71,8 @@ fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
             base_url: server.base_url(),
             port: server.port(),
             token: server.token().expose().to_owned(),
+            thumbnail_query: urls::thumbnail_query(),
+            grid_tile_query: urls::grid_tile_query(),
         }),
         CdnSlot::Starting => Err(ApiError::from_err(
             &CdnError::NotRunning(lang.pick("시작하는 중입니다", "it is starting").into()),
@@ -78,4 +87,26 @@ fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
 #[specta::specta]
 pub fn cdn_info(state: State<'_, AppState>) -> Result<CdnInfo, ApiError> {
     info(&state)
+}
+
+/// Every URL of an image with the preview's options (decoded `name=value` pairs): the
+/// production URL to copy and the local preview URLs, all from the core's one canonicalizer
+/// (`cdn::urls`), so they match `bucketdesk cdn url` byte for byte.
+#[tauri::command]
+#[specta::specta]
+pub fn cdn_urls(
+    state: State<'_, AppState>,
+    name: String,
+    key: String,
+    options: Vec<(String, String)>,
+) -> Result<ImageUrls, ApiError> {
+    let lang = state.language();
+    let info = info(&state)?;
+    let token = Token::new(info.token);
+    let local = LocalServer {
+        base_url: &info.base_url,
+        token: &token,
+    };
+    let pairs = options.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    urls::image_urls(&name, &key, pairs, local).in_language(lang)
 }

@@ -2,8 +2,12 @@
 //! anything the CLI or the tests would need; it wires the core to the UI.
 
 pub mod bindings;
+pub mod browse;
 pub mod cdn;
-pub mod commands;
+pub mod iam;
+pub mod keys;
+pub mod settings;
+pub mod sources;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +22,7 @@ use crate::sandbox::{self, MotoServer, Sandbox, SandboxMode};
 use crate::secrets::Keychain;
 use crate::sources::Sources;
 
-pub use commands::{AppInfo, SandboxState};
+pub use settings::{AppInfo, SandboxState};
 
 /// Where the sandbox is in its life.
 enum SandboxSlot {
@@ -124,6 +128,11 @@ impl AppState {
         }
     }
 
+    /// An IAM client on the admin credentials.
+    pub(crate) async fn admin_iam(&self) -> aws_sdk_iam::Client {
+        crate::aws::iam_client(&crate::aws::admin_config(&self.admin()).await)
+    }
+
     fn set_sandbox(&self, slot: SandboxSlot) {
         *self.sandbox.lock().unwrap_or_else(|e| e.into_inner()) = slot;
     }
@@ -158,14 +167,15 @@ pub fn run() -> ExitCode {
     run_app(tauri::Builder::default(), state, context)
 }
 
-/// Builds and runs the app on any runtime (tests pass a mock one).
-pub fn run_app<R: Runtime>(
+/// Builds the app on any runtime without running it: the command-layer tests pass
+/// `tauri::test::mock_builder()` and call the commands through the real IPC handler.
+pub fn build_app<R: Runtime>(
     builder: tauri::Builder<R>,
     state: AppState,
     context: tauri::Context<R>,
-) -> ExitCode {
+) -> tauri::Result<tauri::App<R>> {
     let specta = bindings::specta_builder::<R>();
-    let app = builder
+    builder
         .invoke_handler(specta.invoke_handler())
         .manage(state)
         .setup(move |app| {
@@ -217,7 +227,16 @@ pub fn run_app<R: Runtime>(
             }
             Ok(())
         })
-        .build(context);
+        .build(context)
+}
+
+/// Builds and runs the app on any runtime.
+pub fn run_app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: AppState,
+    context: tauri::Context<R>,
+) -> ExitCode {
+    let app = build_app(builder, state, context);
     let app = match app {
         Ok(app) => app,
         Err(e) => {

@@ -16,3 +16,4 @@ pub mod pipeline;
 pub mod security;
 pub mod server;
 pub mod transform;
+pub mod urls;

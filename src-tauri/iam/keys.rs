@@ -229,7 +229,7 @@ pub async fn set_active(
     Ok(user)
 }
 
-/// Deletes a key. A key a source uses needs `force`.
+/// Deletes a key and then its keychain entry. A key a source uses needs `force`.
 pub async fn delete(
     iam: &aws_sdk_iam::Client,
     sources: &Sources,
@@ -250,6 +250,12 @@ pub async fn delete(
         .send()
         .await
         .map_err(aws("iam:DeleteAccessKey"))?;
+    // The secret goes with the key, for every adapter (a secret of a deleted key is only a
+    // liability). No source uses it any more unless `force` was given.
+    sources
+        .keychain()
+        .delete(key)
+        .map_err(crate::sources::SourceError::from)?;
     Ok(user)
 }
 

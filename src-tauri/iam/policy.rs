@@ -109,3 +109,24 @@ mod tests {
         assert!(generate(Template::CdnReader, "ok-bucket", "/a/../b").is_err());
     }
 }
+
+/// A generated policy as the GUI and the CLI show it: pretty JSON and what the lint finds.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct GeneratedPolicy {
+    pub document: String,
+    pub findings: Vec<crate::iam::lint::Finding>,
+}
+
+/// The template's policy, pretty-printed, with the lint's findings.
+pub fn preview(
+    template: Template,
+    bucket: &str,
+    base_path: &str,
+) -> Result<GeneratedPolicy, SourceError> {
+    let policy = generate(template, bucket, base_path)?;
+    Ok(GeneratedPolicy {
+        findings: crate::iam::lint::lint(&policy),
+        document: serde_json::to_string_pretty(&policy).expect("policy serializes"),
+    })
+}

@@ -84,6 +84,13 @@ impl Described for ReaderError {
     }
 }
 
+/// The reader's user name: the one given, or [`DEFAULT_USER`] when none (or only blanks)
+/// was given. The CLI and the wizard both ask here.
+pub fn user_or_default(user: Option<String>) -> String {
+    user.filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_USER.to_owned())
+}
+
 /// IAM user names: 1–64 of letters, digits and `+=,.@_-`.
 pub fn validate_user(name: &str) -> Result<(), ReaderError> {
     let ok = (1..=64).contains(&name.len())

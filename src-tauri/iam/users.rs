@@ -337,6 +337,19 @@ pub async fn attach_group_policy(
     Ok(())
 }
 
+/// Creates a group and attaches a managed policy when one is given.
+pub async fn create_group_with_policy(
+    iam: &aws_sdk_iam::Client,
+    group: &str,
+    policy_arn: Option<&str>,
+) -> Result<(), KeyError> {
+    create_group(iam, group).await?;
+    if let Some(arn) = policy_arn {
+        attach_group_policy(iam, group, arn).await?;
+    }
+    Ok(())
+}
+
 /// Adds (`member = true`) or removes a user from a group.
 pub async fn set_membership(
     iam: &aws_sdk_iam::Client,

@@ -55,15 +55,24 @@ fn rfc3339(t: Option<&aws_sdk_s3::primitives::DateTime>) -> Option<String> {
     t.and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok())
 }
 
-/// One page of a folder: sub-folders (common prefixes) and objects directly in it.
-/// `prefix` is relative to the BasePath: `""`, `"photos/"`, or a search text such as
-/// `"photos/sun"` (a prefix search).
+/// How deep a listing goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// One folder: sub-folders (common prefixes) and the objects directly in it.
+    Folder,
+    /// Every key below the prefix, no folders (whole listings, exports, deletes).
+    Recursive,
+}
+
+/// One page of a listing. `prefix` is relative to the BasePath: `""`, `"photos/"`, or a
+/// search text such as `"photos/sun"` (a prefix search).
 pub async fn list_page(
     s3: &aws_sdk_s3::Client,
     source: &SourceConfig,
     prefix: &str,
     token: Option<&str>,
     page_size: i32,
+    depth: Depth,
 ) -> Result<ObjectPage, SourceError> {
     // `""` → the BasePath folder itself (`assets/`), `"photos/"` → `assets/photos/`.
     let full_prefix = full_key(&source.base_path, prefix);
@@ -71,7 +80,7 @@ pub async fn list_page(
         .list_objects_v2()
         .bucket(&source.bucket)
         .prefix(&full_prefix)
-        .delimiter("/")
+        .set_delimiter((depth == Depth::Folder).then(|| "/".to_owned()))
         .max_keys(page_size.clamp(1, PAGE_SIZE))
         .set_continuation_token(token.map(str::to_owned))
         .send()
@@ -96,33 +105,29 @@ pub async fn list_page(
     })
 }
 
-/// One page of every key below a prefix (no folders), for whole listings and exports.
-pub async fn list_page_recursive(
+/// Every page of a listing, gathered into one.
+pub async fn list_all(
     s3: &aws_sdk_s3::Client,
     source: &SourceConfig,
     prefix: &str,
-    token: Option<&str>,
-    page_size: i32,
+    depth: Depth,
 ) -> Result<ObjectPage, SourceError> {
-    let out = s3
-        .list_objects_v2()
-        .bucket(&source.bucket)
-        .prefix(full_key(&source.base_path, prefix))
-        .max_keys(page_size.clamp(1, PAGE_SIZE))
-        .set_continuation_token(token.map(str::to_owned))
-        .send()
-        .await
-        .map_err(|e| SourceError::Aws(AwsFailure::from_sdk(&e, "s3:ListBucket")))?;
-    Ok(ObjectPage {
+    let mut all = ObjectPage {
         prefix: prefix.to_owned(),
         folders: Vec::new(),
-        objects: out
-            .contents()
-            .iter()
-            .filter_map(|o| entry(source, o))
-            .collect(),
-        next_token: out.next_continuation_token().map(str::to_owned),
-    })
+        objects: Vec::new(),
+        next_token: None,
+    };
+    let mut token = None;
+    loop {
+        let page = list_page(s3, source, prefix, token.as_deref(), PAGE_SIZE, depth).await?;
+        all.folders.extend(page.folders);
+        all.objects.extend(page.objects);
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => return Ok(all),
+        }
+    }
 }
 
 fn entry(source: &SourceConfig, o: &aws_sdk_s3::types::Object) -> Option<ObjectEntry> {

@@ -2,6 +2,7 @@
 //! and kept with the secret in the OS keychain only.
 
 pub mod browse;
+mod intake;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};

@@ -53,6 +53,7 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     const before = sourceKey(app.configDir, "sandbox-reader");
     assert.match(before, /^[A-Z0-9]{16,}$/, "the source has the new reader's key");
 
+    await (await app.$('[data-testid="source-row"][data-name="sandbox-reader"] [data-testid="source-menu"]')).click();
     await (await app.$('[data-testid="source-row"][data-name="sandbox-reader"] [data-testid="source-rotate"]')).click();
     await app.waitForText("source-rotated", "inactive", { timeout: 60000 });
     await app.screenshot("04-rotated");
@@ -69,10 +70,21 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     const readerText = await readerRow.text();
     assert.match(readerText, /Inactive/, `the old key shows as inactive: ${readerText}`);
     assert.match(readerText, /managed-by=bucketdesk/);
+    await app.assertTablesFit("IAM users");
+    await app.screenshot("05a-iam-users-tab");
+    await app.setTheme("dark");
+    await app.screenshot("05a-iam-users-tab-dark");
+    await app.setTheme("light");
+    await (await app.byTestId("iam-tab-keys")).click();
+    await app.$('[data-testid="iam-key-row"]', { timeout: 20000 });
+    await app.assertTablesFit("IAM keys");
+    await app.screenshot("05b-iam-keys-tab");
+    await (await app.byTestId("iam-tab-policies")).click();
     await type(app, "policy-bucket", BUCKET);
     await type(app, "policy-base-path", "photos");
     await (await app.byTestId("policy-generate")).click();
     await app.waitForText("policy-json", `arn:aws:s3:::${BUCKET}/photos/*`, { timeout: 20000 });
+    await (await app.byTestId("iam-tab-users")).click();
     await type(app, "iam-new-user", "e2e-temp-user");
     await app.execute(`document.querySelector('[data-testid="iam-create-user"]').scrollIntoView({ block: "center" });`);
     await (await app.byTestId("iam-create-user")).click();

@@ -257,6 +257,26 @@ export class App {
     return file;
   }
 
+  /**
+   * Fails when any table on the screen is wider than its box at the window's size: each
+   * table's scrollWidth must not exceed its clientWidth, nor its container's.
+   */
+  async assertTablesFit(where) {
+    const overflowing = await this.execute(`
+      return [...document.querySelectorAll("table")].flatMap((table) => {
+        const box = table.parentElement;
+        const over = table.scrollWidth > table.clientWidth || table.getBoundingClientRect().right > box.getBoundingClientRect().right + 0.5
+          || table.getBoundingClientRect().right > window.innerWidth;
+        return over ? [(table.dataset.testid || "table") + ": " + table.scrollWidth + " > " + table.clientWidth] : [];
+      });`);
+    if (overflowing.length > 0) throw new Error(`${where}: tables run off the window: ${overflowing.join("; ")}`);
+  }
+
+  /** Switches the app's theme through its own document hook (the Settings choice's effect). */
+  async setTheme(theme) {
+    await this.execute(`document.documentElement.dataset.theme = ${JSON.stringify(theme)};`);
+  }
+
   /** Reads the app's config.json, or null while it does not exist. */
   readConfig() {
     try {

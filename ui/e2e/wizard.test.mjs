@@ -98,6 +98,7 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
     await waitFor("the source row", async () =>
       app.execute(`return !!document.querySelector('[data-testid="source-row"][data-name="sandbox-photos"]');`),
     );
+    await app.assertTablesFit("sources");
     await app.screenshot("07-listed");
 
     // Browse it: the BasePath's folders, a Korean key with spaces, its URLs.

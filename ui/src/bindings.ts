@@ -18,6 +18,9 @@ async loadSettings() : Promise<Result<Settings, ApiError>> {
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Saves the settings (checked by the core) and returns them as stored.
+ */
 async saveSettings(settings: Settings) : Promise<Result<Settings, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_settings", { settings }) };
@@ -32,6 +35,20 @@ async saveSettings(settings: Settings) : Promise<Result<Settings, ApiError>> {
 async setAsideConfig() : Promise<Result<string, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("set_aside_config") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * AWS profiles found in the user's shared files, for the Settings picker.
+ */
+async listAwsProfiles() : Promise<string[]> {
+    return await TAURI_INVOKE("list_aws_profiles");
+},
+async adminIdentity() : Promise<Result<AdminInfo, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_identity") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -149,14 +166,6 @@ async presignGet(name: string, key: string, expiresSecs: number) : Promise<Resul
     else return { status: "error", error: e  as any };
 }
 },
-async adminIdentity() : Promise<Result<AdminInfo, ApiError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("admin_identity") };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
 /**
  * Creates the reader user, policy and key (secret straight to the keychain) and saves a
  * verified source with it; undone in reverse on failure.
@@ -164,17 +173,6 @@ async adminIdentity() : Promise<Result<AdminInfo, ApiError>> {
 async createReader(input: ReaderInput) : Promise<Result<SourceSummary, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("create_reader", { input }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
- * Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
- */
-async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean) : Promise<Result<Outcome, ApiError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("rotate_source_key", { name, retireOlder, deleteOld }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -221,6 +219,9 @@ async deleteIamUser(user: string, force: boolean) : Promise<Result<DeletedUser, 
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * Creates a group, with a managed policy attached when given.
+ */
 async createIamGroup(group: string, policyArn: string | null) : Promise<Result<null, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("create_iam_group", { group, policyArn }) };
@@ -237,6 +238,9 @@ async setGroupMembership(group: string, user: string, member: boolean) : Promise
     else return { status: "error", error: e  as any };
 }
 },
+/**
+ * A template's policy with what the lint finds in it.
+ */
 async generatePolicy(template: Template, bucket: string, basePath: string) : Promise<Result<GeneratedPolicy, ApiError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("generate_policy", { template, bucket, basePath }) };
@@ -246,10 +250,15 @@ async generatePolicy(template: Template, bucket: string, basePath: string) : Pro
 }
 },
 /**
- * AWS profiles found in the user's shared files, for the Settings picker.
+ * Rotates a source's key (DESIGN §4), finishing an interrupted rotation first.
  */
-async listAwsProfiles() : Promise<string[]> {
-    return await TAURI_INVOKE("list_aws_profiles");
+async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean) : Promise<Result<Outcome, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("rotate_source_key", { name, retireOlder, deleteOld }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Activates or deactivates a key; a key a source uses is not deactivated without `force`.
@@ -263,7 +272,7 @@ async setKeyActive(key: string, active: boolean, force: boolean) : Promise<Resul
 }
 },
 /**
- * Deletes a key (and its keychain entry); a key a source uses needs `force`.
+ * Deletes a key and its keychain entry; a key a source uses needs `force`.
  */
 async deleteAccessKey(key: string, force: boolean) : Promise<Result<null, ApiError>> {
     try {
@@ -296,6 +305,19 @@ async cdnInfo() : Promise<Result<CdnInfo, ApiError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every URL of an image with the preview's options (decoded `name=value` pairs): the
+ * production URL to copy and the local preview URLs, all from the core's one canonicalizer
+ * (`cdn::urls`), so they match `bucketdesk cdn url` byte for byte.
+ */
+async cdnUrls(name: string, key: string, options: ([string, string])[]) : Promise<Result<ImageUrls, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cdn_urls", { name, key, options }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -317,7 +339,11 @@ export type AdminInfo = { profile: string | null; sandbox: boolean; identity: Id
  * The error every command returns across IPC and in `--json` output.
  */
 export type ApiError = { code: ErrorCode; message: string }
-export type AppInfo = { version: string; configDir: string; osLanguage: Language; sandbox: SandboxState }
+export type AppInfo = { version: string; configDir: string; osLanguage: Language; sandbox: SandboxState; 
+/**
+ * The user "create a dedicated reader for me" makes when none is named.
+ */
+defaultReaderUser: string }
 /**
  * How the UI reaches the local CDN. The token goes only into local preview URLs.
  */
@@ -329,7 +355,15 @@ baseUrl: string; port: number;
 /**
  * Append as `token=…` to local URLs (or send as `X-Bucketdesk-Token`).
  */
-token: string }
+token: string; 
+/**
+ * The canonical query of the browser's row thumbnails (`cdn::urls::THUMBNAIL`).
+ */
+thumbnailQuery: string; 
+/**
+ * The canonical query of the browser's grid tiles (`cdn::urls::GRID_TILE`).
+ */
+gridTileQuery: string }
 export type Check = { id: CheckId; status: CheckStatus; code: ErrorCode | null; message: string; hint: string | null }
 export type CheckId = 
 /**
@@ -426,7 +460,7 @@ export type Finding = {
  */
 issue: string; detail: string }
 /**
- * A generated policy and what the lint finds in it.
+ * A generated policy as the GUI and the CLI show it: pretty JSON and what the lint finds.
  */
 export type GeneratedPolicy = { document: string; findings: Finding[] }
 export type GroupInfo = { name: string; users: string[]; attachedPolicies: string[] }
@@ -434,6 +468,26 @@ export type GroupInfo = { name: string; users: string[]; attachedPolicies: strin
  * Who the admin credentials are (account and ARN), as STS says.
  */
 export type Identity = { account: string; arn: string }
+/**
+ * Every URL of one image with one set of options.
+ */
+export type ImageUrls = { 
+/**
+ * `https://cdn.weekerp.com/image/{source}/{key}?{query}`: what an admin copies.
+ */
+production: string; 
+/**
+ * The same path and query on the loopback server, the token last.
+ */
+local: string; 
+/**
+ * The original, untouched, through the local server's `/file` route.
+ */
+localFile: string; 
+/**
+ * The canonical query alone (fixed order, short names; empty for the original).
+ */
+query: string }
 export type KeyInfo = { accessKeyId: string; user: string; 
 /**
  * `Active` or `Inactive`.

@@ -1,26 +1,20 @@
 //! The committed TypeScript bindings match the Rust types, and the check notices drift.
 
-use std::path::PathBuf;
-
 use bucketdesk::app::bindings::{self, BINDINGS_PATH};
 use tauri::Wry;
 use tauri_specta::Builder;
 
-fn committed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_PATH)
-}
+use crate::support::drift;
 
 #[test]
 fn committed_bindings_match_the_rust_types() {
     let generated = bindings::render(&bindings::specta_builder::<Wry>());
-    let path = committed_path();
-    if std::env::var("BUCKETDESK_UPDATE_BINDINGS").as_deref() == Ok("1") {
-        std::fs::write(&path, &generated).expect("write bindings");
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if let Err(drift) = bindings::check(&generated, &committed) {
-        panic!("{drift}");
-    }
+    drift::assert_committed(
+        BINDINGS_PATH,
+        "BUCKETDESK_UPDATE_BINDINGS",
+        "bindings",
+        &generated,
+    );
 }
 
 /// A stand-in for `AppInfo` after someone added a field in Rust and did not regenerate.
@@ -33,6 +27,7 @@ mod changed {
         pub config_dir: String,
         pub os_language: bucketdesk::locale::Language,
         pub sandbox: bucketdesk::app::SandboxState,
+        pub default_reader_user: String,
         pub added_without_regenerating: bool,
     }
 
@@ -50,7 +45,8 @@ fn the_check_fails_when_a_rust_type_changes_without_regenerating() {
     let changed = bindings::render(&builder);
     // What is committed is what the unchanged types give (the test above holds the file to it).
     let committed = bindings::render(&bindings::specta_builder::<Wry>());
-    let drift = bindings::check(&changed, &committed).expect_err("drift must be detected");
+    let drift = drift::check(BINDINGS_PATH, "regenerate", &changed, &committed)
+        .expect_err("drift must be detected");
     assert!(
         drift.expected.contains("addedWithoutRegenerating"),
         "the first difference is the changed type: {drift}"
@@ -61,5 +57,6 @@ fn the_check_fails_when_a_rust_type_changes_without_regenerating() {
     );
 
     // And regenerating makes it pass again.
-    bindings::check(&changed, &changed).expect("regenerated bindings pass");
+    drift::check(BINDINGS_PATH, "regenerate", &changed, &changed)
+        .expect("regenerated bindings pass");
 }

@@ -222,3 +222,52 @@ fn iam_policy_prints_the_generated_policy() {
         stderr(&out)
     );
 }
+
+#[test]
+fn keys_delete_removes_the_key_and_its_keychain_entry() {
+    use crate::support::{block_on, moto, unique_name};
+    use bucketdesk::secrets::{Keychain, SecretError, SecretString};
+    crate::support::keyring_guard();
+    let endpoint = moto::enforcing();
+    let user = unique_name("deleted-key");
+    let key_id = block_on(async {
+        let iam = endpoint.iam().await;
+        iam.create_user()
+            .user_name(&user)
+            .send()
+            .await
+            .expect("create user");
+        let key = iam
+            .create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .expect("create key");
+        key.access_key().unwrap().access_key_id().to_owned()
+    });
+    let keychain = Keychain::new(bucketdesk::secrets::SERVICE);
+    keychain
+        .store(&key_id, &SecretString::new("a-secret-the-keychain-holds"))
+        .expect("store the secret");
+    let dir = tempfile::tempdir().unwrap();
+    let (code, json) = moto::admin_cli(endpoint, dir.path(), &["keys", "delete", &key_id], None);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["deleted"], key_id.as_str());
+    assert!(
+        matches!(keychain.get(&key_id), Err(SecretError::NotFound { .. })),
+        "the CLI removes the keychain entry with the key, as the GUI does"
+    );
+    let left = block_on(async {
+        endpoint
+            .iam()
+            .await
+            .list_access_keys()
+            .user_name(&user)
+            .send()
+            .await
+            .expect("list keys")
+            .access_key_metadata()
+            .len()
+    });
+    assert_eq!(left, 0, "the key is gone from IAM");
+}

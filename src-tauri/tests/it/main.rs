@@ -5,7 +5,9 @@
 mod bindings;
 mod cdn;
 mod cli;
+mod commands;
 mod config;
+mod fixtures;
 mod iam;
 mod keychain;
 mod rig;

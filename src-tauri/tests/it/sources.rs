@@ -515,9 +515,16 @@ fn paging_returns_each_of_5000_keys_exactly_once() {
         let mut token = None;
         let mut pages = 0;
         loop {
-            let page = browse::list_page_recursive(&s3, &source, "", token.as_deref(), 1000)
-                .await
-                .unwrap();
+            let page = browse::list_page(
+                &s3,
+                &source,
+                "",
+                token.as_deref(),
+                1000,
+                browse::Depth::Recursive,
+            )
+            .await
+            .unwrap();
             pages += 1;
             seen.extend(page.objects.into_iter().map(|o| o.key));
             match page.next_token {
@@ -544,7 +551,7 @@ fn paging_returns_each_of_5000_keys_exactly_once() {
         assert_eq!(got, want);
 
         // Folder view: 37 folders at the BasePath, no objects.
-        let top = browse::list_page(&s3, &source, "", None, 1000)
+        let top = browse::list_page(&s3, &source, "", None, 1000, browse::Depth::Folder)
             .await
             .unwrap();
         assert_eq!(top.folders.len(), 37);
@@ -570,19 +577,33 @@ fn korean_keys_with_spaces_are_listed_shown_and_presigned() {
             .await
             .unwrap();
         let source = shared_source(endpoint, "shop", &bucket, "/제품 이미지");
-        let top = browse::list_page(&s3, &source, "", None, 1000)
+        let top = browse::list_page(&s3, &source, "", None, 1000, browse::Depth::Folder)
             .await
             .unwrap();
         assert_eq!(top.folders, ["봄 컬렉션/"]);
-        let inner = browse::list_page(&s3, &source, "봄 컬렉션/", None, 1000)
-            .await
-            .unwrap();
+        let inner = browse::list_page(
+            &s3,
+            &source,
+            "봄 컬렉션/",
+            None,
+            1000,
+            browse::Depth::Folder,
+        )
+        .await
+        .unwrap();
         assert_eq!(inner.objects.len(), 1);
         assert_eq!(inner.objects[0].key, "봄 컬렉션/벚꽃 사진 01.jpg");
         assert_eq!(inner.objects[0].name, "벚꽃 사진 01.jpg");
-        let search = browse::list_page(&s3, &source, "봄 컬렉션/벚꽃", None, 1000)
-            .await
-            .unwrap();
+        let search = browse::list_page(
+            &s3,
+            &source,
+            "봄 컬렉션/벚꽃",
+            None,
+            1000,
+            browse::Depth::Folder,
+        )
+        .await
+        .unwrap();
         assert_eq!(search.objects.len(), 1, "prefix search finds it");
 
         let details = browse::details(&s3, &source, "봄 컬렉션/벚꽃 사진 01.jpg")

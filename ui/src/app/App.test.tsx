@@ -16,7 +16,9 @@ describe("App", () => {
     expect(byTestId("nav-sources").textContent).toBe("소스");
     expect(byTestId<HTMLSelectElement>("language-select").value).toBe("ko");
     expect(document.documentElement.lang).toBe("ko");
-    expect(query("sources-empty")?.textContent).toBe("아직 등록된 소스가 없습니다.");
+    expect(query("sources-empty")?.textContent, "the empty list says what a source is").toContain("소스는 Weekerp가 이미지를 가져오는 버킷");
+    expect(query("sources-add"), "and offers to add one").not.toBeNull();
+    expect(query("sources-add-sandbox"), "no sandbox offer outside the sandbox").toBeNull();
   });
 
   it("lists sources with their masked key IDs", async () => {
@@ -106,7 +108,7 @@ describe("App", () => {
   it("shows a corrupt config full-page and starts fresh after setting it aside", async () => {
     const backend = new MemoryBackend({ config: "corrupt" });
     await render(backend);
-    expect(byTestId("config-error").textContent).toContain("config.toml is not valid");
+    expect(byTestId("config-error").textContent).toContain("config.json");
     expect(query("nav-sources"), "no navigation while the config is unreadable").toBeNull();
     expect(query("language-select"), "the language can still be changed").not.toBeNull();
 

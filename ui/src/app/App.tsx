@@ -255,7 +255,7 @@ function Shell(props: ShellProps) {
             </button>
           </div>
         )}
-        {page === "sources" && <SourcesPage backend={props.backend} />}
+        {page === "sources" && <SourcesPage backend={props.backend} sandbox={props.info.sandbox} />}
         {page === "iam" && <IamPage backend={props.backend} />}
         {page === "buckets" && <ComingPage testId="page-buckets" title="buckets.title" coming="buckets.coming" />}
         {page === "settings" && (

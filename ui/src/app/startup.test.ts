@@ -15,7 +15,7 @@ describe("start", () => {
     expect(startup.phase).toBe("config-unreadable");
     if (startup.phase !== "config-unreadable") return;
     expect(startup.error.code).toBe(config === "corrupt" ? "config_corrupt" : "config_too_new");
-    expect(startup.error.message).toContain("config.toml");
+    expect(startup.error.message).toContain("config.json");
     expect(backend.calls.setAsideConfig, "nothing is moved without the user asking").toBe(0);
   });
 

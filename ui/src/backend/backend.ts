@@ -24,6 +24,7 @@ import type {
   Template,
   GeneratedPolicy,
   NewAccessKey,
+  ImageUrls,
 } from "../bindings";
 import type { CdnEndpoint } from "../sources/cdnPreview";
 
@@ -59,6 +60,7 @@ export type {
   GeneratedPolicy,
   KeyInfo,
   NewAccessKey,
+  ImageUrls,
 } from "../bindings";
 
 /**
@@ -158,6 +160,11 @@ export interface Backend {
    * answer this once. With `bindSource`, the source is verified with it and switched to it.
    */
   createAccessKey(user: string, bindSource: string | null): Promise<NewAccessKey>;
-  /** The local CDN's base URL and the token its preview URLs carry. */
+  /** The local CDN's base URL, the token its URLs carry and the rows' thumbnail query. */
   cdnEndpoint(): Promise<CdnEndpoint>;
+  /**
+   * Every URL of an image with these options (`name=value` pairs as typed), made by the
+   * core's one canonicalizer; rejects with `invalid_input` naming a bad option.
+   */
+  cdnUrls(name: string, key: string, options: [string, string][]): Promise<ImageUrls>;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BackendError } from "./backend";
 import { MemoryBackend, defaultSettings } from "./memory";
+import type { Settings } from "./backend";
+import settingsFixture from "../fixtures/settings.json";
 
 describe("MemoryBackend", () => {
   it("returns saved settings on the next load", async () => {
@@ -31,17 +33,19 @@ describe("MemoryBackend", () => {
     expect((await backend.loadSettings()).cdnPort).toBe(defaultSettings.cdnPort);
   });
 
-  it("rejects settings the core would reject, as invalid_input", async () => {
+  it("answers a refused settings change with the core's own error (fixture)", async () => {
+    const refusals = settingsFixture.cases.filter((c) => c.error !== null && c.language === "en");
+    expect(refusals.length, "the fixture holds the core's refusals").toBeGreaterThanOrEqual(4);
+    for (const refusal of refusals) {
+      const backend = new MemoryBackend();
+      await expect(backend.saveSettings(refusal.settings as Settings)).rejects.toMatchObject(refusal.error!);
+      expect(await backend.loadSettings(), "a rejected save changes nothing").toEqual(defaultSettings);
+    }
+  });
+
+  it("fails loudly on a call it has no scripted answer for", async () => {
     const backend = new MemoryBackend();
-    await expect(backend.saveSettings({ ...defaultSettings, cdnPort: 70000 })).rejects.toMatchObject({
-      code: "invalid_input",
-    });
-    await expect(backend.saveSettings({ ...defaultSettings, cdnPort: 80 })).rejects.toBeInstanceOf(BackendError);
-    await expect(backend.saveSettings({ ...defaultSettings, cacheMb: 15 })).rejects.toBeInstanceOf(BackendError);
-    await expect(backend.saveSettings({ ...defaultSettings, adminProfile: "my admin" })).rejects.toBeInstanceOf(
-      BackendError,
-    );
-    expect(await backend.loadSettings(), "a rejected save changes nothing").toEqual(defaultSettings);
+    await expect(backend.generatePolicy("cdn-reader", "not-in-the-fixture", "/")).rejects.toMatchObject({ code: "internal" });
   });
 
   it("refuses an unreadable config until it is set aside", async () => {
@@ -50,6 +54,7 @@ describe("MemoryBackend", () => {
     await expect(backend.saveSettings(defaultSettings)).rejects.toMatchObject({ code: "config_corrupt" });
     const path = await backend.setAsideConfig();
     expect(path).toContain(backend.info.configDir);
+    expect(path, "named as the core names it").toMatch(/config\.corrupt-.*\.json$/);
     expect(await backend.loadSettings(), "starts fresh from defaults").toEqual(defaultSettings);
   });
 

@@ -1,11 +1,11 @@
 // A `Backend` held in memory, for unit tests and for opening the UI in a plain browser.
-// It follows the core's rules where the UI depends on them: settings are validated on save
-// (the limits of `Settings::validate`), an unreadable config blocks loading and saving until
-// it is set aside.
+// Where an answer is the core's to give (the URLs of an image, generated policies, what a
+// settings change or an unreadable config is told), it replays the fixtures that a Rust test
+// produced from the real core (`ui/src/fixtures/`, held to the core by a drift check) instead
+// of following rules of its own; a call with no scripted answer fails loudly.
 
 import {
   BackendError,
-  settingsLimits,
   type AppInfo,
   type Backend,
   type ErrorCode,
@@ -30,17 +30,39 @@ import {
   type PolicyAttachment,
   type Template,
   type GeneratedPolicy,
+  type ImageUrls,
+  type Language,
 } from "./backend";
 import { cdnUrl, normalizeBasePath } from "../sources/rules";
+import cdnUrlsFixture from "../fixtures/cdn-urls.json";
+import policiesFixture from "../fixtures/policies.json";
+import settingsFixture from "../fixtures/settings.json";
+import verifyFixture from "../fixtures/verify-reports.json";
 
-export const defaultSettings: Settings = {
-  language: null,
-  theme: "system",
-  cdnPort: 7390,
-  cacheMb: 512,
-  memoryCacheMb: 128,
-  adminProfile: null,
-};
+/** The core's default settings (`Settings::default`). */
+export const defaultSettings: Settings = settingsFixture.defaults as Settings;
+
+type ScriptedError = { code: string; message: string };
+
+/** Same JSON value, whatever the order of object keys. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}
+
+function scripted(error: ScriptedError): BackendError {
+  return new BackendError(error.code as ErrorCode, error.message);
+}
+
+function unscripted(call: string): BackendError {
+  return new BackendError("internal", `memory backend: no scripted answer for ${call} (add the case to the Rust fixture)`);
+}
 
 export type ConfigFile = "ok" | "corrupt" | "too_new";
 
@@ -94,13 +116,19 @@ export class MemoryBackend implements Backend {
     deleteAccessKey: 0,
     createAccessKey: 0,
     cdnEndpoint: 0,
+    cdnUrls: 0,
   };
   awsProfiles: string[] = ["default", "admin"];
   iamUsers: UserInfo[] = [];
   iamGroups: GroupInfo[] = [];
   private keyCounter = 0;
   /** Where tests' previews point (a test may serve it with a stubbed `fetch`). */
-  cdn: CdnEndpoint = { baseUrl: "http://127.0.0.1:7390", token: "memory-token" };
+  cdn: CdnEndpoint = {
+    baseUrl: cdnUrlsFixture.baseUrl,
+    token: cdnUrlsFixture.token,
+    thumbnailQuery: cdnUrlsFixture.thumbnailQuery,
+    gridTileQuery: cdnUrlsFixture.gridTileQuery,
+  };
   /**
    * The buckets the fake account has, and their keys (full keys, BasePath included): a few
    * thousand, many of them Korean with spaces, so paging and the virtual list are exercised.
@@ -131,6 +159,7 @@ export class MemoryBackend implements Backend {
       configDir: "/memory/bucketdesk",
       osLanguage: "en",
       sandbox: { state: "off" },
+      defaultReaderUser: settingsFixture.defaultReaderUser,
       ...options.info,
     };
     this.settings = { ...(options.settings ?? defaultSettings) };
@@ -167,27 +196,17 @@ export class MemoryBackend implements Backend {
   async saveSettings(settings: Settings): Promise<Settings> {
     this.enter("saveSettings");
     this.requireReadableConfig();
-    const { cdnPort, cacheMb, memoryCacheMb, adminProfileLength } = settingsLimits;
-    if (!Number.isInteger(settings.memoryCacheMb) || settings.memoryCacheMb < memoryCacheMb.min || settings.memoryCacheMb > memoryCacheMb.max) {
-      throw new BackendError("invalid_input", `memoryCacheMb: ${settings.memoryCacheMb} is not between 8 and 16384`);
-    }
-    if (!Number.isInteger(settings.cdnPort) || settings.cdnPort < cdnPort.min || settings.cdnPort > cdnPort.max) {
-      throw new BackendError("invalid_input", `cdnPort: ${settings.cdnPort} is not between 1024 and 65535`);
-    }
-    if (!Number.isInteger(settings.cacheMb) || settings.cacheMb < cacheMb.min || settings.cacheMb > cacheMb.max) {
-      throw new BackendError("invalid_input", `cacheMb: ${settings.cacheMb} is not between 16 and 1048576`);
-    }
-    const profile = settings.adminProfile;
-    if (profile !== null && (profile.trim() === "" || /\s/.test(profile) || profile.length > adminProfileLength)) {
-      throw new BackendError("invalid_input", `adminProfile: ${JSON.stringify(profile)} is not a profile name`);
-    }
+    const refusal = settingsFixture.cases.find(
+      (c) => c.error !== null && sameValue(c.settings, settings) && c.language === this.language(),
+    );
+    if (refusal?.error) throw scripted(refusal.error);
     this.settings = { ...settings };
     return { ...this.settings };
   }
 
   async setAsideConfig(): Promise<string> {
     this.enter("setAsideConfig");
-    const path = `${this.info.configDir}/config.toml.unreadable-${this.setAside.length + 1}`;
+    const path = `${this.info.configDir}/${settingsFixture.unreadable.setAsideName}`;
     this.setAside.push(path);
     this.config = "ok";
     this.settings = { ...defaultSettings };
@@ -228,6 +247,7 @@ export class MemoryBackend implements Backend {
     const report = this.verify(input);
     if (!report.ok) throw new BackendError("invalid_input", "Not saved: verification failed.");
     this.secrets.set(input.accessKeyId, input.secretAccessKey);
+    this.keyIds.set(input.name, input.accessKeyId);
     const summary: SourceSummary = {
       name: input.name,
       bucket: input.bucket,
@@ -340,13 +360,17 @@ export class MemoryBackend implements Backend {
   }
 
   private rotations = 0;
+  /** The whole key ID of each source this backend saved (summaries show it masked). */
+  private readonly keyIds = new Map<string, string>();
 
   async rotateSourceKey(name: string, retireOlder: boolean, deleteOld: boolean): Promise<RotationOutcome> {
     this.enter("rotateSourceKey");
     const source = this.source(name);
     this.rotations += 1;
     const newKey = `AKIAROTATED00000000${this.rotations}`;
-    const oldKey = source.keyIdMasked;
+    // The core's outcome names both keys whole; only summaries carry the masked ID.
+    const oldKey = this.keyIds.get(name) ?? "AKIAMEMORY0000000000";
+    this.keyIds.set(name, newKey);
     source.keyIdMasked = `${newKey.slice(0, 4)}…${newKey.slice(-4)}`;
     void retireOlder;
     return { source: name, user: "reader", oldKey, newKey, oldKeyState: deleteOld ? "deleted" : "inactive", resumed: false };
@@ -411,16 +435,16 @@ export class MemoryBackend implements Backend {
 
   async generatePolicy(template: Template, bucket: string, basePath: string): Promise<GeneratedPolicy> {
     this.enter("generatePolicy");
-    const base = (normalizeBasePath(basePath) ?? "/").replace(/^\//, "");
-    const objects = `arn:aws:s3:::${bucket}/${base ? `${base}/` : ""}*`;
-    const statements =
-      template === "public-read"
-        ? [{ Sid: "PublicReadObjects", Effect: "Allow", Principal: "*", Action: ["s3:GetObject"], Resource: objects }]
-        : [
-            { Sid: "LocateAndListBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: `arn:aws:s3:::${bucket}` },
-            { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: objects },
-          ];
-    return { document: JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2), findings: [] };
+    const found = policiesFixture.cases.find(
+      (c) =>
+        c.template === template &&
+        c.bucket === bucket &&
+        c.basePath === basePath &&
+        (!("language" in c) || c.language === this.language()),
+    );
+    if (found && "error" in found && found.error) throw scripted(found.error);
+    if (found && "policy" in found && found.policy) return structuredClone(found.policy) as GeneratedPolicy;
+    throw unscripted(`generatePolicy(${template}, ${bucket}, ${basePath})`);
   }
 
   async setKeyActive(key: string, active: boolean, force: boolean): Promise<void> {
@@ -469,6 +493,23 @@ export class MemoryBackend implements Backend {
     return { ...this.cdn };
   }
 
+  async cdnUrls(name: string, key: string, options: [string, string][]): Promise<ImageUrls> {
+    this.enter("cdnUrls");
+    this.source(name);
+    const found = cdnUrlsFixture.cases.find(
+      (c) => c.source === name && c.key === key && sameValue(c.options, options),
+    );
+    if (found) return { ...found.urls };
+    const refusal = cdnUrlsFixture.errors.find((c) => sameValue(c.options, options) && c.language === this.language());
+    if (refusal) throw scripted(refusal.error);
+    throw unscripted(`cdnUrls(${name}, ${key}, ${JSON.stringify(options)})`);
+  }
+
+  /** The language the core would answer in: the user's choice, else the OS's. */
+  private language(): Language {
+    return this.settings.language ?? this.info.osLanguage;
+  }
+
   async listAwsProfiles(): Promise<string[]> {
     this.enter("listAwsProfiles");
     return [...this.awsProfiles];
@@ -502,36 +543,34 @@ export class MemoryBackend implements Backend {
     return source;
   }
 
+  /**
+   * The core's report for the class of outcome this input scripts (a secret `wrong`, a key ID
+   * not starting `AKIA`, a bucket the fake account lacks, an empty BasePath), from
+   * `ui/src/fixtures/verify-reports.json`; the bucket's region, the sample and its URL are
+   * this fake account's.
+   */
   private verify(input: SourceInput): VerifyReport {
     const bucket = this.buckets[input.bucket];
-    const keyOk = input.accessKeyId.startsWith("AKIA") && input.secretAccessKey !== "wrong";
-    const check = (id: VerifyReport["checks"][number]["id"], ok: boolean, skipped = false) => ({
-      id,
-      status: skipped ? ("skipped" as const) : ok ? ("passed" as const) : ("failed" as const),
-      code: ok || skipped ? null : keyOk ? ("no_such_bucket" as const) : ("wrong_secret" as const),
-      message: ok ? "ok" : skipped ? "skipped" : keyOk ? "There is no such bucket." : "The Secret Access Key does not match this Access Key ID.",
-      hint: ok || skipped ? null : "Check it and try again.",
-    });
     const base = (normalizeBasePath(input.basePath) ?? "/").replace(/^\//, "");
     const sample = bucket ? (this.sorted(bucket.keys).find((k) => k.startsWith(base ? `${base}/` : "")) ?? null) : null;
     const relative = sample && base ? sample.slice(base.length + 1) : sample;
-    const checks = [
-      check("identity", keyOk),
-      check("get_bucket_location", !!bucket, !keyOk),
-      check("list_bucket", !!bucket, !keyOk || !bucket),
-      // Nothing under the BasePath to read: skipped, as the core does.
-      check("get_object", !!bucket, !keyOk || !bucket || !sample),
-    ];
-    const ok = checks.every((c) => c.status !== "failed");
-    return {
-      ok,
-      region: bucket?.region ?? input.region ?? "us-east-1",
-      regionCorrected: !!bucket && input.region !== null && input.region !== bucket.region,
-      checks,
-      sampleKey: ok ? relative : null,
-      cdnUrl: ok && relative ? cdnUrl(input.name, relative) : null,
-      warnings: [],
-    };
+    const outcome: keyof typeof verifyFixture = !input.accessKeyId.startsWith("AKIA")
+      ? "unknown_key"
+      : input.secretAccessKey === "wrong"
+        ? "wrong_secret"
+        : !bucket
+          ? "no_such_bucket"
+          : !sample
+            ? "nothing_under_base_path"
+            : "ok";
+    const report = structuredClone(verifyFixture[outcome][this.language()]) as VerifyReport;
+    if (bucket) {
+      report.region = bucket.region;
+      report.regionCorrected = input.region !== null && input.region !== bucket.region;
+    }
+    report.sampleKey = report.ok ? relative : null;
+    report.cdnUrl = report.ok && relative ? cdnUrl(input.name, relative) : null;
+    return report;
   }
 
   private enter(operation: Operation): void {
@@ -544,18 +583,9 @@ export class MemoryBackend implements Backend {
   }
 
   private requireReadableConfig(): void {
-    if (this.config === "corrupt") {
-      throw new BackendError(
-        "config_corrupt",
-        `${this.info.configDir}/config.toml is not valid: expected a table at line 3`,
-      );
-    }
-    if (this.config === "too_new") {
-      throw new BackendError(
-        "config_too_new",
-        `${this.info.configDir}/config.toml was written by a newer Bucketdesk`,
-      );
-    }
+    if (this.config === "ok") return;
+    const messages = settingsFixture.unreadable[this.config];
+    throw scripted(messages[this.language()]);
   }
 }
 

@@ -68,13 +68,14 @@ export const tauriBackend: Backend = {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const info = await unwrap(() => commands.cdnInfo());
-        return { baseUrl: info.baseUrl, token: info.token };
+        return { baseUrl: info.baseUrl, token: info.token, thumbnailQuery: info.thumbnailQuery, gridTileQuery: info.gridTileQuery };
       } catch (thrown) {
         if (attempt >= 20 || BackendError.from(thrown).code !== "not_available") throw thrown;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
   },
+  cdnUrls: (name, key, options) => unwrap(() => commands.cdnUrls(name, key, options)),
   listAwsProfiles: async () => {
     try {
       return await commands.listAwsProfiles();

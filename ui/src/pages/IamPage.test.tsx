@@ -14,6 +14,8 @@ describe("IAM page", () => {
     await settle(50);
     expect(byTestId("iam-identity").textContent).toContain("arn:aws:iam::123456789012:user/admin");
 
+    expect(byTestId("iam-tab-users").getAttribute("aria-selected"), "Users is the first tab").toBe("true");
+    await click("iam-tab-policies");
     await type("policy-bucket", "acme-photos");
     await type("policy-base-path", "assets/");
     await click("policy-generate");
@@ -21,6 +23,7 @@ describe("IAM page", () => {
     expect(byTestId("policy-json").textContent).toContain("arn:aws:s3:::acme-photos/assets/*");
     expect(byTestId("policy-findings").textContent).toBe("Lint: no findings.");
 
+    await click("iam-tab-users");
     await type("iam-new-user", "cdn-reader-1");
     await click("iam-create-user");
     await settle(50);
@@ -28,6 +31,7 @@ describe("IAM page", () => {
     expect(row?.textContent).toContain("managed-by=bucketdesk");
     expect(row?.textContent).toContain("bucketdesk-cdn-reader");
 
+    await click("iam-tab-groups");
     await type("iam-new-group", "cdn-readers");
     await click("iam-create-group");
     await settle(50);
@@ -37,6 +41,7 @@ describe("IAM page", () => {
     await settle(50);
     expect(byTestId("iam-group").textContent).toContain("cdn-reader-1");
 
+    await click("iam-tab-users");
     await click("iam-user-delete");
     expect(byTestId("iam-confirm").textContent).toContain("cdn-reader-1");
     await click("iam-confirm-ok");
@@ -74,6 +79,8 @@ describe("keys on the IAM page", () => {
     await render(backend);
     await click("nav-iam");
     await settle(50);
+    await click("iam-tab-keys");
+    expect(dom.container.querySelectorAll('[data-testid="iam-key-row"]').length, "every user's keys in one table").toBe(2);
     const button = (kind: string, id: string) =>
       dom.container.querySelector<HTMLButtonElement>(`[data-testid="${kind}"][data-key="${id}"]`)!;
     await act(async () => button("iam-key-toggle", "AKIABOUND00000000001").click());
@@ -125,6 +132,7 @@ describe("creating a key on the IAM page", () => {
     await click("iam-new-key-done");
     expect((byTestId("iam-key-create") as HTMLButtonElement).disabled, "two keys: the button is off").toBe(true);
 
+    await click("iam-tab-groups");
     await click("iam-remove-member");
     await settle(50);
     expect(backend.iamGroups[0]!.users).toEqual([]);

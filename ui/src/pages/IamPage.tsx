@@ -1,7 +1,9 @@
-// IAM: who the admin is, the policy generator (template → JSON preview with lint findings),
-// users (tags, groups, policies, keys with age and last use; create, delete cleanly after a
-// confirmation; create an access key whose secret is shown once, optionally for a source)
-// and groups (create with a managed policy, add and remove members).
+// IAM, in tabs: users (tags, groups, policies, keys; create with a policy, delete cleanly after
+// a confirmation; create an access key whose secret is shown once, optionally for a source),
+// keys (every user's keys with status, age, last use and the sources using them; activate,
+// deactivate, delete), groups (create with a managed policy, add and remove members) and
+// policies (the generator: template → JSON preview with lint findings). Who the admin is sits
+// above them.
 
 import { useCallback, useEffect, useId, useState } from "react";
 import {
@@ -19,6 +21,9 @@ import { useReportError } from "../app/toasts";
 
 const READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
+const TABS = ["users", "keys", "groups", "policies"] as const;
+type Tab = (typeof TABS)[number];
+
 export function IamPage({ backend }: { backend: Backend }) {
   const { t } = useI18n();
   const report = useReportError();
@@ -29,6 +34,7 @@ export function IamPage({ backend }: { backend: Backend }) {
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>("users");
 
   const [template, setTemplate] = useState<Template>("cdn-reader");
   const [bucket, setBucket] = useState("");
@@ -113,57 +119,22 @@ export function IamPage({ backend }: { backend: Backend }) {
       {error && <p className="field-problem" role="alert">{error}</p>}
       {notice && <p className="card" role="status" data-testid="iam-notice">{notice}</p>}
 
-      <div className="card">
-        <h2>{t("iam.generator")}</h2>
-        <label className="field">
-          <span>{t("iam.template")}</span>
-          <select data-testid="policy-template" value={template} onChange={(e) => setTemplate(e.target.value as Template)}>
-            <option value="cdn-reader">{t("iam.template.reader")}</option>
-            <option value="uploader">{t("iam.template.uploader")}</option>
-            <option value="public-read">{t("iam.template.public")}</option>
-          </select>
-        </label>
-        <label className="field">
-          <span>{t("wizard.bucket")}</span>
-          <input data-testid="policy-bucket" value={bucket} onChange={(e) => setBucket(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>{t("wizard.basePath")}</span>
-          <input data-testid="policy-base-path" value={basePath} onChange={(e) => setBasePath(e.target.value)} />
-        </label>
-        <button type="button" className="button-primary" data-testid="policy-generate" onClick={() => void generate()}>
-          {t("iam.generate")}
-        </button>
-        {generated && (
-          <>
-            <pre className="policy" data-testid="policy-json">{generated.document}</pre>
-            <p data-testid="policy-findings">
-              {generated.findings.length === 0 ? t("iam.noFindings") : generated.findings.map((f) => `${f.issue}: ${f.detail}`).join("; ")}
-            </p>
-            <button type="button" className="button-quiet" onClick={() => void navigator.clipboard?.writeText(generated.document)}>
-              {t("common.copy")}
-            </button>
-          </>
-        )}
-      </div>
-
-      <h2>{t("iam.users")}</h2>
-      <div className="card">
-        <label className="field">
-          <span>{t("iam.newUser")}</span>
-          <input data-testid="iam-new-user" value={newUser} onChange={(e) => setNewUser(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>{t("iam.policy")}</span>
-          <select data-testid="iam-new-user-policy" value={newUserPolicy} onChange={(e) => setNewUserPolicy(e.target.value as typeof newUserPolicy)}>
-            <option value="generated">{t("iam.policy.generated")}</option>
-            <option value="readonly">AmazonS3ReadOnlyAccess</option>
-            <option value="none">{t("iam.policy.none")}</option>
-          </select>
-        </label>
-        <button type="button" className="button-primary" data-testid="iam-create-user" disabled={newUser.trim() === ""} onClick={() => void createUser()}>
-          {t("iam.createUser")}
-        </button>
+      <div className="tabs" role="tablist" aria-label={t("iam.title")}>
+        {TABS.map((name) => (
+          <button
+            key={name}
+            type="button"
+            role="tab"
+            id={`${id}-tab-${name}`}
+            aria-selected={tab === name}
+            aria-controls={`${id}-panel`}
+            className="tab"
+            data-testid={`iam-tab-${name}`}
+            onClick={() => setTab(name)}
+          >
+            {t(`iam.tab.${name}` as const)}
+          </button>
+        ))}
       </div>
       {deleting && (
         <div className="card confirm" role="alertdialog" data-testid="iam-confirm">
@@ -200,154 +171,253 @@ export function IamPage({ backend }: { backend: Backend }) {
           </button>
         </div>
       )}
-      {users === null ? (
-        <p className="muted">{t("sources.loading")}</p>
-      ) : (
-        <table className="table" data-testid="iam-users">
-          <thead>
-            <tr>
-              <th scope="col">{t("iam.user")}</th>
-              <th scope="col">{t("iam.groups")}</th>
-              <th scope="col">{t("iam.policies")}</th>
-              <th scope="col">{t("iam.keys")}</th>
-              <th scope="col">{t("sources.column.actions")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.name} data-testid="iam-user-row" data-name={u.name}>
-                <td>
-                  <span className="strong">{u.name}</span>
-                  <div className="muted">{u.tags.map(([k, v]) => `${k}=${v}`).join(", ")}</div>
-                </td>
-                <td>{u.groups.join(", ")}</td>
-                <td>{[...u.inlinePolicies, ...u.attachedPolicies.map((a) => a.split("/").pop())].join(", ")}</td>
-                <td>
-                  {u.keys.map((k) => (
-                    <div key={k.accessKeyId}>
-                      <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code> {k.status}
-                      {k.ageDays !== null ? ` · ${t("iam.age", { days: k.ageDays })}` : ""}
-                      {` · ${k.lastUsed ?? t("sources.never")}`}
-                      {k.sources.length ? ` · ${k.sources.join(", ")}` : ""}{" "}
-                      <button
-                        type="button"
-                        className="button-quiet"
-                        data-testid="iam-key-toggle"
-                        data-key={k.accessKeyId}
-                        onClick={() => void run(() => backend.setKeyActive(k.accessKeyId, k.status !== "Active", false))}
-                      >
-                        {k.status === "Active" ? t("iam.deactivate") : t("iam.activate")}
-                      </button>
-                      <button
-                        type="button"
-                        className="button-quiet"
-                        data-testid="iam-key-delete"
-                        data-key={k.accessKeyId}
-                        onClick={() => void run(() => backend.deleteAccessKey(k.accessKeyId, false))}
-                      >
-                        {t("iam.deleteKey")}
-                      </button>
-                    </div>
+      <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${tab}`} data-testid={`iam-panel-${tab}`}>
+        {tab === "users" && (
+          <>
+            <div className="card">
+              <label className="field">
+                <span>{t("iam.newUser")}</span>
+                <input data-testid="iam-new-user" value={newUser} onChange={(e) => setNewUser(e.target.value)} />
+              </label>
+              <label className="field">
+                <span>{t("iam.policy")}</span>
+                <select data-testid="iam-new-user-policy" value={newUserPolicy} onChange={(e) => setNewUserPolicy(e.target.value as typeof newUserPolicy)}>
+                  <option value="generated">{t("iam.policy.generatedTab")}</option>
+                  <option value="readonly">AmazonS3ReadOnlyAccess</option>
+                  <option value="none">{t("iam.policy.none")}</option>
+                </select>
+              </label>
+              <button type="button" className="button-primary" data-testid="iam-create-user" disabled={newUser.trim() === ""} onClick={() => void createUser()}>
+                {t("iam.createUser")}
+              </button>
+            </div>
+            {users === null ? (
+              <p className="muted">{t("sources.loading")}</p>
+            ) : (
+              <table className="table" data-testid="iam-users">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("iam.user")}</th>
+                    <th scope="col">{t("iam.groups")}</th>
+                    <th scope="col">{t("iam.policies")}</th>
+                    <th scope="col">{t("iam.keys")}</th>
+                    <th scope="col">{t("sources.column.actions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {users.map((u) => (
+                    <tr key={u.name} data-testid="iam-user-row" data-name={u.name}>
+                      <td>
+                        <span className="strong">{u.name}</span>
+                        <div className="muted">{u.tags.map(([k, v]) => `${k}=${v}`).join(", ")}</div>
+                      </td>
+                      <td>{u.groups.join(", ")}</td>
+                      <td>{[...u.inlinePolicies, ...u.attachedPolicies.map((a) => a.split("/").pop())].join(", ")}</td>
+                      <td data-testid="iam-user-keys">
+                        {u.keys.length === 0
+                          ? "—"
+                          : u.keys.map((k) => (
+                              <div key={k.accessKeyId} className="nowrap" title={k.accessKeyId}>
+                                <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code> {k.status}
+                              </div>
+                            ))}
+                      </td>
+                      <td>
+                        {keyFor === u.name ? (
+                          <div data-testid="iam-key-form">
+                            <label className="field">
+                              <span>{t("iam.bindTo")}</span>
+                              <select data-testid="iam-key-bind" value={bindSource} onChange={(e) => setBindSource(e.target.value)}>
+                                <option value="">{t("iam.bindNone")}</option>
+                                {sourceNames.map((s) => <option key={s} value={s}>{s}</option>)}
+                              </select>
+                            </label>
+                            <button type="button" className="button-quiet" onClick={() => setKeyFor(null)}>{t("common.cancel")}</button>{" "}
+                            <button type="button" className="button-primary" data-testid="iam-key-create-ok" onClick={() => void createKey(u.name)}>
+                              {t("iam.createKey")}
+                            </button>
+                          </div>
+                        ) : (
+                          <button
+                            type="button"
+                            className="button-quiet"
+                            data-testid="iam-key-create"
+                            disabled={u.keys.length >= 2}
+                            title={u.keys.length >= 2 ? t("iam.twoKeys") : undefined}
+                            onClick={() => { setKeyFor(u.name); setBindSource(""); }}
+                          >
+                            {t("iam.createKey")}
+                          </button>
+                        )}{" "}
+                        <button type="button" className="button-quiet" data-testid="iam-user-delete" onClick={() => setDeleting(u.name)}>
+                          {t("iam.deleteUser")}
+                        </button>
+                      </td>
+                    </tr>
                   ))}
-                </td>
-                <td>
-                  {keyFor === u.name ? (
-                    <div data-testid="iam-key-form">
-                      <label className="field">
-                        <span>{t("iam.bindTo")}</span>
-                        <select data-testid="iam-key-bind" value={bindSource} onChange={(e) => setBindSource(e.target.value)}>
-                          <option value="">{t("iam.bindNone")}</option>
-                          {sourceNames.map((s) => <option key={s} value={s}>{s}</option>)}
-                        </select>
-                      </label>
-                      <button type="button" className="button-quiet" onClick={() => setKeyFor(null)}>{t("common.cancel")}</button>{" "}
-                      <button type="button" className="button-primary" data-testid="iam-key-create-ok" onClick={() => void createKey(u.name)}>
-                        {t("iam.createKey")}
-                      </button>
-                    </div>
-                  ) : (
-                    <button
-                      type="button"
-                      className="button-quiet"
-                      data-testid="iam-key-create"
-                      disabled={u.keys.length >= 2}
-                      title={u.keys.length >= 2 ? t("iam.twoKeys") : undefined}
-                      onClick={() => { setKeyFor(u.name); setBindSource(""); }}
-                    >
-                      {t("iam.createKey")}
-                    </button>
-                  )}{" "}
-                  <button type="button" className="button-quiet" data-testid="iam-user-delete" onClick={() => setDeleting(u.name)}>
-                    {t("iam.deleteUser")}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+        {tab === "keys" && (
+          <>
+            {users === null ? (
+              <p className="muted">{t("sources.loading")}</p>
+            ) : (
+              <table className="table" data-testid="iam-keys">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("iam.keyId")}</th>
+                    <th scope="col">{t("iam.user")}</th>
+                    <th scope="col">{t("iam.status")}</th>
+                    <th scope="col">{t("iam.lastUsed")}</th>
+                    <th scope="col">{t("iam.usedBy")}</th>
+                    <th scope="col">{t("sources.column.actions")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {users.flatMap((u) =>
+                    u.keys.map((k) => (
+                      <tr key={k.accessKeyId} data-testid="iam-key-row" data-key={k.accessKeyId}>
+                        <td title={k.accessKeyId}>
+                          <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code>
+                          {k.ageDays !== null && <div className="muted">{t("iam.age", { days: k.ageDays })}</div>}
+                        </td>
+                        <td>{u.name}</td>
+                        <td>{k.status}</td>
+                        <td>{k.lastUsed ?? t("sources.never")}</td>
+                        <td>{k.sources.length ? k.sources.join(", ") : "—"}</td>
+                        <td className="actions">
+                          <button
+                            type="button"
+                            className="button-quiet"
+                            data-testid="iam-key-toggle"
+                            data-key={k.accessKeyId}
+                            onClick={() => void run(() => backend.setKeyActive(k.accessKeyId, k.status !== "Active", false))}
+                          >
+                            {k.status === "Active" ? t("iam.deactivate") : t("iam.activate")}
+                          </button>
+                          <button
+                            type="button"
+                            className="button-quiet"
+                            data-testid="iam-key-delete"
+                            data-key={k.accessKeyId}
+                            onClick={() => void run(() => backend.deleteAccessKey(k.accessKeyId, false))}
+                          >
+                            {t("iam.deleteKey")}
+                          </button>
+                        </td>
+                      </tr>
+                    )),
+                  )}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+        {tab === "groups" && (
+          <>
+            <div className="card" data-testid="iam-groups">
+              <ul>
+                {groups.map((g) => (
+                  <li key={g.name} data-testid="iam-group" data-name={g.name}>
+                    <strong>{g.name}</strong>:{" "}
+                    {g.users.length === 0
+                      ? "—"
+                      : g.users.map((member) => (
+                          <span key={member} className="member">
+                            {member}
+                            <button
+                              type="button"
+                              className="button-quiet"
+                              data-testid="iam-remove-member"
+                              data-group={g.name}
+                              data-user={member}
+                              aria-label={t("iam.removeMember", { user: member, group: g.name })}
+                              title={t("iam.removeMember", { user: member, group: g.name })}
+                              onClick={() => void run(() => backend.setGroupMembership(g.name, member, false))}
+                            >
+                              ×
+                            </button>{" "}
+                          </span>
+                        ))}{" "}
+                    ({g.attachedPolicies.map((a) => a.split("/").pop()).join(", ") || "—"})
+                  </li>
+                ))}
+              </ul>
+              <label className="field">
+                <span>{t("iam.newGroup")}</span>
+                <input data-testid="iam-new-group" value={newGroup} onChange={(e) => setNewGroup(e.target.value)} />
+              </label>
+              <button
+                type="button"
+                className="button-quiet"
+                data-testid="iam-create-group"
+                disabled={newGroup.trim() === ""}
+                onClick={() => void run(async () => { await backend.createIamGroup(newGroup.trim(), READ_ONLY); setNewGroup(""); })}
+              >
+                {t("iam.createGroup")}
+              </button>
+              <p>
+                <select data-testid="iam-member-user" value={memberUser} onChange={(e) => setMemberUser(e.target.value)}>
+                  <option value="">{t("iam.user")}</option>
+                  {(users ?? []).map((u) => <option key={u.name} value={u.name}>{u.name}</option>)}
+                </select>{" "}
+                <select data-testid="iam-member-group" value={memberGroup} onChange={(e) => setMemberGroup(e.target.value)}>
+                  <option value="">{t("iam.groups")}</option>
+                  {groups.map((g) => <option key={g.name} value={g.name}>{g.name}</option>)}
+                </select>{" "}
+                <button
+                  type="button"
+                  className="button-quiet"
+                  data-testid="iam-add-member"
+                  disabled={!memberUser || !memberGroup}
+                  onClick={() => void run(() => backend.setGroupMembership(memberGroup, memberUser, true))}
+                >
+                  {t("iam.addMember")}
+                </button>
+              </p>
+            </div>
+          </>
+        )}
+        {tab === "policies" && (
+          <>
+            <div className="card">
+              <h2>{t("iam.generator")}</h2>
+              <label className="field">
+                <span>{t("iam.template")}</span>
+                <select data-testid="policy-template" value={template} onChange={(e) => setTemplate(e.target.value as Template)}>
+                  <option value="cdn-reader">{t("iam.template.reader")}</option>
+                  <option value="uploader">{t("iam.template.uploader")}</option>
+                  <option value="public-read">{t("iam.template.public")}</option>
+                </select>
+              </label>
+              <label className="field">
+                <span>{t("wizard.bucket")}</span>
+                <input data-testid="policy-bucket" value={bucket} onChange={(e) => setBucket(e.target.value)} />
+              </label>
+              <label className="field">
+                <span>{t("wizard.basePath")}</span>
+                <input data-testid="policy-base-path" value={basePath} onChange={(e) => setBasePath(e.target.value)} />
+              </label>
+              <button type="button" className="button-primary" data-testid="policy-generate" onClick={() => void generate()}>
+                {t("iam.generate")}
+              </button>
+              {generated && (
+                <>
+                  <pre className="policy" data-testid="policy-json">{generated.document}</pre>
+                  <p data-testid="policy-findings">
+                    {generated.findings.length === 0 ? t("iam.noFindings") : generated.findings.map((f) => `${f.issue}: ${f.detail}`).join("; ")}
+                  </p>
+                  <button type="button" className="button-quiet" onClick={() => void navigator.clipboard?.writeText(generated.document)}>
+                    {t("common.copy")}
                   </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-
-      <h2>{t("iam.groups")}</h2>
-      <div className="card" data-testid="iam-groups">
-        <ul>
-          {groups.map((g) => (
-            <li key={g.name} data-testid="iam-group" data-name={g.name}>
-              <strong>{g.name}</strong>:{" "}
-              {g.users.length === 0
-                ? "—"
-                : g.users.map((member) => (
-                    <span key={member} className="member">
-                      {member}
-                      <button
-                        type="button"
-                        className="button-quiet"
-                        data-testid="iam-remove-member"
-                        data-group={g.name}
-                        data-user={member}
-                        aria-label={t("iam.removeMember", { user: member, group: g.name })}
-                        title={t("iam.removeMember", { user: member, group: g.name })}
-                        onClick={() => void run(() => backend.setGroupMembership(g.name, member, false))}
-                      >
-                        ×
-                      </button>{" "}
-                    </span>
-                  ))}{" "}
-              ({g.attachedPolicies.map((a) => a.split("/").pop()).join(", ") || "—"})
-            </li>
-          ))}
-        </ul>
-        <label className="field">
-          <span>{t("iam.newGroup")}</span>
-          <input data-testid="iam-new-group" value={newGroup} onChange={(e) => setNewGroup(e.target.value)} />
-        </label>
-        <button
-          type="button"
-          className="button-quiet"
-          data-testid="iam-create-group"
-          disabled={newGroup.trim() === ""}
-          onClick={() => void run(async () => { await backend.createIamGroup(newGroup.trim(), READ_ONLY); setNewGroup(""); })}
-        >
-          {t("iam.createGroup")}
-        </button>
-        <p>
-          <select data-testid="iam-member-user" value={memberUser} onChange={(e) => setMemberUser(e.target.value)}>
-            <option value="">{t("iam.user")}</option>
-            {(users ?? []).map((u) => <option key={u.name} value={u.name}>{u.name}</option>)}
-          </select>{" "}
-          <select data-testid="iam-member-group" value={memberGroup} onChange={(e) => setMemberGroup(e.target.value)}>
-            <option value="">{t("iam.groups")}</option>
-            {groups.map((g) => <option key={g.name} value={g.name}>{g.name}</option>)}
-          </select>{" "}
-          <button
-            type="button"
-            className="button-quiet"
-            data-testid="iam-add-member"
-            disabled={!memberUser || !memberGroup}
-            onClick={() => void run(() => backend.setGroupMembership(memberGroup, memberUser, true))}
-          >
-            {t("iam.addMember")}
-          </button>
-        </p>
+                </>
+              )}
+            </div>
+          </>
+        )}
       </div>
     </section>
   );

@@ -2,22 +2,24 @@
 // per source: browse, verify again, remove (asks first; the keychain entry goes too).
 
 import { useCallback, useEffect, useId, useState } from "react";
-import { BackendError, type Backend, type SourceSummary, type VerifyReport } from "../backend/backend";
+import { BackendError, type Backend, type SandboxState, type SourceSummary, type VerifyReport } from "../backend/backend";
 import { Browser } from "../sources/Browser";
 import { EditSource } from "../sources/EditSource";
-import { ReportView, Wizard } from "../sources/Wizard";
+import { ReportView, Wizard, type WizardStart } from "../sources/Wizard";
 import { useI18n } from "../i18n/context";
 import { relativeAge } from "../sources/rules";
 import { useReportError } from "../app/toasts";
+import { RowMenu } from "../app/RowMenu";
 
 type Listing = { state: "loading" } | { state: "loaded"; sources: SourceSummary[] } | { state: "failed" };
 
-export function SourcesPage({ backend }: { backend: Backend }) {
+export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: SandboxState }) {
   const { t } = useI18n();
   const report = useReportError();
   const id = useId();
   const [listing, setListing] = useState<Listing>({ state: "loading" });
-  const [adding, setAdding] = useState(false);
+  /** The wizard, open with what it starts from (nothing, or the sandbox's bucket). */
+  const [adding, setAdding] = useState<WizardStart | null>(null);
   const [browsing, setBrowsing] = useState<SourceSummary | null>(null);
   const [removing, setRemoving] = useState<SourceSummary | null>(null);
   const [shown, setShown] = useState<{ name: string; report: VerifyReport } | null>(null);
@@ -102,14 +104,34 @@ export function SourcesPage({ backend }: { backend: Backend }) {
         <Wizard
           backend={backend}
           takenNames={names}
+          initial={adding}
           onClose={(saved) => {
-            setAdding(false);
+            setAdding(null);
             if (saved) void load(() => true);
           }}
         />
+      ) : listing.state === "loaded" && listing.sources.length === 0 ? (
+        <div className="card empty-state" data-testid="sources-empty">
+          <p>{t("sources.emptyExplain")}</p>
+          <p className="actions-row">
+            <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding({})}>
+              {t("sources.add")}
+            </button>
+            {sandbox.state === "ready" && (
+              <button
+                type="button"
+                className="button-quiet"
+                data-testid="sources-add-sandbox"
+                onClick={() => setAdding({ reader: true, bucket: sandbox.bucket })}
+              >
+                {t("sources.addSandbox", { bucket: sandbox.bucket })}
+              </button>
+            )}
+          </p>
+        </div>
       ) : (
         <p>
-          <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding(true)}>
+          <button type="button" className="button-primary" data-testid="sources-add" onClick={() => setAdding({})}>
             {t("sources.add")}
           </button>
         </p>
@@ -207,13 +229,7 @@ function exact(iso: string, language: string): string | undefined {
 
 function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRotate }: TableProps) {
   const { t, language } = useI18n();
-  if (sources.length === 0) {
-    return (
-      <p className="empty" data-testid="sources-empty">
-        {t("sources.empty")}
-      </p>
-    );
-  }
+  if (sources.length === 0) return null;
   return (
     <table className="table" data-testid="sources-table">
       <thead>
@@ -233,18 +249,18 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
           <tr key={source.name} data-testid="source-row" data-name={source.name}>
             <td className="strong">{source.name}</td>
             <td>{source.bucket}</td>
-            <td>{source.region}</td>
+            <td className="nowrap">{source.region}</td>
             <td>
               <code>{source.basePath}</code>
             </td>
-            <td>
+            <td className="nowrap">
               <code>{source.keyIdMasked}</code>
             </td>
-            <td title={exact(source.addedAt, language)}>{relativeAge(source.addedAt, language)}</td>
+            <td className="nowrap" title={exact(source.addedAt, language)}>{relativeAge(source.addedAt, language)}</td>
             <td
               data-testid="source-verified"
               data-ok={source.lastVerified ? String(source.lastVerified.ok) : undefined}
-              className={source.lastVerified ? (source.lastVerified.ok ? "verified-ok" : "verified-failed") : "muted"}
+              className={`nowrap ${source.lastVerified ? (source.lastVerified.ok ? "verified-ok" : "verified-failed") : "muted"}`}
               title={source.lastVerified ? exact(source.lastVerified.at, language) : undefined}
             >
               {source.lastVerified
@@ -255,18 +271,24 @@ function SourceTable({ sources, busy, onBrowse, onVerify, onRemove, onEdit, onRo
               <button type="button" className="button-quiet" data-testid="source-browse" onClick={() => onBrowse(source)}>
                 {t("sources.browse")}
               </button>
-              <button type="button" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => onVerify(source)}>
-                {t("sources.verify")}
-              </button>
-              <button type="button" className="button-quiet" data-testid="source-rotate" disabled={busy === source.name} onClick={() => onRotate(source)}>
-                {busy === source.name ? t("sources.rotating") : t("sources.rotate")}
-              </button>
-              <button type="button" className="button-quiet" data-testid="source-edit" onClick={() => onEdit(source)}>
-                {t("sources.edit")}
-              </button>
-              <button type="button" className="button-quiet" data-testid="source-remove" onClick={() => onRemove(source)}>
-                {t("sources.remove")}
-              </button>
+              <RowMenu label={t("sources.more", { name: source.name })} testId="source-menu">
+                {(close) => (
+                  <>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-verify" disabled={busy === source.name} onClick={() => { close(); onVerify(source); }}>
+                      {t("sources.verify")}
+                    </button>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-rotate" disabled={busy === source.name} onClick={() => { close(); onRotate(source); }}>
+                      {busy === source.name ? t("sources.rotating") : t("sources.rotate")}
+                    </button>
+                    <button type="button" role="menuitem" className="button-quiet" data-testid="source-edit" onClick={() => { close(); onEdit(source); }}>
+                      {t("sources.edit")}
+                    </button>
+                    <button type="button" role="menuitem" className="button-quiet danger" data-testid="source-remove" onClick={() => { close(); onRemove(source); }}>
+                      {t("sources.remove")}
+                    </button>
+                  </>
+                )}
+              </RowMenu>
             </td>
           </tr>
         ))}

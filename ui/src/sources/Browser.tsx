@@ -1,8 +1,10 @@
 // The read-only browser of one source: folders by prefix from its BasePath, a breadcrumb,
 // prefix search, lazy paging into a virtualized list (only visible rows are rendered, so
-// 100,000 keys scroll as smoothly as 100) with thumbnails from the local CDN, an object panel
+// 100,000 keys scroll as smoothly as 100) or a grid of thumbnail tiles (also virtualized, by
+// rows of tiles), thumbnails from the local CDN, an object panel
 // with the production CDN URL and a presigned URL, and the CDN preview of a selected image.
 
+import { FileIcon, FolderIcon, GridIcon, ListIcon } from "../app/icons";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { BackendError, type Backend, type ObjectDetails, type SourceSummary } from "../backend/backend";
 import { useI18n } from "../i18n/context";
@@ -14,6 +16,9 @@ import { isImage, thumbnailUrl, type CdnEndpoint } from "./cdnPreview";
 
 const ROW = 32;
 const VIEW = 480;
+/** The grid: tiles per row and a row's height (a 160 px thumbnail and its name). */
+const GRID_COLUMNS = 5;
+const TILE_ROW = 196;
 
 type Row = { kind: "folder"; key: string; label: string } | { kind: "object"; key: string; label: string; size: number };
 
@@ -32,6 +37,7 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
   const [selected, setSelected] = useState<ObjectDetails | null>(null);
   const [opening, setOpening] = useState<string | null>(null);
   const [cdn, setCdn] = useState<CdnEndpoint | null>(null);
+  const [view, setView] = useState<"list" | "grid">("list");
   const generation = useRef(0);
   const inFlight = useRef(false);
   const wanted = useRef<string | null>(null);
@@ -89,6 +95,17 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
   }, [backend]);
 
   const rows = useMemo(() => [...listing.folders, ...listing.objects], [listing]);
+  /** The grid's rows of tiles: still one virtualized list, so 100,000 keys cost a screenful. */
+  const tileRows = useMemo(() => {
+    const out: Row[][] = [];
+    for (let i = 0; i < rows.length; i += GRID_COLUMNS) out.push(rows.slice(i, i + GRID_COLUMNS));
+    return out;
+  }, [rows]);
+  const nearEnd = () => {
+    if (listing.token && !loading && !error) void load(listing.token, generation.current);
+  };
+  const rowClass = (row: Row, base: string) =>
+    `${base} ${row.kind}${row.key === selected?.key ? " selected" : ""}${row.key === opening ? " opening" : ""}`;
 
   const goTo = (next: string) => {
     wanted.current = null;
@@ -154,6 +171,14 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
         spellCheck={false}
         onChange={(e) => setSearch(e.target.value)}
       />
+      <span className="view-toggle" role="group" aria-label={t("browser.view")}>
+        <button type="button" className="button-quiet" data-testid="browser-view-list" aria-pressed={view === "list"} title={t("browser.view.list")} aria-label={t("browser.view.list")} onClick={() => setView("list")}>
+          <ListIcon />
+        </button>
+        <button type="button" className="button-quiet" data-testid="browser-view-grid" aria-pressed={view === "grid"} title={t("browser.view.grid")} aria-label={t("browser.view.grid")} onClick={() => setView("grid")}>
+          <GridIcon />
+        </button>
+      </span>
       {error && (
         <p className="field-problem" role="alert">
           {error}{" "}
@@ -163,40 +188,81 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
         </p>
       )}
       <div className="browser-body">
-        <VirtualList
-          key={prefix}
-          className="virtual"
-          items={rows}
-          rowHeight={ROW}
-          height={VIEW}
-          itemKey={(row) => row.kind + row.key}
-          onNearEnd={() => {
-            if (listing.token && !loading && !error) void load(listing.token, generation.current);
-          }}
-          renderRow={(row, _index, style) => (
-            <div
-              role="button"
-              tabIndex={0}
-              className={`vrow ${row.kind}${row.key === selected?.key ? " selected" : ""}${row.key === opening ? " opening" : ""}`}
-              data-testid="browser-row"
-              data-key={row.key}
-              data-kind={row.kind}
-              title={row.key}
-              style={style}
-              onClick={() => void open(row)}
-              onKeyDown={(e) => e.key === "Enter" && void open(row)}
-            >
-              {row.kind === "object" && cdn && isImage(row.key) && (
-                <img className="thumb" src={thumbnailUrl(cdn, source.name, row.key)} alt="" loading="lazy" width={24} height={24} />
-              )}
-              <span className="vrow-name">
-                {row.kind === "folder" ? "📁 " : ""}
-                {row.label}
-              </span>
-              {row.kind === "object" && <span className="muted">{humanSize(row.size)}</span>}
-            </div>
-          )}
-        />
+        {view === "list" ? (
+          <VirtualList
+            key={prefix}
+            className="virtual"
+            testId="browser-list"
+            items={rows}
+            rowHeight={ROW}
+            height={VIEW}
+            itemKey={(row) => row.kind + row.key}
+            onNearEnd={nearEnd}
+            renderRow={(row, _index, style) => (
+              <div
+                role="button"
+                tabIndex={0}
+                className={rowClass(row, "vrow")}
+                data-testid="browser-row"
+                data-key={row.key}
+                data-kind={row.kind}
+                title={row.key}
+                style={style}
+                onClick={() => void open(row)}
+                onKeyDown={(e) => e.key === "Enter" && void open(row)}
+              >
+                {row.kind === "object" && cdn && isImage(row.key) && (
+                  <img className="thumb" src={thumbnailUrl(cdn, source.name, row.key)} alt="" loading="lazy" width={24} height={24} />
+                )}
+                {row.kind === "folder" ? <FolderIcon /> : !(cdn && isImage(row.key)) && <FileIcon />}
+                <span className="vrow-name">{row.label}</span>
+                {row.kind === "object" && <span className="muted">{humanSize(row.size)}</span>}
+              </div>
+            )}
+          />
+        ) : (
+          <VirtualList
+            key={`grid:${prefix}`}
+            className="virtual grid"
+            testId="browser-grid"
+            items={tileRows}
+            rowHeight={TILE_ROW}
+            height={VIEW}
+            itemKey={(tiles) => tiles[0]!.kind + tiles[0]!.key}
+            onNearEnd={nearEnd}
+            nearEnd={4}
+            overscan={2}
+            renderRow={(tiles, _index, style) => (
+              <div className="grid-row" style={style}>
+                {tiles.map((row) => (
+                  <div
+                    key={row.kind + row.key}
+                    role="button"
+                    tabIndex={0}
+                    className={rowClass(row, "tile")}
+                    data-testid="browser-tile"
+                    data-key={row.key}
+                    data-kind={row.kind}
+                    title={row.key}
+                    onClick={() => void open(row)}
+                    onKeyDown={(e) => e.key === "Enter" && void open(row)}
+                  >
+                    <div className="tile-image">
+                      {row.kind === "object" && cdn && isImage(row.key) ? (
+                        <img src={thumbnailUrl(cdn, source.name, row.key, "tile")} alt="" loading="lazy" width={160} height={160} />
+                      ) : row.kind === "folder" ? (
+                        <FolderIcon className="tile-icon" />
+                      ) : (
+                        <FileIcon className="tile-icon" />
+                      )}
+                    </div>
+                    <span className="tile-name">{row.label}</span>
+                  </div>
+                ))}
+              </div>
+            )}
+          />
+        )}
         {selected && <ObjectPanel backend={backend} source={source} details={selected} />}
       </div>
       {selected && isImage(selected.key, selected.contentType) && (

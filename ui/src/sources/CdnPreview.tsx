@@ -1,25 +1,16 @@
 // The CDN preview of one image: a URL builder for the Weekerp Image API (w, h, fit, position,
 // format, quality, rotate, and a few presets), the original and the transformed image side by
 // side from Bucketdesk's loopback server, the output's bytes and dimensions, and the
-// production URL to copy (which never carries the local token).
+// production URL to copy (which never carries the local token). Every URL comes from the
+// core (`cdnUrls`); a bad option is named by the core's own message.
 
 import { useEffect, useId, useState } from "react";
 import { BackendError, type Backend } from "../backend/backend";
 import { useI18n } from "../i18n/context";
 import { humanSize } from "./rules";
 import { CopyButton } from "./Wizard";
-import {
-  FITS,
-  FORMATS,
-  POSITIONS,
-  PRESETS,
-  localFileUrl,
-  localUrl,
-  optionProblem,
-  productionUrl,
-  type CdnEndpoint,
-  type PreviewOptions,
-} from "./cdnPreview";
+import { FITS, FORMATS, POSITIONS, PRESETS, optionPairs, type PreviewOptions } from "./cdnPreview";
+import type { ImageUrls } from "../backend/backend";
 
 type Result =
   | { state: "loading" }
@@ -57,35 +48,32 @@ function usePreview(url: string | null): Result | null {
     const abort = new AbortController();
     let objectUrl: string | null = null;
     setResult({ state: "loading" });
-    // A short pause so typing "1200" does not ask for 1, 12 and 120 first.
-    const timer = setTimeout(() => {
-      fetch(url, { signal: abort.signal })
-        .then(async (response) => {
-          if (!response.ok) {
-            const text = (await response.text()).trim();
-            let message = text;
-            let code: string | null = null;
-            try {
-              const body = JSON.parse(text) as { code?: string; message?: string };
-              message = body.message ?? text;
-              code = body.code ?? null;
-            } catch {
-              // plain text
-            }
-            setResult({ state: "failed", status: response.status, code, message: message || response.statusText });
-            return;
+    // No pause here: the URL itself is asked for after one (`useImageUrls`).
+    fetch(url, { signal: abort.signal })
+      .then(async (response) => {
+        if (!response.ok) {
+          const text = (await response.text()).trim();
+          let message = text;
+          let code: string | null = null;
+          try {
+            const body = JSON.parse(text) as { code?: string; message?: string };
+            message = body.message ?? text;
+            code = body.code ?? null;
+          } catch {
+            // plain text
           }
-          const blob = await response.blob();
-          objectUrl = URL.createObjectURL(blob);
-          setResult({ state: "ok", objectUrl, bytes: blob.size, type: blob.type, width: null, height: null });
-        })
-        .catch((thrown: unknown) => {
-          if (abort.signal.aborted) return;
-          setResult({ state: "failed", status: 0, code: null, message: thrown instanceof Error ? thrown.message : String(thrown) });
-        });
-    }, 200);
+          setResult({ state: "failed", status: response.status, code, message: message || response.statusText });
+          return;
+        }
+        const blob = await response.blob();
+        objectUrl = URL.createObjectURL(blob);
+        setResult({ state: "ok", objectUrl, bytes: blob.size, type: blob.type, width: null, height: null });
+      })
+      .catch((thrown: unknown) => {
+        if (abort.signal.aborted) return;
+        setResult({ state: "failed", status: 0, code: null, message: thrown instanceof Error ? thrown.message : String(thrown) });
+      });
     return () => {
-      clearTimeout(timer);
       abort.abort();
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
@@ -93,23 +81,42 @@ function usePreview(url: string | null): Result | null {
   return result;
 }
 
+/** The core's URLs for the options, asked for after a short pause, so typing "1200" does not
+ * ask for (and then preview) 1, 12 and 120 first. */
+function useImageUrls(
+  backend: Backend,
+  source: string,
+  relativeKey: string,
+  options: PreviewOptions,
+): { urls: ImageUrls | null; problem: string | null } {
+  const [answer, setAnswer] = useState<{ urls: ImageUrls | null; problem: string | null }>({ urls: null, problem: null });
+  const pairs = JSON.stringify(optionPairs(options));
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      backend.cdnUrls(source, relativeKey, JSON.parse(pairs) as [string, string][]).then(
+        (urls) => current && setAnswer({ urls, problem: null }),
+        (thrown) => current && setAnswer({ urls: null, problem: BackendError.from(thrown).message }),
+      );
+    }, 200);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [backend, source, relativeKey, pairs]);
+  return answer;
+}
+
 export function CdnPreview({ backend, source, relativeKey }: { backend: Backend; source: string; relativeKey: string }) {
   const { t } = useI18n();
   const id = useId();
-  const [endpoint, setEndpoint] = useState<CdnEndpoint | null>(null);
-  const [endpointError, setEndpointError] = useState<string | null>(null);
   const [options, setOptions] = useState<PreviewOptions>(PRESETS[1]!.options);
   const [dims, setDims] = useState<{ width: number; height: number } | null>(null);
 
-  useEffect(() => {
-    backend.cdnEndpoint().then(setEndpoint, (thrown) => setEndpointError(BackendError.from(thrown).message));
-  }, [backend]);
-
-  const problem = optionProblem(options);
-  const url = endpoint && !problem ? localUrl(endpoint, source, relativeKey, options) : null;
+  const { urls, problem } = useImageUrls(backend, source, relativeKey, options);
+  const url = urls && !problem ? urls.local : null;
   const result = usePreview(url);
   useEffect(() => setDims(null), [url]);
-  const production = productionUrl(source, relativeKey, options);
 
   const set = (name: keyof PreviewOptions) => (e: { target: { value: string } }) =>
     setOptions((o) => ({ ...o, [name]: e.target.value }));
@@ -120,7 +127,7 @@ export function CdnPreview({ backend, source, relativeKey }: { backend: Backend;
         data-testid={`preview-${name}`}
         inputMode="numeric"
         value={options[name]}
-        aria-invalid={problem?.option === name}
+        aria-invalid={problem !== null}
         onChange={set(name)}
       />
     </label>
@@ -165,18 +172,19 @@ export function CdnPreview({ backend, source, relativeKey }: { backend: Backend;
       </div>
       {problem && (
         <p className="field-problem" role="alert" data-testid="preview-problem">
-          {t("preview.problem", { option: problem.option, min: String(problem.min), max: String(problem.max) })}
+          {problem}
         </p>
       )}
       <p className="muted">{t("browser.cdnUrl")}</p>
-      <p className="url">
-        <code data-testid="preview-production-url">{production}</code> <CopyButton text={production} />
-      </p>
-      {endpointError && <p className="field-problem" role="alert">{endpointError}</p>}
-      {endpoint && (
+      {urls && (
+        <p className="url">
+          <code data-testid="preview-production-url">{urls.production}</code> <CopyButton text={urls.production} />
+        </p>
+      )}
+      {urls && (
         <div className="preview-pair">
           <figure>
-            <img src={localFileUrl(endpoint, source, relativeKey)} alt={t("preview.original")} data-testid="preview-original" />
+            <img src={urls.localFile} alt={t("preview.original")} data-testid="preview-original" />
             <figcaption>{t("preview.original")}</figcaption>
           </figure>
           <figure>

@@ -5,6 +5,7 @@
 import { act } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { MemoryBackend } from "../backend/memory";
+import verifyFixture from "../fixtures/verify-reports.json";
 import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
 
 async function walkTo5(backend: MemoryBackend, secret: string) {
@@ -54,7 +55,9 @@ describe("Add Source wizard", () => {
     await click("wizard-verify-run");
     await settle(50);
     expect(byTestId("wizard-check-identity").dataset.status).toBe("failed");
-    expect(byTestId("wizard-check-identity").textContent).toContain("Check it and try again.");
+    const identity = verifyFixture.wrong_secret.en.checks.find((c) => c.id === "identity")!;
+    expect(identity.hint, "the core gives a hint for a wrong secret").toBeTruthy();
+    expect(byTestId("wizard-check-identity").textContent, "the core's hint is shown").toContain(identity.hint);
     expect(byTestId<HTMLButtonElement>("wizard-next").disabled).toBe(true);
     expect(backend.calls.saveSource).toBe(0);
   });
@@ -106,6 +109,7 @@ describe("source actions", () => {
   it("edits the BasePath and replaces the key", async () => {
     const backend = saved();
     await render(backend);
+    await click("source-menu");
     await click("source-edit");
     await type("edit-base-path", "photos/");
     await type("edit-key-id", "AKIANEWKEY0000001234");
@@ -125,10 +129,12 @@ describe("source actions", () => {
   it("asks before removing, and removes on OK", async () => {
     const backend = saved();
     await render(backend);
+    await click("source-menu");
     await click("source-remove");
     expect(byTestId("confirm").textContent).toContain("acme");
     await click("confirm-cancel");
     expect(backend.calls.removeSource).toBe(0);
+    await click("source-menu");
     await click("source-remove");
     await click("confirm-ok");
     await settle(50);
@@ -139,6 +145,7 @@ describe("source actions", () => {
   it("verifies a saved source again and shows the report", async () => {
     const backend = saved();
     await render(backend);
+    await click("source-menu");
     await click("source-verify");
     await settle(50);
     expect(byTestId("source-report").textContent).toContain("acme");
@@ -154,7 +161,7 @@ describe("admin flows", () => {
     await click("wizard-next");
     await click("wizard-mode-reader");
     expect(query("wizard-key-id"), "no key fields for a reader").toBeNull();
-    expect(byTestId<HTMLInputElement>("wizard-reader-user").value).toBe("weekerp-cdn-reader");
+    expect(byTestId<HTMLInputElement>("wizard-reader-user").value, "the core's default user").toBe(backend.info.defaultReaderUser);
     await click("wizard-next");
     await type("wizard-bucket-input", "acme-photos");
     await click("wizard-next");
@@ -174,6 +181,7 @@ describe("admin flows", () => {
       sources: [{ name: "acme", bucket: "acme-photos", region: "ap-northeast-2", basePath: "/", keyIdMasked: "AKIA…MPLE", endpointUrl: null, addedAt: "2026-11-01T00:00:00Z", lastVerified: null }],
     });
     await render(backend);
+    await click("source-menu");
     await click("source-rotate");
     await settle(50);
     expect(byTestId("source-rotated").textContent).toContain("AKIA…0001");
@@ -186,6 +194,7 @@ describe("admin flows", () => {
     });
     backend.failNext("rotateSourceKey", "invalid_input", "reader already has two keys (the IAM limit).");
     await render(backend);
+    await click("source-menu");
     await click("source-rotate");
     await settle(50);
     expect(byTestId("source-rotated").textContent).toContain("two keys");
@@ -402,6 +411,41 @@ describe("browser paging", () => {
     expect(dom.container.querySelectorAll('[data-testid="browser-row"]').length).toBeLessThan(60);
   });
 
+  it("shows a folder of 100,000 keys as a grid of thumbnails, only a screenful in the DOM", async () => {
+    const backend = new MemoryBackend({ sources: [source], bigFolder: 100_000 });
+    await render(backend);
+    await click("source-browse");
+    await settle(50);
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="많은 파일/"]')!.click());
+    await settle(50);
+    await click("browser-view-grid");
+    await settle(50);
+    expect(byTestId("browser-view-grid").getAttribute("aria-pressed")).toBe("true");
+    const grid = byTestId("browser-grid");
+    const tiles = () => dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-tile"]');
+    expect(tiles().length, "tiles of the first rows").toBeGreaterThan(0);
+    expect(tiles().length, "never more than a few rows of tiles").toBeLessThanOrEqual(40);
+    const img = tiles()[0]!.querySelector("img");
+    expect(img?.getAttribute("src"), "tiles take the core's grid thumbnail query").toContain(`?${backend.cdn.gridTileQuery}&token=`);
+    for (let i = 0; i < 150 && byTestId("browser-status").textContent !== "100,000 items loaded"; i += 1) {
+      await act(async () => {
+        grid.scrollTop = Number.parseInt((grid.firstElementChild as HTMLElement).style.height, 10) - 480;
+        grid.dispatchEvent(new Event("scroll"));
+      });
+      await settle(5);
+    }
+    expect(byTestId("browser-status").textContent).toBe("100,000 items loaded");
+    await act(async () => {
+      grid.scrollTop = Number.parseInt((grid.firstElementChild as HTMLElement).style.height, 10) - 480;
+      grid.dispatchEvent(new Event("scroll"));
+    });
+    expect(dom.container.querySelector('[data-testid="browser-tile"][data-key="많은 파일/파일 100000.jpg"]'), "the last key at the bottom").not.toBeNull();
+    expect(tiles().length, "still only a few rows in the DOM").toBeLessThanOrEqual(40);
+    await act(async () => tiles()[0]!.click());
+    await settle(50);
+    expect(byTestId("object-panel").textContent, "a tile opens like a row").toContain("파일");
+  }, 120_000);
+
   it("searches by prefix within the folder and keeps folders first", async () => {
     const backend = new MemoryBackend({ sources: [source] });
     await render(backend);
@@ -416,5 +460,33 @@ describe("browser paging", () => {
     const keys = [...dom.container.querySelectorAll<HTMLElement>('[data-testid="browser-row"]')].map((r) => r.dataset.key);
     expect(keys).toEqual(["제품 이미지/상품 0012 정면.jpg"]);
     expect(byTestId("browser-breadcrumb").textContent).toContain("제품 이미지");
+  });
+});
+
+describe("the first screen in the sandbox", () => {
+  it("offers the sandbox bucket, and the wizard opens with it filled in", async () => {
+    const backend = new MemoryBackend({
+      info: { sandbox: { state: "ready", endpoint: "http://127.0.0.1:5000", bucket: "acme-photos", region: "ap-northeast-2", profile: "bucketdesk-sandbox", objects: 12 } },
+    });
+    await render(backend);
+    expect(byTestId("sources-add-sandbox").textContent).toContain("acme-photos");
+    await click("sources-add-sandbox");
+    await click("wizard-next");
+    expect(byTestId<HTMLInputElement>("wizard-mode-reader").checked, "the sandbox's admin makes the reader").toBe(true);
+    expect(byTestId<HTMLInputElement>("wizard-reader-user").value, "the core's default user").toBe(backend.info.defaultReaderUser);
+    await click("wizard-next");
+    expect(byTestId<HTMLInputElement>("wizard-bucket-input").value).toBe("acme-photos");
+  });
+
+  it("moves on with Enter and closes with Escape", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    const wizard = byTestId("wizard");
+    await act(async () => wizard.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true })));
+    expect(byTestId("wizard-key-id"), "Enter went to step 2").toBeTruthy();
+    expect(document.activeElement, "focus is on the step's first field").toBe(byTestId("wizard-mode-key"));
+    await act(async () => wizard.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true })));
+    expect(query("wizard"), "Escape closed it").toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 // BasePath, unique identifier, verification with a fix hint per check, save. The secret
 // lives in this component's state only until it is saved or the wizard is closed.
 
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { BackendError, type Backend, type CheckId, type Credentials, type SourceInput, type VerifyReport } from "../backend/backend";
 import { useI18n } from "../i18n/context";
 import { cdnUrl, isValidBucket, isValidEndpoint, isValidName, normalizeBasePath, parseAccessKeysCsv } from "./rules";
@@ -28,7 +28,7 @@ interface Draft {
 
 type FieldId = keyof Draft;
 
-const EMPTY: Draft = { compatible: false, reader: false, user: "weekerp-cdn-reader", managedReadOnly: false, endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
+const EMPTY: Draft = { compatible: false, reader: false, user: "", managedReadOnly: false, endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
 
 /** Fields whose change makes the bucket list (fetched with the key) stale. */
 const KEY_FIELDS: FieldId[] = ["compatible", "endpoint", "region", "keyId", "secret"];
@@ -36,11 +36,15 @@ const KEY_FIELDS: FieldId[] = ["compatible", "endpoint", "region", "keyId", "sec
 /** The buckets the key may list, or why the name is typed instead. */
 type Buckets = { state: "loading" } | { state: "listed"; names: string[] } | { state: "typed"; denied: boolean };
 
-export function Wizard(props: { backend: Backend; takenNames: string[]; onClose: (saved: boolean) => void }) {
+/** What a wizard may start with: the sandbox's offer fills in its bucket and the reader path. */
+export type WizardStart = Partial<Pick<Draft, "reader" | "bucket" | "basePath">>;
+
+export function Wizard(props: { backend: Backend; takenNames: string[]; initial?: WizardStart; onClose: (saved: boolean) => void }) {
   const { t } = useI18n();
   const { backend } = props;
   const [step, setStep] = useState<Step>(1);
-  const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [draft, setDraft] = useState<Draft>({ ...EMPTY, ...props.initial });
+  const root = useRef<HTMLElement>(null);
   const [error, setError] = useState<string | null>(null);
   /** Next was pressed with a problem: show the problems of empty fields too. */
   const [attempted, setAttempted] = useState(false);
@@ -79,6 +83,23 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     basePath: draft.basePath,
   });
   const fail = (thrown: unknown) => setError(BackendError.from(thrown).message);
+
+  // The reader's default user is the core's (shown, and sent as typed).
+  useEffect(() => {
+    let current = true;
+    backend.appInfo().then(
+      (info) => current && setDraft((d) => (d.user === "" ? { ...d, user: info.defaultReaderUser } : d)),
+      () => {},
+    );
+    return () => {
+      current = false;
+    };
+  }, [backend]);
+
+  // Each step starts at its first field.
+  useEffect(() => {
+    root.current?.querySelector<HTMLElement>(".field-set input, .field-set select, [data-first]")?.focus();
+  }, [step, draft.reader]);
 
   // Step 3: list buckets when the key may; otherwise the name is typed.
   useEffect(() => {
@@ -241,10 +262,25 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; onClose:
     6: t("wizard.save"),
   };
   const shownBase = normalizeBasePath(draft.basePath);
-  const sampleUrl = report?.sampleKey ? cdnUrl(draft.name, report.sampleKey) : null;
+  const sampleUrl = report?.cdnUrl ?? null;
+
+  /** Enter moves on (when the step is valid; otherwise its problem is named), Esc closes. */
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      close();
+      return;
+    }
+    const target = e.target as HTMLElement;
+    if (e.key !== "Enter" || target.tagName === "BUTTON" || target.tagName === "TEXTAREA" || busy) return;
+    if (step < 5 || (step === 5 && report?.ok)) {
+      e.preventDefault();
+      next();
+    }
+  };
 
   return (
-    <section className="wizard card" data-testid="wizard" aria-label={t("wizard.title")}>
+    <section className="wizard card" data-testid="wizard" aria-label={t("wizard.title")} ref={root} onKeyDown={onKeyDown}>
       <header className="wizard-head">
         <h2>{t("wizard.title")}</h2>
         <ol className="steps" data-testid="wizard-steps">

@@ -1,35 +1,58 @@
 import { describe, expect, it } from "vitest";
-import { NO_OPTIONS, isImage, localFileUrl, localUrl, optionProblem, optionQuery, productionUrl } from "./cdnPreview";
+import fixture from "../fixtures/cdn-urls.json";
+import { CDN_BASE, cdnUrl, objectPath } from "./rules";
+import { PRESETS, isImage, optionPairs, thumbnailUrl, NO_OPTIONS } from "./cdnPreview";
 
-const endpoint = { baseUrl: "http://127.0.0.1:7390", token: "t0k/en+=" };
+/** The cases whose production path the given path encoder gets wrong. */
+function pathMismatches(encode: (source: string, key: string) => string): string[] {
+  return fixture.cases
+    .filter((c) => {
+      const expected = c.urls.production.slice(CDN_BASE.length).split("?")[0];
+      return encode(c.source, c.key) !== expected;
+    })
+    .map((c) => c.key);
+}
 
-describe("the CDN URL builder", () => {
-  it("writes the options in a fixed order and leaves unset ones out", () => {
-    expect(optionQuery(NO_OPTIONS)).toBe("");
-    expect(optionQuery({ ...NO_OPTIONS, rotate: "90", f: "webp", w: "400", h: "300", fit: "cover", position: "top", q: "70" })).toBe(
-      "w=400&h=300&fit=cover&p=top&f=webp&q=70&rotate=90",
-    );
-    expect(optionQuery({ ...NO_OPTIONS, f: "png", q: "70" }), "quality means nothing for PNG").toBe("f=png");
-    expect(optionQuery({ ...NO_OPTIONS, rotate: "0" })).toBe("");
+describe("URLs in the UI agree with the core's fixture (src-tauri/tests/it/fixtures.rs)", () => {
+  it("encodes every key's path as the core does", () => {
+    expect(fixture.cases.length).toBeGreaterThanOrEqual(20);
+    expect(pathMismatches((source, key) => objectPath("image", source, key))).toEqual([]);
   });
 
-  it("puts the token only into the local URL", () => {
-    const o = { ...NO_OPTIONS, w: "400" };
-    const prod = productionUrl("shop", "제품 이미지/벚꽃 01.jpg", o);
-    expect(prod).toBe("https://cdn.weekerp.com/image/shop/%EC%A0%9C%ED%92%88%20%EC%9D%B4%EB%AF%B8%EC%A7%80/%EB%B2%9A%EA%BD%83%2001.jpg?w=400");
-    expect(prod).not.toContain("token");
-    const local = localUrl(endpoint, "shop", "제품 이미지/벚꽃 01.jpg", o);
-    expect(local).toBe(`http://127.0.0.1:7390${prod.slice("https://cdn.weekerp.com".length)}&token=t0k%2Fen%2B%3D`);
-    expect(localUrl(endpoint, "shop", "a.jpg", NO_OPTIONS)).toBe("http://127.0.0.1:7390/image/shop/a.jpg?token=t0k%2Fen%2B%3D");
-    expect(localFileUrl(endpoint, "shop", "a b.png")).toBe("http://127.0.0.1:7390/file/shop/a%20b.png?token=t0k%2Fen%2B%3D");
+  it("notices an encoder that disagrees with the core", () => {
+    const naive = (source: string, key: string) =>
+      `/image/${source}/${key.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/")}`;
+    expect(pathMismatches(naive), "encodeURIComponent leaves !*'() as they are").toContain("배너/메인 (가을)!*'.jpg");
   });
 
-  it("names the option that is out of range", () => {
-    expect(optionProblem({ ...NO_OPTIONS, w: "400", h: "300", q: "100", rotate: "-360" })).toBeNull();
-    expect(optionProblem({ ...NO_OPTIONS, w: "0" })).toEqual({ option: "w", min: 1, max: 8192 });
-    expect(optionProblem({ ...NO_OPTIONS, h: "9000" })?.option).toBe("h");
-    expect(optionProblem({ ...NO_OPTIONS, q: "1.5" })?.option).toBe("q");
-    expect(optionProblem({ ...NO_OPTIONS, rotate: "400" })?.option).toBe("rotate");
+  it("writes a key's bare production URL as the core does", () => {
+    for (const c of fixture.cases.filter((c) => c.options.length === 0)) {
+      expect(cdnUrl(c.source, c.key)).toBe(c.urls.production);
+    }
+  });
+
+  it("builds row thumbnails from the core's thumbnail query", () => {
+    const endpoint = { baseUrl: fixture.baseUrl, token: fixture.token, thumbnailQuery: fixture.thumbnailQuery, gridTileQuery: fixture.gridTileQuery };
+    const thumb = fixture.cases.find((c) => c.urls.query === fixture.thumbnailQuery);
+    expect(thumb, "the fixture has the thumbnail case").toBeDefined();
+    expect(thumbnailUrl(endpoint, thumb!.source, thumb!.key)).toBe(thumb!.urls.local);
+    const tile = fixture.cases.find((c) => c.urls.query === fixture.gridTileQuery);
+    expect(tile, "the fixture has the grid tile case").toBeDefined();
+    expect(thumbnailUrl(endpoint, tile!.source, tile!.key, "tile")).toBe(tile!.urls.local);
+  });
+
+  it("asks the core for each preset with the fields as typed", () => {
+    for (const preset of PRESETS) {
+      const pairs = optionPairs(preset.options);
+      expect(
+        fixture.cases.some((c) => JSON.stringify(c.options) === JSON.stringify(pairs)),
+        `the fixture scripts the ${preset.id} preset`,
+      ).toBe(true);
+    }
+    expect(optionPairs({ ...NO_OPTIONS, w: " 400 ", rotate: "-90" })).toEqual([
+      ["w", "400"],
+      ["rotate", "-90"],
+    ]);
   });
 
   it("knows images by type or extension", () => {

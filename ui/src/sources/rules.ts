@@ -1,5 +1,6 @@
 // The rules of a source the UI checks before calling the core (which checks them again):
-// identifier, BasePath, bucket name, the production CDN URL, and the AWS console's CSV.
+// identifier, BasePath, bucket name, the production CDN URL's path (checked against the core's
+// fixture), and the AWS console's CSV.
 
 export const CDN_BASE = "https://cdn.weekerp.com";
 
@@ -38,8 +39,13 @@ export function isValidEndpoint(url: string): boolean {
  * too, which `encodeURIComponent` alone would leave.
  */
 export function cdnUrl(name: string, relativeKey: string): string {
+  return `${CDN_BASE}${objectPath("image", name, relativeKey)}`;
+}
+
+/** `/{kind}/{source}/{key}` with each segment encoded as the core does (`encode_segment`). */
+export function objectPath(kind: "image" | "file", source: string, relativeKey: string): string {
   const path = relativeKey.replace(/^\/+/, "").split("/").map(encodeSegment).join("/");
-  return `${CDN_BASE}/image/${name}/${path}`;
+  return `/${kind}/${encodeSegment(source)}/${path}`;
 }
 
 export function encodeSegment(segment: string): string {

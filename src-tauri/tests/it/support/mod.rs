@@ -9,7 +9,9 @@
 //! - [`keyring_guard`]: keychain tests run only in the private Secret Service session
 //!   that `scripts/with-keyring.sh` makes, never against a developer's own keychain.
 
+pub mod drift;
 pub mod moto;
+pub mod url_table;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

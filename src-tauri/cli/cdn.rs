@@ -1,0 +1,183 @@
+//! `bucketdesk cdn …`: the local CDN in the foreground, and the URLs of an image.
+
+use clap::{Args, Subcommand};
+
+use super::Context;
+use super::output::Output;
+use crate::cdn::server::{CdnServer, ServerConfig};
+use crate::cdn::urls::{self, LocalServer};
+use crate::error::{ApiError, ErrorCode, InLanguage};
+
+#[derive(Debug, Subcommand)]
+// Parsed once per process: the size of the flag set does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum CdnCommand {
+    /// Run the local CDN in the foreground
+    Serve {
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Print the production URL and the local preview URL of an object
+    Url {
+        name: String,
+        /// Object key, relative to the source's BasePath
+        key: String,
+        /// Image options as NAME=VALUE, e.g. w=400 h=300 fit=cover f=webp (DESIGN §2)
+        options: Vec<String>,
+        #[command(flatten)]
+        flags: CdnOptionFlags,
+    },
+}
+
+/// The image options as flags (the same rules as in a URL; each may be given once).
+#[derive(Debug, Args, Default)]
+pub struct CdnOptionFlags {
+    /// Output width in px
+    #[arg(long = "w", alias = "width", value_name = "PX")]
+    pub width: Option<String>,
+    /// Output height in px
+    #[arg(long = "h", alias = "height", value_name = "PX")]
+    pub height: Option<String>,
+    /// WIDTHxHEIGHT
+    #[arg(long = "s", alias = "size", value_name = "WxH")]
+    pub size: Option<String>,
+    /// cover, contain, fill, inside, outside
+    #[arg(long)]
+    pub fit: Option<String>,
+    /// centre, top, bottom, left, right
+    #[arg(long = "p", alias = "position")]
+    pub position: Option<String>,
+    /// webp, avif, jpg, png, gif, tiff
+    #[arg(long = "f", alias = "format")]
+    pub format: Option<String>,
+    /// 1-100
+    #[arg(long = "q", alias = "quality")]
+    pub quality: Option<String>,
+    /// Degrees clockwise, -360..360
+    #[arg(long, allow_hyphen_values = true)]
+    pub rotate: Option<String>,
+    /// Cache-busting version
+    #[arg(long = "v")]
+    pub v: Option<String>,
+}
+
+impl CdnOptionFlags {
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("w", &self.width),
+            ("h", &self.height),
+            ("s", &self.size),
+            ("fit", &self.fit),
+            ("p", &self.position),
+            ("f", &self.format),
+            ("q", &self.quality),
+            ("rotate", &self.rotate),
+            ("v", &self.v),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
+}
+
+pub async fn exec(command: CdnCommand, cx: &Context) -> Result<Output, ApiError> {
+    match command {
+        CdnCommand::Url {
+            name,
+            key,
+            options,
+            flags,
+        } => url(cx, &name, &key, &options, &flags),
+        CdnCommand::Serve { port } => serve(cx, port).await,
+    }
+}
+
+/// `cdn url`: the production URL (never a token) and the local preview URL (the install's
+/// token, the preferred port of the settings: the app's server uses it unless it was taken).
+fn url(
+    cx: &Context,
+    name: &str,
+    key: &str,
+    positional: &[String],
+    flags: &CdnOptionFlags,
+) -> Result<Output, ApiError> {
+    cx.sources.get(name).in_language(cx.lang)?;
+    let mut pairs = flags.pairs();
+    for option in positional {
+        let (n, v) = option.split_once('=').ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                cx.pick(
+                    format!("이미지 옵션 '{option}'은(는) 이름=값 형식이어야 합니다(예: w=400)."),
+                    format!("Image option '{option}' must be NAME=VALUE (e.g. w=400)."),
+                ),
+            )
+        })?;
+        pairs.push((n, v));
+    }
+    let config = cx.store.load().in_language(cx.lang)?;
+    let token = crate::cdn::security::Token::load_or_create(cx.store.dir())
+        .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
+    let base = format!("http://127.0.0.1:{}", config.settings.cdn_port);
+    let local = LocalServer {
+        base_url: &base,
+        token: &token,
+    };
+    let urls = urls::image_urls(name, key, pairs, local).in_language(cx.lang)?;
+    Ok(Output::new(
+        format!("{}\n{}", urls.production, urls.local),
+        &serde_json::json!({ "production": urls.production, "local": urls.local, "query": urls.query }),
+    ))
+}
+
+/// `cdn serve`: the local CDN in the foreground until the process is stopped. The base URL
+/// and token are printed first (one JSON line with `--json`).
+async fn serve(cx: &Context, port: Option<u16>) -> Result<Output, ApiError> {
+    let mut config = ServerConfig::for_install(&cx.store, crate::cdn::pipeline::transform)
+        .in_language(cx.lang)?;
+    if let Some(port) = port {
+        config.port = port;
+    }
+    let origin = std::sync::Arc::new(crate::cdn::origin::S3Origin::new(cx.sources.clone()));
+    let server = CdnServer::start(config, origin)
+        .await
+        .in_language(cx.lang)?;
+    let info = serde_json::json!({
+        "baseUrl": server.base_url(),
+        "port": server.port(),
+        "token": server.token().expose(),
+    });
+    if cx.global.json {
+        println!("{info}");
+    } else {
+        println!(
+            "{}\n{} {}\n{}",
+            cx.pick(
+                format!("로컬 CDN: {}", server.base_url()),
+                format!("Local CDN: {}", server.base_url())
+            ),
+            cx.pick("토큰:", "Token:"),
+            server.token().expose(),
+            cx.pick(
+                "예: /image/{소스}/{경로}?w=400&token=…  (Ctrl-C로 종료)",
+                "e.g. /image/{source}/{path}?w=400&token=…  (Ctrl-C stops it)"
+            )
+        );
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    // Ctrl-C (or SIGTERM) stops it cleanly: in-flight requests end, the port is freed.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    server.shutdown().await;
+    Ok(Output {
+        text: cx
+            .pick("로컬 CDN을 멈췄습니다.", "Stopped the local CDN.")
+            .to_owned(),
+        json: serde_json::json!({"stopped": true}).to_string(),
+    })
+}

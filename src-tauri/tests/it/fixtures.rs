@@ -1,0 +1,394 @@
+//! The fixtures the UI's scripted backend answers from (`ui/src/fixtures/`), produced here
+//! from the real core and held to it: a test fails when a committed fixture differs from
+//! what the core gives now, and another shows that the check notices such drift.
+//! `BUCKETDESK_UPDATE_FIXTURES=1 cargo test --features custom-protocol --test it fixtures`
+//! rewrites them.
+
+use bucketdesk::cdn::security::Token;
+use bucketdesk::cdn::urls::{self, LocalServer};
+use bucketdesk::config::{ConfigStore, Settings};
+use bucketdesk::error::{ApiError, InLanguage};
+use bucketdesk::iam::policy::{self, Template};
+use bucketdesk::locale::Language;
+use serde_json::{Value, json};
+
+use crate::support::drift;
+use crate::support::url_table::{CASES, FIXTURE_BASE, FIXTURE_TOKEN, SOURCE};
+
+const UPDATE: &str = "BUCKETDESK_UPDATE_FIXTURES";
+pub const CDN_URLS: &str = "ui/src/fixtures/cdn-urls.json";
+const POLICIES: &str = "ui/src/fixtures/policies.json";
+const SETTINGS: &str = "ui/src/fixtures/settings.json";
+const VERIFY_REPORTS: &str = "ui/src/fixtures/verify-reports.json";
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("fixture serializes");
+    text.push('\n');
+    text
+}
+
+/// Every case of the URL table with the URLs the core makes for it.
+pub fn cdn_urls_fixture() -> Value {
+    let token = Token::new(FIXTURE_TOKEN);
+    let local = LocalServer {
+        base_url: FIXTURE_BASE,
+        token: &token,
+    };
+    let cases: Vec<Value> = CASES
+        .iter()
+        .map(|(key, options)| {
+            let urls = urls::image_urls(SOURCE, key, options.iter().copied(), local)
+                .unwrap_or_else(|e| panic!("{key} {options:?}: {e:?}"));
+            json!({
+                "source": SOURCE,
+                "key": key,
+                "options": options,
+                "urls": urls,
+            })
+        })
+        .collect();
+    // What the core says of bad options, in both languages.
+    let mut errors = Vec::new();
+    for options in [
+        &[("w", "0")][..],
+        &[("q", "1.5")],
+        &[("rotate", "400")],
+        &[("fit", "squash")],
+        // What the preview test types after the hero preset.
+        &[("w", "0"), ("f", "avif")],
+    ] {
+        for lang in [Language::En, Language::Ko] {
+            let error: ApiError = urls::image_urls(SOURCE, "a.jpg", options.iter().copied(), local)
+                .in_language(lang)
+                .expect_err("a bad option is refused");
+            errors.push(json!({ "options": options, "language": lang, "error": error }));
+        }
+    }
+    json!({
+        "baseUrl": FIXTURE_BASE,
+        "token": FIXTURE_TOKEN,
+        "thumbnailQuery": urls::thumbnail_query(),
+        "gridTileQuery": urls::grid_tile_query(),
+        "cases": cases,
+        "errors": errors,
+    })
+}
+
+fn policies_fixture() -> Value {
+    let mut cases = Vec::new();
+    for template in [
+        Template::CdnReader,
+        Template::Uploader,
+        Template::PublicRead,
+    ] {
+        for base_path in ["/", "/assets", "assets/"] {
+            let generated = policy::preview(template, "acme-photos", base_path).expect("template");
+            cases.push(json!({
+                "template": template,
+                "bucket": "acme-photos",
+                "basePath": base_path,
+                "policy": generated,
+            }));
+        }
+    }
+    // What a bad bucket name gets, in both languages.
+    for lang in [Language::En, Language::Ko] {
+        let error: ApiError = policy::preview(Template::CdnReader, "Bad_Bucket", "/")
+            .in_language(lang)
+            .expect_err("an invalid bucket is refused");
+        cases.push(json!({
+            "template": Template::CdnReader,
+            "bucket": "Bad_Bucket",
+            "basePath": "/",
+            "language": lang,
+            "error": error,
+        }));
+    }
+    json!({ "cases": cases })
+}
+
+fn settings_fixture() -> Value {
+    let good = Settings::default();
+    let bad = [
+        Settings {
+            cdn_port: 80,
+            ..good.clone()
+        },
+        Settings {
+            cache_mb: 1,
+            ..good.clone()
+        },
+        Settings {
+            memory_cache_mb: 4,
+            ..good.clone()
+        },
+        Settings {
+            admin_profile: Some("two words".into()),
+            ..good.clone()
+        },
+    ];
+    let mut cases = vec![json!({ "settings": good, "error": null })];
+    for settings in bad {
+        for lang in [Language::En, Language::Ko] {
+            let error: ApiError = settings
+                .validate()
+                .in_language(lang)
+                .expect_err("refused by the core");
+            cases.push(json!({ "settings": settings, "language": lang, "error": error }));
+        }
+    }
+    json!({
+        "defaults": good,
+        "defaultReaderUser": bucketdesk::iam::reader::DEFAULT_USER,
+        "cases": cases,
+        "unreadable": unreadable_configs(),
+    })
+}
+
+/// What loading an unreadable config says, with the test's folder shown as the memory
+/// backend's (`/memory/bucketdesk`), and the name a set-aside file gets.
+fn unreadable_configs() -> Value {
+    let mut out = serde_json::Map::new();
+    for (kind, text) in [
+        ("corrupt", "{ \"version\": 1, \"settings\": [\n"),
+        ("too_new", "{ \"version\": 99 }\n"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.json"), text).unwrap();
+        let store = ConfigStore::new(dir.path());
+        let mut messages = serde_json::Map::new();
+        for lang in [Language::En, Language::Ko] {
+            let error: ApiError = store.load().in_language(lang).expect_err("unreadable");
+            let folder = dir.path().display().to_string();
+            let message = error.message.replace(&folder, "/memory/bucketdesk");
+            messages.insert(
+                serde_json::to_value(lang)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                json!({ "code": error.code, "message": message }),
+            );
+        }
+        out.insert(kind.to_owned(), Value::Object(messages));
+        if kind == "corrupt" {
+            let kept = store.set_aside().expect("set aside");
+            let name = kept.file_name().unwrap().to_string_lossy();
+            // The time stamp changes every run: the fixture keeps the name's shape.
+            let shape: String = name
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect();
+            out.insert("setAsideName".to_owned(), json!(shape));
+        }
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn committed_fixtures_match_the_core() {
+    drift::assert_committed(CDN_URLS, UPDATE, "fixtures", &pretty(&cdn_urls_fixture()));
+    drift::assert_committed(POLICIES, UPDATE, "fixtures", &pretty(&policies_fixture()));
+    drift::assert_committed(SETTINGS, UPDATE, "fixtures", &pretty(&settings_fixture()));
+}
+
+#[test]
+fn the_url_check_fails_when_the_ui_and_the_core_disagree() {
+    let core = pretty(&cdn_urls_fixture());
+    // What the UI had before the core made its URLs: `fit=cover` kept, `f=jpg` and
+    // `rotate=-90` as typed.
+    let ui = core
+        .replacen("?w=400&h=300&f=webp", "?w=400&h=300&fit=cover&f=webp", 1)
+        .replacen("?f=jpeg\"", "?f=jpg\"", 1)
+        .replacen("?rotate=270\"", "?rotate=-90\"", 1);
+    assert_ne!(ui, core, "the stand-in must differ somewhere");
+    let drift = drift::check(CDN_URLS, "regenerate", &core, &ui)
+        .expect_err("a URL the UI spells differently must be caught");
+    assert!(
+        drift.found.contains("f=jpg")
+            || drift.found.contains("fit=cover")
+            || drift.found.contains("rotate=-90"),
+        "the first difference is one of the changed URLs: {drift}"
+    );
+    drift::check(CDN_URLS, "regenerate", &core, &core).expect("the same text passes");
+}
+
+/// A verification report for each class of outcome the wizard shows, from the real checks
+/// against an IAM-enforcing moto: everything passes, a wrong secret, an unknown key, a bucket
+/// that does not exist, a key that may not list, nothing under the BasePath.
+#[test]
+fn committed_verification_reports_match_the_core() {
+    use bucketdesk::secrets::SecretString;
+    use bucketdesk::sources::Credentials;
+    use bucketdesk::sources::verify::{self, Subject};
+
+    use crate::support::{block_on, moto};
+
+    const ENDPOINT: &str = "http://127.0.0.1:9000";
+    const READER_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+    const NOLIST_KEY: &str = "AKIANOLIST0000000000";
+    let server = moto::own();
+    let reports = block_on(async {
+        let keys = seed_verification_endpoint(&server).await;
+        server.set_auth(true).expect("enforcement on");
+        let (reader, nobody) = (&keys[0], &keys[1]);
+        let classes = [
+            (
+                "ok",
+                reader.0.as_str(),
+                reader.1.as_str(),
+                "acme-photos",
+                "/",
+            ),
+            (
+                "wrong_secret",
+                &reader.0,
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz",
+                "acme-photos",
+                "/",
+            ),
+            (
+                "unknown_key",
+                "AKIAUNKNOWN000000000",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzzzzzzz",
+                "acme-photos",
+                "/",
+            ),
+            (
+                "no_such_bucket",
+                &reader.0,
+                &reader.1,
+                "no-such-bucket-here",
+                "/",
+            ),
+            ("access_denied", &nobody.0, &nobody.1, "acme-photos", "/"),
+            (
+                "nothing_under_base_path",
+                &reader.0,
+                &reader.1,
+                "acme-photos",
+                "/nothing-here",
+            ),
+        ];
+        let mut out = serde_json::Map::new();
+        for (class, key_id, secret, bucket, base_path) in classes {
+            let mut by_language = serde_json::Map::new();
+            for lang in [Language::En, Language::Ko] {
+                let credentials = Credentials {
+                    endpoint_url: Some(server.endpoint()),
+                    region: None,
+                    access_key_id: key_id.to_owned(),
+                    secret_access_key: SecretString::new(secret),
+                };
+                let subject = Subject {
+                    credentials: &credentials,
+                    bucket,
+                    base_path,
+                    name: Some("acme"),
+                };
+                let report = verify::verify(&subject, lang).await;
+                by_language.insert(
+                    serde_json::to_value(lang)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    serde_json::to_value(&report).unwrap(),
+                );
+            }
+            out.insert(class.to_owned(), Value::Object(by_language));
+        }
+        (Value::Object(out), keys)
+    });
+    let (reports, keys) = reports;
+    // Run-to-run names (the port, the generated key IDs) as fixed stand-ins.
+    let text = pretty(&reports)
+        .replace(&server.endpoint(), ENDPOINT)
+        .replace(&keys[0].0, READER_KEY)
+        .replace(&keys[1].0, NOLIST_KEY);
+    for class in [
+        "ok",
+        "wrong_secret",
+        "unknown_key",
+        "no_such_bucket",
+        "access_denied",
+    ] {
+        assert!(
+            text.contains(&format!("\"{class}\"")),
+            "{class} is in the fixture"
+        );
+    }
+    let fixture: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        fixture["ok"]["en"]["ok"], true,
+        "the ok class passes: {}",
+        fixture["ok"]
+    );
+    assert_eq!(fixture["wrong_secret"]["en"]["ok"], false);
+    drift::assert_committed(VERIFY_REPORTS, UPDATE, "fixtures", &text);
+}
+
+/// A bucket with one object, a reader of it (and of a bucket that does not exist) and a
+/// user with no policy, on a server of the test's own; returns their (key ID, secret).
+async fn seed_verification_endpoint(
+    server: &bucketdesk::sandbox::MotoServer,
+) -> Vec<(String, String)> {
+    use crate::support::moto;
+    use bucketdesk::aws;
+    let admin = moto::create_admin(&server).await;
+    let config = aws::sdk_config(&admin).await;
+    let (s3, iam) = (aws::s3_client(&config), aws::iam_client(&config));
+    s3.create_bucket()
+        .bucket("acme-photos")
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket("acme-photos")
+        .key("photos/00000.jpg")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(
+            b"\xff\xd8\xff",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mut keys = Vec::new();
+    for (user, policy) in [
+        (
+            "acme-reader",
+            Some(json!({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                     "Resource": ["arn:aws:s3:::acme-photos", "arn:aws:s3:::no-such-bucket-here"]},
+                    {"Effect": "Allow", "Action": ["s3:GetObject"],
+                     "Resource": ["arn:aws:s3:::acme-photos/*", "arn:aws:s3:::no-such-bucket-here/*"]},
+                ]
+            })),
+        ),
+        ("acme-nobody", None),
+    ] {
+        iam.create_user().user_name(user).send().await.unwrap();
+        if let Some(policy) = policy {
+            iam.put_user_policy()
+                .user_name(user)
+                .policy_name("reader")
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+        }
+        let key = iam
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap();
+        let key = key.access_key().unwrap();
+        keys.push((
+            key.access_key_id().to_owned(),
+            key.secret_access_key().to_owned(),
+        ));
+    }
+    keys
+}
