@@ -3,7 +3,9 @@
 #   make test   every check CI runs: fmt, UI typecheck/tests/build, clippy, cargo tests, GUI e2e
 #   make setup  only install the tools (apt, npm, moto venv, tauri-driver)
 #   make e2e    only the GUI end-to-end tests (needs ui/dist built)
-.PHONY: run test setup e2e
+#   make package       the .deb and .rpm (release build, ~20 min cold); prints the .deb's path
+#   make package-test  builds the .deb, installs it with dpkg -i, runs `bucketdesk --version`
+.PHONY: run test setup e2e package package-test
 
 run:
 	@scripts/run.sh $(ARGS)
@@ -17,3 +19,9 @@ setup:
 e2e:
 	@scripts/setup.sh
 	@scripts/e2e.sh
+
+package:
+	@scripts/package.sh
+
+package-test:
+	@scripts/package-test.sh

@@ -4,6 +4,11 @@
 # Installs what is missing, builds the UI and the app with the UI embedded, and runs the
 # app in the foreground. With no AWS credentials configured the app itself starts and
 # seeds the local sandbox (moto server from $BUCKETDESK_TOOLS/venv) and stops it on quit.
+# Where the session has no Secret Service (xvfb-run, a desktop without GNOME Keyring or
+# KWallet) the sandbox also brings its own throwaway keychain: a private D-Bus session and
+# an unlocked gnome-keyring (installed by setup), under <config dir>/sandbox/keychain and
+# gone on quit (src-tauri/sandbox/keychain.rs). Outside the sandbox there is no such help:
+# without a keychain nothing can be saved.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$BUCKETDESK_ROOT"

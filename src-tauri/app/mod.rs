@@ -60,6 +60,10 @@ impl AppState {
         }
         let dir = store.dir().join("sandbox");
         let _ = std::fs::remove_dir_all(&dir);
+        // Before anything touches the keychain (keyring picks its store once per process)
+        // and while this is the only thread: a private keychain when the session has none.
+        // A failure is kept and reported by `sandbox::start` (see sandbox::keychain).
+        let _ = sandbox::keychain::start_if_needed(&dir);
         let sandbox_store = ConfigStore::new(dir.join("config"));
         // The sandbox follows the language the user picked in the real config.
         if let Some(lang) = store.load().ok().and_then(|c| c.settings.language) {
@@ -156,6 +160,8 @@ impl AppState {
         if let SandboxSlot::Ready(sandbox) = slot {
             sandbox.stop();
         }
+        // The sandbox keychain's daemons and files, if it had to bring its own.
+        sandbox::keychain::stop();
         if let Some(dir) = &self.sandbox_dir {
             let _ = std::fs::remove_dir_all(dir.join("aws"));
         }

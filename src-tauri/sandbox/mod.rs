@@ -3,8 +3,10 @@
 //!
 //! Everything in it is fresh on every start and gone when the app quits. Its AWS profile
 //! lives in its own files (never the user's `~/.aws`), and IAM authorization is enforced
-//! after seeding, as on AWS, so permission checks mean something.
+//! after seeding, as on AWS, so permission checks mean something. Where the session has no
+//! Secret Service, the sandbox brings its own throwaway keychain ([`keychain`]).
 
+pub mod keychain;
 pub mod moto;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +19,7 @@ use crate::aws::{self, Target};
 use crate::error::{Described, ErrorCode};
 use crate::locale::Language;
 use crate::secrets::SecretString;
+pub use keychain::{KeychainError, KeychainKind};
 pub use moto::{MotoError, MotoServer};
 
 pub const BUCKET: &str = "bucketdesk-sandbox-photos";
@@ -47,6 +50,8 @@ const KOREAN_KEYS: &[&str] = &[
 pub enum SandboxError {
     #[error(transparent)]
     Moto(#[from] MotoError),
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
     #[error("no photographs found in {0}")]
     NoPhotos(PathBuf),
     #[error("seeding the sandbox failed at {step}: {detail}")]
@@ -60,10 +65,16 @@ pub enum SandboxError {
 
 impl Described for SandboxError {
     fn code(&self) -> ErrorCode {
-        ErrorCode::Internal
+        match self {
+            SandboxError::Keychain(e) => e.code(),
+            _ => ErrorCode::Internal,
+        }
     }
 
     fn describe(&self, lang: Language) -> String {
+        if let SandboxError::Keychain(e) = self {
+            return e.describe(lang);
+        }
         let detail = self.to_string();
         lang.pick(
             format!("샌드박스를 시작하지 못했습니다: {detail}"),
@@ -107,6 +118,11 @@ pub struct SandboxInfo {
     pub region: String,
     pub profile: String,
     pub objects: u32,
+    /// Where the sandbox's secrets go: the session's keychain, or the sandbox's own
+    /// throwaway one when the session has none (the banner says "sandbox keychain").
+    /// Always sent; optional in TypeScript only until the UI's fixtures carry it.
+    #[specta(optional)]
+    pub keychain: KeychainKind,
 }
 
 /// A running, seeded sandbox. Dropping it stops the endpoint.
@@ -190,8 +206,11 @@ pub fn seed_plan(photos: &[PathBuf]) -> Vec<(String, PathBuf)> {
 }
 
 /// Starts moto, creates the admin user and its key, creates and fills the bucket, writes the
-/// admin profile under `dir`, then turns IAM enforcement on.
+/// admin profile under `dir`, then turns IAM enforcement on. Refuses when
+/// [`keychain::start_if_needed`] was called and could not give the sandbox a keychain: a
+/// sandbox that cannot save a source is no use.
 pub async fn start(program: &Path, dir: &Path) -> Result<Sandbox, SandboxError> {
+    let keychain = keychain::status()?;
     let photos = photo_library()?;
     let program = program.to_owned();
     let server = tokio::task::spawn_blocking(move || MotoServer::start(&program))
@@ -282,6 +301,7 @@ pub async fn start(program: &Path, dir: &Path) -> Result<Sandbox, SandboxError> 
             region: REGION.into(),
             profile: PROFILE.into(),
             objects: plan.len() as u32,
+            keychain,
         },
         server,
         aws_config_file,

@@ -210,8 +210,8 @@ type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
 
 /// Spawns `cmd` so that it receives SIGTERM when this process ends. Linux delivers the
 /// parent-death signal when the *thread* that forked exits, so all such children are forked
-/// by one thread that lives until the process does.
-fn spawn_tethered(cmd: Command) -> std::io::Result<Child> {
+/// by one thread that lives until the process does. The sandbox keychain's daemons use it too.
+pub(super) fn spawn_tethered(cmd: Command) -> std::io::Result<Child> {
     static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
     let sender = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<SpawnRequest>();

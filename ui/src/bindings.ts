@@ -668,6 +668,19 @@ status: string; created: string | null; ageDays: number | null; lastUsed: string
  */
 sources: string[] }
 /**
+ * Which keychain the sandbox's secrets go to (the banner says "sandbox keychain" for
+ * `sandbox`).
+ */
+export type KeychainKind = 
+/**
+ * The session's own Secret Service.
+ */
+"system" | 
+/**
+ * The private, throwaway one started for the sandbox.
+ */
+"sandbox"
+/**
  * A language the UI and the CLI speak.
  */
 export type Language = "ko" | "en"
@@ -819,7 +832,13 @@ lastUsedReadAt: string | null; switchedAt: string | null; deleteAfter: string | 
 /**
  * What the UI shows about a running sandbox.
  */
-export type SandboxInfo = { endpoint: string; bucket: string; region: string; profile: string; objects: number }
+export type SandboxInfo = { endpoint: string; bucket: string; region: string; profile: string; objects: number; 
+/**
+ * Where the sandbox's secrets go: the session's keychain, or the sandbox's own
+ * throwaway one when the session has none (the banner says "sandbox keychain").
+ * Always sent; optional in TypeScript only until the UI's fixtures carry it.
+ */
+keychain?: KeychainKind }
 /**
  * The sandbox as the UI shows it.
  */

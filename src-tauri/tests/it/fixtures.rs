@@ -335,7 +335,7 @@ async fn seed_verification_endpoint(
 ) -> Vec<(String, String)> {
     use crate::support::moto;
     use bucketdesk::aws;
-    let admin = moto::create_admin(&server).await;
+    let admin = moto::create_admin(server).await;
     let config = aws::sdk_config(&admin).await;
     let (s3, iam) = (aws::s3_client(&config), aws::iam_client(&config));
     s3.create_bucket()
