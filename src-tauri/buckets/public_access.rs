@@ -9,7 +9,9 @@ use super::{AdminS3, BucketError, aws, error_code};
 use crate::locale::Language;
 
 /// One of the four settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type, clap::ValueEnum,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Setting {
     BlockPublicAcls,

@@ -93,7 +93,7 @@ pub async fn exec(command: CdnCommand, cx: &Context) -> Result<Output, ApiError>
 }
 
 /// `cdn url`: the production URL (never a token) and the local preview URL (the install's
-/// token, the preferred port of the settings: the app's server uses it unless it was taken).
+/// token, the port the running local CDN bound, else the configured one).
 fn url(
     cx: &Context,
     name: &str,
@@ -115,10 +115,10 @@ fn url(
         })?;
         pairs.push((n, v));
     }
-    let config = cx.store.load().in_language(cx.lang)?;
     let token = crate::cdn::security::Token::load_or_create(cx.store.dir())
         .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
-    let base = format!("http://127.0.0.1:{}", config.settings.cdn_port);
+    // The port a running server bound (the app's or `cdn serve`'s), else the configured one.
+    let base = crate::cdn::server::running_base(&cx.store).in_language(cx.lang)?;
     let local = LocalServer {
         base_url: &base,
         token: &token,

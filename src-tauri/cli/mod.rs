@@ -1,8 +1,9 @@
 //! The headless CLI over the same core as the GUI (DESIGN §6: a contract; extend it, don't
 //! rename it). With no subcommand the binary starts the GUI.
 //!
-//! One file per area (`source.rs`, `browse.rs`, …), each with its subcommand enum and an
-//! `exec` that parses nothing further, calls the core and says what to print. This file
+//! One file per area (`source.rs`, `browse.rs`, `transfer.rs`, `bucket.rs`, …), each with its
+//! subcommand enum and an `exec` that parses nothing further, calls the core and says what to
+//! print. This file
 //! parses, builds the one tokio runtime of the process and dispatches; `output.rs` prints.
 //!
 //! Output: plain text by default, machine JSON with `--json`. Exit code 0 on success; on
@@ -81,6 +82,8 @@ pub enum Command {
     Get(transfer::GetArgs),
     /// Delete objects from a source
     Rm(transfer::RmArgs),
+    /// Unfinished multipart uploads of a source's bucket, with their monthly cost
+    Uploads(transfer::UploadsArgs),
     /// Print a presigned GET URL for an object
     Presign(browse::PresignArgs),
     /// The local CDN (the image API on loopback)
@@ -195,27 +198,12 @@ async fn execute(command: Command, cx: &Context) -> Result<Output, ApiError> {
         Command::Put(args) => transfer::put(args, cx).await,
         Command::Get(args) => transfer::get(args, cx).await,
         Command::Rm(args) => transfer::rm(args, cx).await,
+        Command::Uploads(args) => transfer::list_uploads(args, cx).await,
         Command::Cdn(command) => cdn::exec(command, cx).await,
         Command::Iam(command) => iam::exec(command, cx).await,
         Command::Keys(command) => keys::exec(command, cx).await,
         Command::Bucket(command) => bucket::exec(command, cx).await,
     }
-}
-
-/// A command of the contract that this build does not carry out yet says so plainly. Each
-/// such command is matched by name where it is declared, never by a catch-all.
-pub(crate) fn not_available(name: &str, area_ko: &str, area_en: &str, lang: Language) -> ApiError {
-    ApiError::new(
-        ErrorCode::NotAvailable,
-        lang.pick(
-            format!(
-                "`bucketdesk {name}`은(는) 아직 이 버전에 없습니다({area_ko} 작업과 함께 추가됩니다)."
-            ),
-            format!(
-                "`bucketdesk {name}` is not in this version yet (it arrives with the {area_en} work)."
-            ),
-        ),
-    )
 }
 
 #[cfg(test)]

@@ -238,6 +238,7 @@ mod tests {
             endpoint_url: None,
             added_at: String::new(),
             last_verified: None,
+            checksums_when_required: false,
         };
         let mut config = Config {
             sources: vec![source.clone()],

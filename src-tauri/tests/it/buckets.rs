@@ -59,6 +59,7 @@ fn add_source_config(dir: &std::path::Path, name: &str, bucket: &str) {
                 endpoint_url: None,
                 added_at: String::new(),
                 last_verified: None,
+                checksums_when_required: false,
             });
             Ok(())
         })

@@ -164,18 +164,79 @@ fn a_corrupt_config_fails_with_one_line_and_is_kept() {
 }
 
 #[test]
-fn commands_of_later_work_say_so_plainly() {
+fn buckets_and_objects_from_the_command_line() {
+    use crate::support::{keyring_guard, moto, unique_name};
+    use bucketdesk::secrets::Keychain;
+    keyring_guard();
+    let endpoint = moto::enforcing();
     let dir = tempfile::tempdir().unwrap();
-    let out = bucketdesk(dir.path(), &["put", "shop", "a.jpg", "a.jpg"]);
-    assert!(!out.status.success());
+    let cli = |args: &[&str]| moto::admin_cli(endpoint, dir.path(), args, None);
+
+    // Every naming rule is checked before any call.
+    let (code, out) = cli(&["bucket", "create", "Bad_Name"]);
+    assert_ne!(code, Some(0));
+    assert_eq!(out["code"], "invalid_input", "{out}");
+
+    let bucket = unique_name("cli-bucket");
+    let (code, out) = cli(&["bucket", "create", &bucket, "--region", "ap-northeast-2"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = cli(&["bucket", "list"]);
+    assert_eq!(code, Some(0), "{out}");
     assert!(
-        stderr(&out).contains("`bucketdesk put` is not in this version yet"),
-        "{}",
-        stderr(&out)
+        out.to_string().contains(&bucket),
+        "the new bucket is listed: {out}"
     );
-    let out = bucketdesk(dir.path(), &["--json", "bucket", "create", "some-bucket"]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["code"], "not_available");
+
+    // A source on it, reading with the admin's key (its secret in the keychain).
+    let keychain = Keychain::new(bucketdesk::secrets::SERVICE);
+    keychain
+        .store(&endpoint.admin.access_key_id, &endpoint.admin.secret)
+        .unwrap();
+    ConfigStore::new(dir.path())
+        .update(|c| {
+            c.sources.push(SourceConfig {
+                name: "shop".into(),
+                bucket: bucket.clone(),
+                region: "ap-northeast-2".into(),
+                base_path: "/".into(),
+                access_key_id: endpoint.admin.access_key_id.clone(),
+                endpoint_url: Some(endpoint.server.endpoint()),
+                added_at: "2026-01-01T00:00:00Z".into(),
+                last_verified: None,
+                checksums_when_required: false,
+            });
+            Ok(())
+        })
+        .unwrap();
+    let local = dir.path().join("벚꽃 01.jpg");
+    fs::write(&local, b"\xff\xd8\xff not really a jpeg").unwrap();
+    let (code, out) = cli(&["put", "shop", local.to_str().unwrap(), "제품/벚꽃 01.jpg"]);
+    assert_eq!(code, Some(0), "{out}");
+    let back = dir.path().join("back.jpg");
+    let (code, out) = cli(&["get", "shop", "제품/벚꽃 01.jpg", back.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        fs::read(&back).unwrap(),
+        fs::read(&local).unwrap(),
+        "byte-identical"
+    );
+    let (code, out) = cli(&["get", "shop", "제품/벚꽃 01.jpg", back.to_str().unwrap()]);
+    assert_ne!(code, Some(0), "never overwrites without asking: {out}");
+    let (code, out) = cli(&["uploads", "shop"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out["uploads"].as_array().map(Vec::len), Some(0), "{out}");
+
+    // Deleting is confirmed: a non-empty bucket is refused, a prefix needs --yes.
+    let (code, out) = cli(&["bucket", "delete", &bucket]);
+    assert_ne!(code, Some(0), "no confirmation, no delete: {out}");
+    let (code, out) = cli(&["bucket", "delete", &bucket, "--yes"]);
+    assert_ne!(code, Some(0), "not empty: {out}");
+    let (code, out) = cli(&["rm", "shop", "제품", "--recursive"]);
+    assert_ne!(code, Some(0), "a prefix needs --yes: {out}");
+    let (code, out) = cli(&["rm", "shop", "제품", "--recursive", "--yes"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = cli(&["bucket", "delete", &bucket, "--yes", "--remove-sources"]);
+    assert_eq!(code, Some(0), "{out}");
 }
 
 #[test]

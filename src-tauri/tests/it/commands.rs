@@ -83,6 +83,7 @@ fn add_source(config_dir: &Path, name: &str, key_id: &str) {
                 endpoint_url: Some("http://127.0.0.1:9".into()),
                 added_at: "2026-01-01T00:00:00Z".into(),
                 last_verified: None,
+                checksums_when_required: false,
             });
             Ok(())
         })

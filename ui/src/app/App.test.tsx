@@ -151,6 +151,7 @@ describe("App", () => {
     expect(banner.textContent).toContain("http://127.0.0.1:4566");
     expect(banner.textContent).toContain("photos");
     expect(banner.textContent).toContain("1,200 objects");
+    expect(query("sandbox-keychain"), "the session's own keychain: no note").toBeNull();
     expect(banner.textContent).toContain("AWS");
   });
 

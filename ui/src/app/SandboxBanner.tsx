@@ -27,6 +27,11 @@ export function SandboxBanner({ sandbox }: { sandbox: SandboxState }) {
               profile: sandbox.profile,
             })}
           </span>
+          {sandbox.keychain === "sandbox" && (
+            <span className="badge warn" data-testid="sandbox-keychain">
+              {t("sandbox.keychain")}
+            </span>
+          )}
         </div>
       );
     case "failed":
