@@ -2,6 +2,7 @@
 // admin profile: "create a dedicated reader for me" in the wizard, the admin identity in
 // Settings, and a key rotation started from the source list.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -44,7 +45,12 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     await (await app.byTestId("wizard-next")).click();
     await (await app.byTestId("wizard-create-reader")).click();
     await app.waitForText("wizard-cdn-url", "https://cdn.weekerp.com/image/sandbox-reader/", { timeout: 60000 });
-    await app.screenshot("03-reader-created");
+    // The reader path ends on the hand-off panel: Weekerp's fields, the secret hidden.
+    await app.waitForText("handoff-accessKeyId", "AKIA", { timeout: 20000 });
+    const hidden = await (await app.byTestId("handoff-secret-value")).text();
+    assert.ok(hidden.startsWith("••"), `the secret is hidden until Reveal: ${hidden}`);
+    await app.execute(`document.querySelector('[data-testid="handoff"]').scrollIntoView({ block: "start" });`);
+    await app.screenshot("03-reader-created-handoff");
     await (await app.byTestId("wizard-done")).click();
 
     await waitFor("the reader's source row", async () =>
@@ -53,14 +59,33 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     const before = sourceKey(app.configDir, "sandbox-reader");
     assert.match(before, /^[A-Z0-9]{16,}$/, "the source has the new reader's key");
 
+    await app.assertTablesFit("sources");
+    await app.screenshot("03b-list-not-in-weekerp");
     await (await app.$('[data-testid="source-row"][data-name="sandbox-reader"] [data-testid="source-menu"]')).click();
     await (await app.$('[data-testid="source-row"][data-name="sandbox-reader"] [data-testid="source-rotate"]')).click();
-    await app.waitForText("source-rotated", "inactive", { timeout: 60000 });
-    await app.screenshot("04-rotated");
+    // Rotate asks first and says what will happen.
+    await app.waitForText("rotate-confirm", "old key stays active", { timeout: 20000 });
+    await app.screenshot("04a-rotate-asks-first");
+    assert.equal(sourceKey(app.configDir, "sandbox-reader"), before, "nothing changed before the confirmation");
+    await (await app.byTestId("rotate-confirm-ok")).click();
+    // Phase 1: the source uses the new key, the hand-off panel shows it for Weekerp.
+    await waitFor("the source to use the new key", async () => sourceKey(app.configDir, "sandbox-reader") !== before, { timeout: 60000 });
     const after = sourceKey(app.configDir, "sandbox-reader");
-    assert.notEqual(after, before, "the source now uses a new key");
-    const text = await (await app.byTestId("source-rotated")).text();
-    assert.ok(text.includes(after.slice(-4)), `the notice names the new key: ${text}`);
+    await app.waitForText("handoff-accessKeyId", after, { timeout: 20000 });
+    await (await app.byTestId("handoff-reveal")).click();
+    await waitFor("the revealed secret", async () => !(await (await app.byTestId("handoff-secret-value")).text()).startsWith("••"), { timeout: 20000 });
+    const revealed = await (await app.byTestId("handoff-secret-value")).text();
+    const kept = execFileSync("secret-tool", ["lookup", "service", "bucketdesk-sandbox", "username", after], { encoding: "utf8" });
+    assert.equal(revealed, kept, "the revealed secret is the keychain's");
+    await app.execute(`document.querySelector('[data-testid="handoff"]').scrollIntoView({ block: "start" });`);
+    await app.screenshot("04b-rotation-handoff-new-key");
+    await app.waitForText("source-badge-rotation", "Weekerp still needs the new key", { timeout: 20000 });
+    await app.execute(`document.querySelector('[data-testid="rotation-in-progress"]').scrollIntoView({ block: "center" });`);
+    await app.screenshot("04c-rotation-in-progress");
+    // Finish: the old key ends inactive.
+    await (await app.byTestId("rotate-finish")).click();
+    await app.waitForText("source-rotated", "inactive", { timeout: 60000 });
+    await app.screenshot("04d-rotation-finished");
 
     // The IAM screen: the reader with its two keys (new active, old inactive), a generated
     // policy, a user created with it and deleted again.
