@@ -17,6 +17,8 @@ APT_PACKAGES=(
     libayatana-appindicator3-dev librsvg2-dev libxdo-dev curl
     # GUI tests: a virtual display and the native WebDriver for WebKitGTK
     xvfb xauth webkit2gtk-driver
+    # GUI tests read the X clipboard (a copied secret is cleared again after its timeout)
+    xclip
     # Keychain tests: a real Secret Service under a private D-Bus session
     gnome-keyring dbus-x11 libsecret-tools
     # The local CDN's JPEG codec (libjpeg-turbo, built from source by turbojpeg-sys) and rav1e's SIMD

@@ -197,43 +197,7 @@ pub async fn exec(command: BucketCommand, cx: &Context) -> Result<Output, ApiErr
             Ok(Output::new(text, &rules))
         }
         BucketCommand::Empty { bucket, plan, yes } => {
-            let planned = empty::plan(&admin, &bucket).await.in_language(lang)?;
-            let shown = serde_json::to_string_pretty(&planned).expect("plan serializes");
-            if plan || !planned.can_run {
-                return Ok(Output::new(shown, &planned));
-            }
-            eprintln!("{shown}");
-            let typed = typed_name(cx, &bucket, yes)?;
-            if typed != bucket {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidInput,
-                    cx.pick(
-                        "버킷 이름이 맞지 않아 아무것도 지우지 않았습니다.",
-                        "The name did not match; nothing was deleted.",
-                    ),
-                ));
-            }
-            let cancel = cancel_on_ctrl_c();
-            let report = empty::run(
-                &admin,
-                &bucket,
-                empty::EmptyOptions::default(),
-                &|p: &empty::EmptyProgress| {
-                    eprint!(
-                        "\r{} deleted, {} uploads aborted, {} failed   ",
-                        p.deleted, p.uploads_aborted, p.failed
-                    );
-                    let _ = std::io::stderr().flush();
-                },
-                &cancel,
-            )
-            .await
-            .in_language(lang)?;
-            eprintln!();
-            Ok(Output::new(
-                serde_json::to_string_pretty(&report).expect("report serializes"),
-                &report,
-            ))
+            empty_command(&admin, cx, &bucket, plan, yes).await
         }
         BucketCommand::Delete {
             bucket,
@@ -259,36 +223,96 @@ pub async fn exec(command: BucketCommand, cx: &Context) -> Result<Output, ApiErr
             yes,
         } => {
             let iam = crate::aws::iam_client(&config);
-            let planned = teardown::plan(&admin, &iam, &cx.sources, &bucket, delete_users)
-                .await
-                .in_language(lang)?;
-            let shown = serde_json::to_string_pretty(&planned).expect("plan serializes");
-            if plan {
-                return Ok(Output::new(shown, &planned));
-            }
-            eprintln!("{shown}");
-            let typed = typed_name(cx, &bucket, yes)?;
-            let cancel = cancel_on_ctrl_c();
-            let report = teardown::run(
-                &admin,
-                &iam,
-                &cx.sources,
-                &planned,
-                &typed,
-                lang,
-                &|p: &teardown::TeardownProgress| {
-                    eprintln!("[{}/{}] {:?}", p.index + 1, planned.steps.len(), p.step);
-                },
-                &cancel,
-            )
-            .await
-            .in_language(lang)?;
-            Ok(Output::new(
-                serde_json::to_string_pretty(&report).expect("report serializes"),
-                &report,
-            ))
+            teardown_command(&admin, &iam, cx, &bucket, delete_users, plan, yes).await
         }
     }
+}
+
+async fn empty_command(
+    admin: &AdminS3,
+    cx: &Context,
+    bucket: &str,
+    plan: bool,
+    yes: bool,
+) -> Result<Output, ApiError> {
+    let lang = cx.lang;
+    let planned = empty::plan(admin, bucket).await.in_language(lang)?;
+    let shown = serde_json::to_string_pretty(&planned).expect("plan serializes");
+    if plan || !planned.can_run {
+        return Ok(Output::new(shown, &planned));
+    }
+    eprintln!("{shown}");
+    let typed = typed_name(cx, bucket, yes)?;
+    if typed != bucket {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            cx.pick(
+                "버킷 이름이 맞지 않아 아무것도 지우지 않았습니다.",
+                "The name did not match; nothing was deleted.",
+            ),
+        ));
+    }
+    let cancel = cancel_on_ctrl_c();
+    let report = empty::run(
+        admin,
+        bucket,
+        empty::EmptyOptions::default(),
+        &|p: &empty::EmptyProgress| {
+            eprint!(
+                "\r{} deleted, {} uploads aborted, {} failed   ",
+                p.deleted, p.uploads_aborted, p.failed
+            );
+            let _ = std::io::stderr().flush();
+        },
+        &cancel,
+    )
+    .await
+    .in_language(lang)?;
+    eprintln!();
+    Ok(Output::new(
+        serde_json::to_string_pretty(&report).expect("report serializes"),
+        &report,
+    ))
+}
+
+async fn teardown_command(
+    admin: &AdminS3,
+    iam: &aws_sdk_iam::Client,
+    cx: &Context,
+    bucket: &str,
+    delete_users: bool,
+    plan: bool,
+    yes: bool,
+) -> Result<Output, ApiError> {
+    let lang = cx.lang;
+    let planned = teardown::plan(admin, iam, &cx.sources, bucket, delete_users)
+        .await
+        .in_language(lang)?;
+    let shown = serde_json::to_string_pretty(&planned).expect("plan serializes");
+    if plan {
+        return Ok(Output::new(shown, &planned));
+    }
+    eprintln!("{shown}");
+    let typed = typed_name(cx, bucket, yes)?;
+    let cancel = cancel_on_ctrl_c();
+    let report = teardown::run(
+        admin,
+        iam,
+        &cx.sources,
+        &planned,
+        &typed,
+        lang,
+        &|p: &teardown::TeardownProgress| {
+            eprintln!("[{}/{}] {:?}", p.index + 1, planned.steps.len(), p.step);
+        },
+        &cancel,
+    )
+    .await
+    .in_language(lang)?;
+    Ok(Output::new(
+        serde_json::to_string_pretty(&report).expect("report serializes"),
+        &report,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -24,7 +24,7 @@ async function type(app, testId, text) {
 }
 
 test("admin: a reader created from the wizard, then its key rotated from the list", async () => {
-  await withApp({ name: "admin", env: { BUCKETDESK_SANDBOX: "on" } }, async (app) => {
+  await withApp({ name: "admin", env: { BUCKETDESK_SANDBOX: "on", BUCKETDESK_CLIPBOARD_CLEAR_SECS: "3" } }, async (app) => {
     await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
 
     await (await app.byTestId("nav-settings")).click();
@@ -77,6 +77,18 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     const revealed = await (await app.byTestId("handoff-secret-value")).text();
     const kept = execFileSync("secret-tool", ["lookup", "service", "bucketdesk-sandbox", "username", after], { encoding: "utf8" });
     assert.equal(revealed, kept, "the revealed secret is the keychain's");
+    // Copy: the secret is on the X clipboard, and gone again after the (shortened) timeout.
+    const clipboard = () => {
+      try {
+        return execFileSync("xclip", ["-o", "-selection", "clipboard"], { encoding: "utf8", timeout: 5000 });
+      } catch {
+        return "";
+      }
+    };
+    await (await app.byTestId("handoff-copy-secret")).click();
+    await app.waitForText("handoff-copied", "3", { timeout: 10000 });
+    await waitFor("the secret on the clipboard", async () => clipboard() === kept, { timeout: 10000 });
+    await waitFor("the clipboard cleared after the timeout", async () => clipboard() !== kept, { timeout: 15000 });
     await app.execute(`document.querySelector('[data-testid="handoff"]').scrollIntoView({ block: "start" });`);
     await app.screenshot("04b-rotation-handoff-new-key");
     await app.waitForText("source-badge-rotation", "Weekerp still needs the new key", { timeout: 20000 });
