@@ -94,6 +94,7 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     await app.waitForText("source-badge-rotation", "Weekerp still needs the new key", { timeout: 20000 });
     await app.execute(`document.querySelector('[data-testid="rotation-in-progress"]').scrollIntoView({ block: "center" });`);
     await app.screenshot("04c-rotation-in-progress");
+    await app.assertTablesFit("sources with a rotation in progress");
     // Finish: the old key ends inactive.
     await (await app.byTestId("rotate-finish")).click();
     await app.waitForText("source-rotated", "inactive", { timeout: 60000 });
