@@ -52,6 +52,8 @@ export const en = {
   "rotate.never": "never",
   "wizard.samplePreview": "The sample image through the local CDN, 400 px wide, as Weekerp will serve it",
   "sandbox.keychain": "Sandbox keychain: this session has no Secret Service, so the sandbox\u2019s secrets go to a throwaway keychain removed on quit",
+  "settings.productionCdnBase": "Production CDN base",
+  "settings.productionCdnBase.hint": "What \"Check Weekerp\" asks; empty: https://cdn.weekerp.com",
   "sources.more": "More actions for {name}",
   "sources.emptyExplain": "A source is one bucket (and BasePath) that Weekerp serves images from, with the read-only key it uses. Add one to browse it and preview its images as the CDN serves them.",
   "sources.addSandbox": "Add the sandbox bucket ({bucket}) as a source",

@@ -54,6 +54,8 @@ export const ko: Catalog = {
   "rotate.never": "없음",
   "wizard.samplePreview": "로컬 CDN을 거친 샘플 이미지(폭 400px), Weekerp가 제공할 모습 그대로",
   "sandbox.keychain": "샌드박스 키체인: 이 세션에 Secret Service가 없어 샌드박스의 비밀 키는 종료할 때 지워지는 임시 키체인에 저장됩니다",
+  "settings.productionCdnBase": "프로덕션 CDN 주소",
+  "settings.productionCdnBase.hint": "\"Weekerp 확인\"이 요청하는 주소. 비우면 https://cdn.weekerp.com",
   "sources.more": "{name}의 다른 작업",
   "sources.emptyExplain": "소스는 Weekerp가 이미지를 가져오는 버킷(과 BasePath) 하나와 그 버킷을 읽는 전용 키입니다. 소스를 추가하면 버킷을 둘러보고 CDN이 제공하는 모습 그대로 이미지를 미리 볼 수 있습니다.",
   "sources.addSandbox": "샌드박스 버킷({bucket})을 소스로 추가",

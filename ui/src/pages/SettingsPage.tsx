@@ -28,6 +28,7 @@ const testIds: Record<keyof SettingsDraft, string> = {
   cacheMb: "settings-cache-mb",
   memoryCacheMb: "settings-memory-cache-mb",
   adminProfile: "settings-admin-profile",
+  productionCdnBase: "settings-production-cdn-base",
 };
 
 export function SettingsPage({ info, settings, language, onLanguage, onTheme, onSave, adminIdentity, awsProfiles }: Props) {
@@ -61,10 +62,10 @@ export function SettingsPage({ info, settings, language, onLanguage, onTheme, on
 
   // What the core stored (it may normalise, e.g. trim the profile) replaces what was typed.
   // Keyed on the form's own fields, so a language or theme change keeps unsaved edits.
-  const { cdnPort, cacheMb, memoryCacheMb, adminProfile } = settings;
+  const { cdnPort, cacheMb, memoryCacheMb, adminProfile, productionCdnBase } = settings;
   useEffect(() => {
-    setDraft(draftFrom({ ...settings, cdnPort, cacheMb, memoryCacheMb, adminProfile }));
-  }, [cdnPort, cacheMb, memoryCacheMb, adminProfile]);
+    setDraft(draftFrom({ ...settings, cdnPort, cacheMb, memoryCacheMb, adminProfile, productionCdnBase }));
+  }, [cdnPort, cacheMb, memoryCacheMb, adminProfile, productionCdnBase]);
 
   const edit = (field: keyof SettingsDraft, value: string) => {
     setDraft((current) => ({ ...current, [field]: value }));
@@ -151,6 +152,7 @@ export function SettingsPage({ info, settings, language, onLanguage, onTheme, on
         {field("cacheMb", t("settings.cacheMb"), t("settings.cacheMb.hint"), "numeric")}
         {field("memoryCacheMb", t("settings.memoryCacheMb"), t("settings.memoryCacheMb.hint"), "numeric")}
         {field("adminProfile", t("settings.adminProfile"), t("settings.adminProfile.hint"))}
+        {field("productionCdnBase", t("settings.productionCdnBase"), t("settings.productionCdnBase.hint"))}
         <div className="form-actions">
           <button type="submit" className="button-primary" data-testid="settings-save" disabled={status === "saving"}>
             {status === "saving" ? t("settings.saving") : t("settings.save")}

@@ -9,14 +9,14 @@ describe("settings form", () => {
   });
 
   it("turns an empty profile into no profile", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "8080", cacheMb: "64", memoryCacheMb: "128", adminProfile: "   " });
+    const result = applyDraft(defaultSettings, { cdnPort: "8080", cacheMb: "64", memoryCacheMb: "128", adminProfile: "   ", productionCdnBase: "" });
     expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 8080, cacheMb: 64, adminProfile: null } });
   });
 
   it("accepts the limits the core accepts", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "1024", cacheMb: "16", memoryCacheMb: "8", adminProfile: "" });
+    const result = applyDraft(defaultSettings, { cdnPort: "1024", cacheMb: "16", memoryCacheMb: "8", adminProfile: "", productionCdnBase: "" });
     expect(result).toEqual({ settings: { ...defaultSettings, cdnPort: 1024, cacheMb: 16, memoryCacheMb: 8, adminProfile: null } });
-    expect(applyDraft(defaultSettings, { cdnPort: "65535", cacheMb: "1048576", memoryCacheMb: "16384", adminProfile: "a".repeat(128) })).toHaveProperty(
+    expect(applyDraft(defaultSettings, { cdnPort: "65535", cacheMb: "1048576", memoryCacheMb: "16384", adminProfile: "a".repeat(128), productionCdnBase: "" })).toHaveProperty(
       "settings",
     );
   });
@@ -27,7 +27,11 @@ describe("settings form", () => {
   });
 
   it("reports every bad field at once", () => {
-    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "15", memoryCacheMb: "4", adminProfile: "my profile" });
+    const result = applyDraft(defaultSettings, { cdnPort: "x", cacheMb: "15", memoryCacheMb: "4", adminProfile: "my profile", productionCdnBase: "" });
     expect("problems" in result && result.problems.map((p) => p.field)).toEqual(["cdnPort", "cacheMb", "memoryCacheMb", "adminProfile"]);
+  });
+  it("sends the production CDN base as typed, for the core to check", () => {
+    const result = applyDraft(defaultSettings, { ...draftFrom(defaultSettings), productionCdnBase: " http://127.0.0.1:9000 " });
+    expect(result).toEqual({ settings: { ...defaultSettings, productionCdnBase: "http://127.0.0.1:9000" } });
   });
 });

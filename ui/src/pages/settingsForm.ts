@@ -10,6 +10,8 @@ export interface SettingsDraft {
   cacheMb: string;
   memoryCacheMb: string;
   adminProfile: string;
+  /** Empty: the core's default (Weekerp's own CDN). */
+  productionCdnBase: string;
 }
 
 export type DraftProblem = { field: keyof SettingsDraft; message: PlainMessageKey };
@@ -20,6 +22,7 @@ export function draftFrom(settings: Settings): SettingsDraft {
     cacheMb: String(settings.cacheMb),
     memoryCacheMb: String(settings.memoryCacheMb),
     adminProfile: settings.adminProfile ?? "",
+    productionCdnBase: settings.productionCdnBase ?? "",
   };
 }
 
@@ -47,5 +50,17 @@ export function applyDraft(
     problems.push({ field: "adminProfile", message: "settings.invalidProfile" });
   }
   if (problems.length > 0 || cdnPort === null || cacheMb === null || memoryCacheMb === null) return { problems };
-  return { settings: { ...settings, cdnPort, cacheMb, memoryCacheMb, adminProfile: profile === "" ? null : profile } };
+  // The base URL is the core's to check (it names the field when it refuses).
+  const base = draft.productionCdnBase.trim();
+  return {
+    settings: {
+      ...settings,
+      cdnPort,
+      cacheMb,
+      memoryCacheMb,
+      adminProfile: profile === "" ? null : profile,
+      // Empty: left out, so the core uses its default.
+      productionCdnBase: base === "" ? undefined : base,
+    },
+  };
 }
