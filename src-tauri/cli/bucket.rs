@@ -112,19 +112,10 @@ pub async fn exec(command: BucketCommand, cx: &Context) -> Result<Output, ApiErr
                 cx.pick("소스", "SOURCES").to_owned(),
             ]];
             table.extend(buckets.iter().map(|b| {
-                let v = serde_json::to_value(b).unwrap_or_default();
                 [
-                    v["name"].as_str().unwrap_or_default().to_owned(),
-                    v["region"].as_str().unwrap_or_default().to_owned(),
-                    v["sources"]
-                        .as_array()
-                        .map(|s| {
-                            s.iter()
-                                .filter_map(|x| x.as_str())
-                                .collect::<Vec<_>>()
-                                .join(",")
-                        })
-                        .unwrap_or_default(),
+                    b.name.clone(),
+                    b.region.clone().unwrap_or_default(),
+                    b.sources.join(","),
                 ]
             }));
             Ok(Output::new(render_table(&table), &buckets))
@@ -378,18 +369,9 @@ async fn policy_command(
 fn explain(access: &PublicAccess, cx: &Context) -> String {
     public_access::explain(access, cx.lang)
         .iter()
-        .map(|v| serde_json::to_value(v).unwrap_or_default())
         .map(|v| {
-            format!(
-                "{} {}: {}",
-                if v["on"].as_bool().unwrap_or(false) {
-                    "✓"
-                } else {
-                    "✗"
-                },
-                v["setting"].as_str().unwrap_or_default(),
-                v["explanation"].as_str().unwrap_or_default()
-            )
+            let mark = if v.on { "✓" } else { "✗" };
+            format!("{mark} {}: {}", v.name, v.explanation)
         })
         .collect::<Vec<_>>()
         .join("\n")

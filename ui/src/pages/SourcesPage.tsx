@@ -103,6 +103,8 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
     setUsedAfter(null);
     try {
       const done = await backend.finishRotation(name, fateOf(fate), confirmedUsed);
+      // The panel was opened for phase 1; the admin reopens it from the menu if needed.
+      setHandoff(null);
       setRotation({ name, twoKeys: false, message: t("rotate.finished", { name, state: done.oldKeyState }) });
       await load(() => true);
     } catch (thrown) {
@@ -118,6 +120,8 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
     setBusy(name);
     try {
       const done = await backend.cancelRotation(name);
+      // The panel showed the new key, which is deleted now.
+      setHandoff(null);
       setRotation({ name, twoKeys: false, message: t("rotate.cancelled", { name, key: `${done.oldKey.slice(0, 4)}…${done.oldKey.slice(-4)}` }) });
       await load(() => true);
     } catch (thrown) {
