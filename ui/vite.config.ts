@@ -13,5 +13,9 @@ export default defineConfig({
   },
   test: {
     include: ["src/**/*.test.{ts,tsx}"],
+    // The DOM tests render whole screens; on a loaded 2-core machine the default 5 s is
+    // not enough for the slower ones, and a timed-out test leaves its screen behind for
+    // the next one. A generous limit, not a speed test.
+    testTimeout: 60_000,
   },
 });

@@ -11,10 +11,15 @@ use crate::locale::Language;
 use crate::secrets::SecretString;
 use crate::sources::{SourceError, Sources};
 
+/// IAM's limit of access keys per user, inactive ones included.
+pub const KEYS_PER_USER: usize = 2;
+
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyInfo {
     pub access_key_id: String,
+    /// The ID as lists show it (`AKIA…ABCD`, `secrets::mask_key_id`).
+    pub masked_id: String,
     pub user: String,
     /// `Active` or `Inactive`.
     pub status: String,
@@ -174,6 +179,7 @@ pub async fn list(
         });
         keys.push(KeyInfo {
             access_key_id: id.to_owned(),
+            masked_id: crate::secrets::mask_key_id(id),
             user: user.to_owned(),
             status: meta
                 .status()
@@ -297,7 +303,7 @@ pub async fn create(
         sources.get(source)?;
     }
     let existing = list(iam, sources, user).await?;
-    if existing.len() >= 2 {
+    if existing.len() >= KEYS_PER_USER {
         return Err(KeyError::Limit {
             user: user.to_owned(),
             keys: existing.into_iter().map(|k| k.access_key_id).collect(),

@@ -240,66 +240,79 @@ fn lint_statement(statement: &Value, out: &mut Vec<Finding>) {
     // Expand each action (wildcards included) to the known S3 actions it names.
     let mut starred = Vec::new();
     for action in actions {
-        if action == "*" {
-            continue;
-        }
-        let Some((service, name)) = action.split_once(':') else {
-            out.push(finding(
-                "MALFORMED",
-                format!("action {action} has no service prefix"),
-            ));
-            continue;
-        };
-        if !service.eq_ignore_ascii_case("s3") {
-            // Another service: only an S3 ARN is surely wrong for it.
-            if resources.iter().all(|r| r.starts_with("arn:aws:s3:::")) {
-                out.push(finding(
-                    "RESOURCE_MISMATCH",
-                    format!("{action} does not apply to S3 resources"),
-                ));
-            }
-            continue;
-        }
-        let matched: Vec<(&str, Scope)> = S3_ACTIONS
-            .iter()
-            .copied()
-            .filter(|(known, _)| glob(name, known))
-            .collect();
-        if matched.is_empty() {
-            out.push(finding(
-                "UNKNOWN_ACTION",
-                format!("unknown action {action}"),
-            ));
-            continue;
-        }
-        // A wildcard (`s3:*`, `s3:Get*`) is a mismatch only when none of the actions it names
-        // applies to the resources, as parliament judges it: `s3:*` on a bucket and its
-        // objects (the deny-non-TLS bucket policy) is fine although it also names
-        // account-level actions.
-        let wildcard = name.contains(['*', '?']);
-        let any_fits = matched
-            .iter()
-            .any(|(_, scope)| resources.iter().any(|r| fits(r, *scope)));
-        for (known, scope) in matched {
-            let fits_here = resources.iter().any(|r| fits(r, scope));
-            if wildcard && any_fits && !fits_here {
-                continue;
-            }
-            if !fits_here {
-                out.push(finding(
-                    "RESOURCE_MISMATCH",
-                    format!("s3:{known} does not apply to {}", resources.join(", ")),
-                ));
-            } else if allow && scope != Scope::Account && resources.contains(&"*") {
-                starred.push(format!("s3:{known}"));
-            }
-        }
+        lint_action(action, &resources, allow, out, &mut starred);
     }
     if !starred.is_empty() {
         out.push(finding(
             "RESOURCE_STAR",
             format!("Resource \"*\" for {}", starred.join(", ")),
         ));
+    }
+}
+
+/// One action of a statement against its resources: a missing service prefix, an unknown
+/// S3 action, an action that does not apply to the resources, or (collected in `starred`)
+/// an object or bucket action allowed on `Resource: "*"`.
+fn lint_action(
+    action: &str,
+    resources: &[&str],
+    allow: bool,
+    out: &mut Vec<Finding>,
+    starred: &mut Vec<String>,
+) {
+    if action == "*" {
+        return;
+    }
+    let Some((service, name)) = action.split_once(':') else {
+        out.push(finding(
+            "MALFORMED",
+            format!("action {action} has no service prefix"),
+        ));
+        return;
+    };
+    if !service.eq_ignore_ascii_case("s3") {
+        // Another service: only an S3 ARN is surely wrong for it.
+        if resources.iter().all(|r| r.starts_with("arn:aws:s3:::")) {
+            out.push(finding(
+                "RESOURCE_MISMATCH",
+                format!("{action} does not apply to S3 resources"),
+            ));
+        }
+        return;
+    }
+    let matched: Vec<(&str, Scope)> = S3_ACTIONS
+        .iter()
+        .copied()
+        .filter(|(known, _)| glob(name, known))
+        .collect();
+    if matched.is_empty() {
+        out.push(finding(
+            "UNKNOWN_ACTION",
+            format!("unknown action {action}"),
+        ));
+        return;
+    }
+    // A wildcard (`s3:*`, `s3:Get*`) is a mismatch only when none of the actions it names
+    // applies to the resources, as parliament judges it: `s3:*` on a bucket and its
+    // objects (the deny-non-TLS bucket policy) is fine although it also names
+    // account-level actions.
+    let wildcard = name.contains(['*', '?']);
+    let any_fits = matched
+        .iter()
+        .any(|(_, scope)| resources.iter().any(|r| fits(r, *scope)));
+    for (known, scope) in matched {
+        let fits_here = resources.iter().any(|r| fits(r, scope));
+        if wildcard && any_fits && !fits_here {
+            continue;
+        }
+        if !fits_here {
+            out.push(finding(
+                "RESOURCE_MISMATCH",
+                format!("s3:{known} does not apply to {}", resources.join(", ")),
+            ));
+        } else if allow && scope != Scope::Account && resources.contains(&"*") {
+            starred.push(format!("s3:{known}"));
+        }
     }
 }
 

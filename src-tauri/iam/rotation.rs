@@ -31,7 +31,7 @@ use crate::aws::AwsFailure;
 use crate::config::ConfigError;
 use crate::error::{Described, ErrorCode};
 use crate::locale::Language;
-use crate::secrets::{SecretError, SecretString};
+use crate::secrets::{SecretError, SecretString, mask_key_id};
 use crate::sources::{SourceError, Sources, now_rfc3339};
 
 /// Where a rotation is. Each value means "this has been done".
@@ -128,6 +128,9 @@ pub struct RotationStatus {
     pub user: String,
     pub old_key: String,
     pub new_key: Option<String>,
+    /// Both keys as lists show them (`AKIA…ABCD`).
+    pub old_key_masked: String,
+    pub new_key_masked: Option<String>,
     pub state: RotationState,
     /// The old key's last use as IAM reported it (RFC 3339), `None`: never used.
     pub old_key_last_used: Option<String>,
@@ -156,6 +159,8 @@ impl From<&Record> for RotationStatus {
             user: r.user.clone(),
             old_key: r.old_key.clone(),
             new_key: r.new_key.clone(),
+            old_key_masked: mask_key_id(&r.old_key),
+            new_key_masked: r.new_key.as_deref().map(mask_key_id),
             state,
             old_key_last_used: r.old_key_last_used.clone(),
             last_used_read_at: r.last_used_read_at.clone(),
@@ -199,8 +204,21 @@ pub struct Cancelled {
     pub sources: Vec<String>,
     /// The key the sources use again.
     pub old_key: String,
+    pub old_key_masked: String,
     /// The key that was deleted (`None` when the rotation had not created one yet).
     pub deleted_key: Option<String>,
+}
+
+impl Cancelled {
+    fn of(record: &Record, deleted_key: Option<String>) -> Self {
+        Cancelled {
+            source: record.source.clone(),
+            sources: record.sources.clone(),
+            old_key: record.old_key.clone(),
+            old_key_masked: mask_key_id(&record.old_key),
+            deleted_key,
+        }
+    }
 }
 
 /// Which of the user's other key may be deleted to make room for the new one (IAM allows
@@ -979,6 +997,8 @@ async fn roll_back(
     Ok(record.new_key.clone())
 }
 
+/// Runs a rotation from wherever its record stands to where it waits or ends. Each stage
+/// below starts from the record's step, so a rerun after a crash takes up where it stopped.
 async fn drive(
     iam: &aws_sdk_iam::Client,
     sources: &Sources,
@@ -986,105 +1006,19 @@ async fn drive(
     resumed: bool,
     lang: Language,
 ) -> Result<Driven, RotationError> {
-    if record.step == Step::Started {
-        if resumed {
-            if !recover_started(iam, sources, &mut record).await? {
-                clear(sources, &record.source)?;
-                if record.cancelling {
-                    return Ok(Driven::Cancelled(Cancelled {
-                        source: record.source.clone(),
-                        sources: record.sources.clone(),
-                        old_key: record.old_key.clone(),
-                        deleted_key: None,
-                    }));
-                }
-                return Err(RotationError::RolledBack);
-            }
-        } else {
-            let created = iam
-                .create_access_key()
-                .user_name(&record.user)
-                .send()
-                .await
-                .map_err(iam_err("iam:CreateAccessKey"))?;
-            let key = created
-                .access_key()
-                .expect("CreateAccessKey answers with the key");
-            // The worst moment to crash: the key exists and its secret is only in memory.
-            fault_point("key_created");
-            let id = key.access_key_id().to_owned();
-            let secret = SecretString::new(key.secret_access_key());
-            // The secret is kept before anything else happens.
-            if let Err(e) = sources.keychain().store(&id, &secret) {
-                let _ = keys::delete(iam, sources, &id, false).await;
-                clear(sources, &record.source)?;
-                return Err(SourceError::from(e).into());
-            }
-            record.new_key = Some(id);
-            record.step = Step::NewKeyStored;
-            save(sources, &record)?;
-        }
+    if record.step == Step::Started
+        && let Some(done) = create_or_recover_new_key(iam, sources, &mut record, resumed).await?
+    {
+        return Ok(done);
     }
     let new_key = record.new_key.clone().expect("recorded with the step");
-
     if resumed {
-        // Both secrets must be readable before anything is switched or deleted: a locked or
-        // missing keychain stops here and leaves everything as it is.
-        for key in [&record.old_key, &new_key] {
-            match sources.keychain().lookup(key) {
-                Err(e) => return Err(RotationError::KeychainUnavailable(e)),
-                Ok(Some(_)) => {}
-                Ok(None) if key == &new_key && record.step < Step::OldDeactivated => {
-                    // The new key's secret is gone: the key is useless, roll back.
-                    roll_back(iam, sources, &record).await?;
-                    return Err(RotationError::RolledBack);
-                }
-                Ok(None) => {}
-            }
-        }
+        check_secrets_after_restart(iam, sources, &record, &new_key).await?;
     }
-
     if record.cancelling {
-        let old = sources.keychain().get(&record.old_key).ok();
-        if old.is_some() {
-            let deleted = roll_back(iam, sources, &record).await?;
-            return Ok(Driven::Cancelled(Cancelled {
-                source: record.source.clone(),
-                sources: record.sources.clone(),
-                old_key: record.old_key.clone(),
-                deleted_key: deleted,
-            }));
-        }
-        return Err(SourceError::Secret(SecretError::NotFound {
-            account: record.old_key.clone(),
-        })
-        .into());
+        return cancel_now(iam, sources, &record).await;
     }
-
-    // Verified before anything is switched or deactivated, on every run that is about to.
-    let about_to_act = record.step < Step::OldDeactivated
-        && (record.step <= Step::Verified || record.finish.is_some() || resumed);
-    if record.step == Step::NewKeyStored || (resumed && about_to_act) {
-        if let Err(e) = verify_all(sources, &record, &new_key, lang).await {
-            // Before the switch nobody has the new key: it goes. After a two-phase switch
-            // Weekerp may already have it, so nothing is undone on a failed check (it may
-            // be the network); the admin can cancel.
-            let nobody_has_it = record.step < Step::SourceSwitched || !record.two_phase;
-            if matches!(e, RotationError::NewKeyFailed { .. }) && nobody_has_it {
-                roll_back(iam, sources, &record).await?;
-                return Err(e);
-            }
-            if let RotationError::NewKeyFailed { source_name, why } = e {
-                return Err(RotationError::NotVerifiedKept { source_name, why });
-            }
-            return Err(e);
-        }
-        if record.step == Step::NewKeyStored {
-            record.step = Step::Verified;
-            save(sources, &record)?;
-        }
-    }
-
+    verify_before_acting(iam, sources, &mut record, &new_key, resumed, lang).await?;
     if record.step == Step::Verified {
         switch_all(sources, &record, &new_key)?;
         record.switched_at = Some(now_rfc3339());
@@ -1093,11 +1027,138 @@ async fn drive(
         record.step = Step::SourceSwitched;
         save(sources, &record)?;
     }
-
     let Some(fate) = record.finish else {
         return Ok(Driven::Waiting(record));
     };
+    retire_old_key(iam, sources, record, fate).await
+}
 
+/// Stage 1: the new key created and its secret stored (or, after a restart, what became of
+/// that step found out). `Some` when the rotation ends here.
+async fn create_or_recover_new_key(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    record: &mut Record,
+    resumed: bool,
+) -> Result<Option<Driven>, RotationError> {
+    if resumed {
+        if recover_started(iam, sources, record).await? {
+            return Ok(None);
+        }
+        clear(sources, &record.source)?;
+        if record.cancelling {
+            return Ok(Some(Driven::Cancelled(Cancelled::of(record, None))));
+        }
+        return Err(RotationError::RolledBack);
+    }
+    let created = iam
+        .create_access_key()
+        .user_name(&record.user)
+        .send()
+        .await
+        .map_err(iam_err("iam:CreateAccessKey"))?;
+    let key = created
+        .access_key()
+        .expect("CreateAccessKey answers with the key");
+    // The worst moment to crash: the key exists and its secret is only in memory.
+    fault_point("key_created");
+    let id = key.access_key_id().to_owned();
+    let secret = SecretString::new(key.secret_access_key());
+    // The secret is kept before anything else happens.
+    if let Err(e) = sources.keychain().store(&id, &secret) {
+        let _ = keys::delete(iam, sources, &id, false).await;
+        clear(sources, &record.source)?;
+        return Err(SourceError::from(e).into());
+    }
+    record.new_key = Some(id);
+    record.step = Step::NewKeyStored;
+    save(sources, record)?;
+    Ok(None)
+}
+
+/// After a restart both secrets must be readable before anything is switched or deleted: a
+/// locked or missing keychain stops here and leaves everything as it is. A new key whose
+/// secret is gone is useless: the rotation is rolled back.
+async fn check_secrets_after_restart(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    record: &Record,
+    new_key: &str,
+) -> Result<(), RotationError> {
+    for key in [record.old_key.as_str(), new_key] {
+        match sources.keychain().lookup(key) {
+            Err(e) => return Err(RotationError::KeychainUnavailable(e)),
+            Ok(Some(_)) => {}
+            Ok(None) if key == new_key && record.step < Step::OldDeactivated => {
+                roll_back(iam, sources, record).await?;
+                return Err(RotationError::RolledBack);
+            }
+            Ok(None) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A cancel asked for: back to the old key, which must still have its secret.
+async fn cancel_now(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    record: &Record,
+) -> Result<Driven, RotationError> {
+    if sources.keychain().get(&record.old_key).is_err() {
+        return Err(SourceError::Secret(SecretError::NotFound {
+            account: record.old_key.clone(),
+        })
+        .into());
+    }
+    let deleted = roll_back(iam, sources, record).await?;
+    Ok(Driven::Cancelled(Cancelled::of(record, deleted)))
+}
+
+/// Stage 2: the new key verified on every source before anything is switched or
+/// deactivated, on every run that is about to do either.
+async fn verify_before_acting(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    record: &mut Record,
+    new_key: &str,
+    resumed: bool,
+    lang: Language,
+) -> Result<(), RotationError> {
+    let about_to_act = record.step < Step::OldDeactivated
+        && (record.step <= Step::Verified || record.finish.is_some() || resumed);
+    if record.step != Step::NewKeyStored && !(resumed && about_to_act) {
+        return Ok(());
+    }
+    if let Err(e) = verify_all(sources, record, new_key, lang).await {
+        // Before the switch nobody has the new key: it goes. After a two-phase switch
+        // Weekerp may already have it, so nothing is undone on a failed check (it may be
+        // the network); the admin can cancel.
+        let nobody_has_it = record.step < Step::SourceSwitched || !record.two_phase;
+        if matches!(e, RotationError::NewKeyFailed { .. }) && nobody_has_it {
+            roll_back(iam, sources, record).await?;
+            return Err(e);
+        }
+        if let RotationError::NewKeyFailed { source_name, why } = e {
+            return Err(RotationError::NotVerifiedKept { source_name, why });
+        }
+        return Err(e);
+    }
+    if record.step == Step::NewKeyStored {
+        record.step = Step::Verified;
+        save(sources, record)?;
+    }
+    Ok(())
+}
+
+/// Stage 3 (finish): the old key deactivated once no source uses it, then deleted now,
+/// kept inactive, or deleted when its grace period is over.
+async fn retire_old_key(
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    mut record: Record,
+    fate: OldKeyFate,
+) -> Result<Driven, RotationError> {
     if record.step == Step::SourceSwitched {
         let still = sources.using_key(&record.old_key)?;
         if !still.is_empty() {
@@ -1113,7 +1174,6 @@ async fn drive(
         record.step = Step::OldDeactivated;
         save(sources, &record)?;
     }
-
     let delete = match fate {
         OldKeyFate::KeepInactive => false,
         OldKeyFate::DeleteNow => true,

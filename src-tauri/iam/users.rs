@@ -19,6 +19,9 @@ pub struct UserInfo {
     pub inline_policies: Vec<String>,
     pub attached_policies: Vec<String>,
     pub keys: Vec<KeyInfo>,
+    /// IAM's limit of access keys per user is reached (inactive keys count): no new key
+    /// until one is deleted.
+    pub at_key_limit: bool,
 }
 
 /// A policy to give a user or group.
@@ -109,6 +112,8 @@ pub async fn list(iam: &aws_sdk_iam::Client, sources: &Sources) -> Result<Vec<Us
                 .send()
                 .await
                 .map_err(aws("iam:ListUserTags"))?;
+            let user_keys = keys::list(iam, sources, &name).await?;
+            let at_key_limit = user_keys.len() >= keys::KEYS_PER_USER;
             users.push(UserInfo {
                 arn: u.arn().to_owned(),
                 created: rfc3339(u.create_date()),
@@ -120,7 +125,8 @@ pub async fn list(iam: &aws_sdk_iam::Client, sources: &Sources) -> Result<Vec<Us
                 groups: groups_of(iam, &name).await?,
                 inline_policies: inline_of(iam, &name).await?,
                 attached_policies: attached_of(iam, &name).await?,
-                keys: keys::list(iam, sources, &name).await?,
+                keys: user_keys,
+                at_key_limit,
                 name,
             });
         }

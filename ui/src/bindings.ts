@@ -464,7 +464,7 @@ export type Cancelled = { source: string; sources: string[];
 /**
  * The key the sources use again.
  */
-oldKey: string; 
+oldKey: string; oldKeyMasked: string; 
 /**
  * The key that was deleted (`None` when the rotation had not created one yet).
  */
@@ -658,7 +658,11 @@ localFile: string;
  * The canonical query alone (fixed order, short names; empty for the original).
  */
 query: string }
-export type KeyInfo = { accessKeyId: string; user: string; 
+export type KeyInfo = { accessKeyId: string; 
+/**
+ * The ID as lists show it (`AKIA…ABCD`, `secrets::mask_key_id`).
+ */
+maskedId: string; user: string; 
 /**
  * `Active` or `Inactive`.
  */
@@ -820,7 +824,11 @@ export type RotationState =
 /**
  * A rotation in progress, for the source list's badge and the hand-off panel.
  */
-export type RotationStatus = { source: string; sources: string[]; user: string; oldKey: string; newKey: string | null; state: RotationState; 
+export type RotationStatus = { source: string; sources: string[]; user: string; oldKey: string; newKey: string | null; 
+/**
+ * Both keys as lists show them (`AKIA…ABCD`).
+ */
+oldKeyMasked: string; newKeyMasked: string | null; state: RotationState; 
 /**
  * The old key's last use as IAM reported it (RFC 3339), `None`: never used.
  */
@@ -914,7 +922,12 @@ export type UntilServed = { kind: "served"; check: ProductionCheck; attempts: nu
  * The limit passed without an image; `check` is the last answer.
  */
 { kind: "gaveUp"; check: ProductionCheck; attempts: number } | { kind: "cancelled"; check: ProductionCheck | null; attempts: number }
-export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[] }
+export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[]; 
+/**
+ * IAM's limit of access keys per user is reached (inactive keys count): no new key
+ * until one is deleted.
+ */
+atKeyLimit: boolean }
 /**
  * What the production CDN answered.
  */

@@ -8,6 +8,7 @@ use bucketdesk::cdn::security::Token;
 use bucketdesk::cdn::urls::{self, LocalServer};
 use bucketdesk::config::{ConfigStore, Settings};
 use bucketdesk::error::{ApiError, InLanguage};
+use bucketdesk::iam::keys::KeyError;
 use bucketdesk::iam::policy::{self, Template};
 use bucketdesk::locale::Language;
 use serde_json::{Value, json};
@@ -20,6 +21,7 @@ pub const CDN_URLS: &str = "ui/src/fixtures/cdn-urls.json";
 const POLICIES: &str = "ui/src/fixtures/policies.json";
 const SETTINGS: &str = "ui/src/fixtures/settings.json";
 const VERIFY_REPORTS: &str = "ui/src/fixtures/verify-reports.json";
+const KEY_ERRORS: &str = "ui/src/fixtures/key-errors.json";
 
 fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("fixture serializes");
@@ -145,6 +147,40 @@ fn settings_fixture() -> Value {
     })
 }
 
+/// The core's refusals of key actions as the IAM page receives them: a key a source uses
+/// (deactivate, delete), and IAM's two-key limit (create). The UI tests script them; the
+/// in-memory backend has no key rules of its own.
+fn key_errors_fixture() -> Value {
+    let refusals = || {
+        [
+            (
+                "inUse",
+                KeyError::InUse {
+                    key: "AKIABOUND00000000001".into(),
+                    sources: vec!["shop".into()],
+                },
+            ),
+            (
+                "limit",
+                KeyError::Limit {
+                    user: "uploader".into(),
+                    keys: vec!["AKIANEW0000000000001".into(), "AKIANEW0000000000002".into()],
+                },
+            ),
+        ]
+    };
+    let mut cases = Vec::new();
+    for lang in [Language::En, Language::Ko] {
+        for (case, refusal) in refusals() {
+            let error: ApiError = Err::<(), _>(refusal)
+                .in_language(lang)
+                .expect_err("a refusal");
+            cases.push(json!({ "case": case, "language": lang, "error": error }));
+        }
+    }
+    json!({ "cases": cases })
+}
+
 /// What loading an unreadable config says, with the test's folder shown as the memory
 /// backend's (`/memory/bucketdesk`), and the name a set-aside file gets.
 fn unreadable_configs() -> Value {
@@ -190,6 +226,12 @@ fn committed_fixtures_match_the_core() {
     drift::assert_committed(CDN_URLS, UPDATE, "fixtures", &pretty(&cdn_urls_fixture()));
     drift::assert_committed(POLICIES, UPDATE, "fixtures", &pretty(&policies_fixture()));
     drift::assert_committed(SETTINGS, UPDATE, "fixtures", &pretty(&settings_fixture()));
+    drift::assert_committed(
+        KEY_ERRORS,
+        UPDATE,
+        "fixtures",
+        &pretty(&key_errors_fixture()),
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use bucketdesk::aws::{self, AwsFailure, Target};
 use bucketdesk::iam::lint::lint;
 use bucketdesk::iam::policy::{Template, generate};
+use bucketdesk::iam::users;
 use bucketdesk::secrets::SecretString;
 use serde_json::{Value, json};
 
@@ -144,146 +145,159 @@ fn denied<T, E: aws_sdk_s3::error::ProvideErrorMetadata + std::fmt::Debug>(
 fn keys_from_the_templates_can_do_exactly_their_job() {
     let endpoint = moto::enforcing();
     block_on(async {
-        let admin = endpoint.s3().await;
-        let (bucket, other) = (unique_name("tmpl"), unique_name("other"));
-        for b in [&bucket, &other] {
-            admin.create_bucket().bucket(b).send().await.unwrap();
-        }
-        for key in ["assets/a.jpg", "private/b.jpg"] {
-            admin
-                .put_object()
-                .bucket(&bucket)
-                .key(key)
-                .body(ByteStream::from_static(b"x"))
-                .send()
-                .await
-                .unwrap();
-        }
+        let (bucket, other) = seed_template_buckets(endpoint).await;
+        the_cdn_reader_can_do_exactly_its_job(endpoint, &bucket, &other).await;
+        the_uploader_can_do_exactly_its_job(endpoint, &bucket, &other).await;
+    });
+}
+
+/// Two buckets: ours with an object inside and one outside /assets, and another one.
+async fn seed_template_buckets(endpoint: &Endpoint) -> (String, String) {
+    let admin = endpoint.s3().await;
+    let (bucket, other) = (unique_name("tmpl"), unique_name("other"));
+    for b in [&bucket, &other] {
+        admin.create_bucket().bucket(b).send().await.unwrap();
+    }
+    for key in ["assets/a.jpg", "private/b.jpg"] {
         admin
             .put_object()
-            .bucket(&other)
-            .key("c.jpg")
+            .bucket(&bucket)
+            .key(key)
             .body(ByteStream::from_static(b"x"))
             .send()
             .await
             .unwrap();
+    }
+    admin
+        .put_object()
+        .bucket(&other)
+        .key("c.jpg")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
 
-        // The CDN reader, scoped to /assets.
-        let reader = key_with(
-            endpoint,
-            &generate(Template::CdnReader, &bucket, "/assets").unwrap(),
-        )
-        .await;
-        let config = aws::sdk_config(&reader).await;
-        let s3 = aws::s3_client(&config);
-        s3.get_object()
-            .bucket(&bucket)
-            .key("assets/a.jpg")
-            .send()
-            .await
-            .expect("reader reads under the BasePath");
-        s3.list_objects_v2()
-            .bucket(&bucket)
-            .send()
-            .await
-            .expect("reader lists");
-        s3.get_bucket_location()
-            .bucket(&bucket)
-            .send()
-            .await
-            .expect("reader locates");
-        denied(
-            s3.get_object()
-                .bucket(&bucket)
-                .key("private/b.jpg")
-                .send()
-                .await,
-            "reading outside the BasePath",
-        );
-        denied(
-            s3.put_object()
-                .bucket(&bucket)
-                .key("assets/new.jpg")
-                .body(ByteStream::from_static(b"x"))
-                .send()
-                .await,
-            "PutObject",
-        );
-        denied(
-            s3.delete_object()
-                .bucket(&bucket)
-                .key("assets/a.jpg")
-                .send()
-                .await,
-            "DeleteObject",
-        );
-        denied(s3.list_buckets().send().await, "ListBuckets");
-        denied(
-            s3.get_object().bucket(&other).key("c.jpg").send().await,
-            "another bucket",
-        );
-        denied(
-            s3.list_objects_v2().bucket(&other).send().await,
-            "listing another bucket",
-        );
-        let iam = aws::iam_client(&config);
-        let iam_err = iam.list_users().send().await.expect_err("IAM is denied");
-        // moto wraps IAM auth errors in an extra <Errors> element the SDK does not parse;
-        // the 403 still classifies as access denied, which is what the app shows.
-        assert_eq!(
-            AwsFailure::from_sdk(&iam_err, "iam:ListUsers"),
-            AwsFailure::AccessDenied {
-                action: "iam:ListUsers"
-            },
-            "{iam_err:?}"
-        );
+    (bucket, other)
+}
 
-        // The uploader, whole bucket.
-        let uploader = key_with(
-            endpoint,
-            &generate(Template::Uploader, &bucket, "/").unwrap(),
-        )
-        .await;
-        let config = aws::sdk_config(&uploader).await;
-        let s3 = aws::s3_client(&config);
-        s3.put_object()
-            .bucket(&bucket)
-            .key("uploads/new.jpg")
-            .body(ByteStream::from_static(b"x"))
-            .send()
-            .await
-            .expect("uploader writes");
+async fn the_cdn_reader_can_do_exactly_its_job(endpoint: &Endpoint, bucket: &str, other: &str) {
+    // The CDN reader, scoped to /assets.
+    let reader = key_with(
+        endpoint,
+        &generate(Template::CdnReader, bucket, "/assets").unwrap(),
+    )
+    .await;
+    let config = aws::sdk_config(&reader).await;
+    let s3 = aws::s3_client(&config);
+    s3.get_object()
+        .bucket(bucket)
+        .key("assets/a.jpg")
+        .send()
+        .await
+        .expect("reader reads under the BasePath");
+    s3.list_objects_v2()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("reader lists");
+    s3.get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+        .expect("reader locates");
+    denied(
         s3.get_object()
-            .bucket(&bucket)
+            .bucket(bucket)
             .key("private/b.jpg")
             .send()
-            .await
-            .expect("uploader reads");
-        denied(
-            s3.delete_object()
-                .bucket(&bucket)
-                .key("uploads/new.jpg")
-                .send()
-                .await,
-            "uploader DeleteObject",
-        );
-        denied(
-            s3.delete_bucket().bucket(&other).send().await,
-            "uploader DeleteBucket",
-        );
-        let iam_err = aws::iam_client(&config)
-            .create_user()
-            .user_name("x")
+            .await,
+        "reading outside the BasePath",
+    );
+    denied(
+        s3.put_object()
+            .bucket(bucket)
+            .key("assets/new.jpg")
+            .body(ByteStream::from_static(b"x"))
             .send()
-            .await
-            .expect_err("IAM is denied");
-        assert_eq!(
-            AwsFailure::from_sdk(&iam_err, "iam:CreateUser"),
-            AwsFailure::AccessDenied {
-                action: "iam:CreateUser"
-            }
-        );
-    });
+            .await,
+        "PutObject",
+    );
+    denied(
+        s3.delete_object()
+            .bucket(bucket)
+            .key("assets/a.jpg")
+            .send()
+            .await,
+        "DeleteObject",
+    );
+    denied(s3.list_buckets().send().await, "ListBuckets");
+    denied(
+        s3.get_object().bucket(other).key("c.jpg").send().await,
+        "another bucket",
+    );
+    denied(
+        s3.list_objects_v2().bucket(other).send().await,
+        "listing another bucket",
+    );
+    let iam = aws::iam_client(&config);
+    let iam_err = iam.list_users().send().await.expect_err("IAM is denied");
+    // moto wraps IAM auth errors in an extra <Errors> element the SDK does not parse;
+    // the 403 still classifies as access denied, which is what the app shows.
+    assert_eq!(
+        AwsFailure::from_sdk(&iam_err, "iam:ListUsers"),
+        AwsFailure::AccessDenied {
+            action: "iam:ListUsers"
+        },
+        "{iam_err:?}"
+    );
+}
+
+async fn the_uploader_can_do_exactly_its_job(endpoint: &Endpoint, bucket: &str, other: &str) {
+    // The uploader, whole bucket.
+    let uploader = key_with(
+        endpoint,
+        &generate(Template::Uploader, bucket, "/").unwrap(),
+    )
+    .await;
+    let config = aws::sdk_config(&uploader).await;
+    let s3 = aws::s3_client(&config);
+    s3.put_object()
+        .bucket(bucket)
+        .key("uploads/new.jpg")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .expect("uploader writes");
+    s3.get_object()
+        .bucket(bucket)
+        .key("private/b.jpg")
+        .send()
+        .await
+        .expect("uploader reads");
+    denied(
+        s3.delete_object()
+            .bucket(bucket)
+            .key("uploads/new.jpg")
+            .send()
+            .await,
+        "uploader DeleteObject",
+    );
+    denied(
+        s3.delete_bucket().bucket(other).send().await,
+        "uploader DeleteBucket",
+    );
+    let iam_err = aws::iam_client(&config)
+        .create_user()
+        .user_name("x")
+        .send()
+        .await
+        .expect_err("IAM is denied");
+    assert_eq!(
+        AwsFailure::from_sdk(&iam_err, "iam:CreateUser"),
+        AwsFailure::AccessDenied {
+            action: "iam:CreateUser"
+        }
+    );
 }
 
 fn admin_cli(endpoint: &Endpoint, config_dir: &std::path::Path, args: &[&str]) -> (bool, Value) {
@@ -467,7 +481,6 @@ fn keys_list_deactivate_and_delete_guard_the_keys_sources_use() {
 #[test]
 fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
     use bucketdesk::config::ConfigStore;
-    use bucketdesk::iam::users::{self, PolicyAttachment};
     use bucketdesk::secrets::Keychain;
     use bucketdesk::sources::Sources;
 
@@ -480,95 +493,18 @@ fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
     block_on(async {
         let iam = endpoint.iam().await;
         let (user, group) = (unique_name("user"), unique_name("group"));
-        let read_only = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
-        users::create(
-            &iam,
-            &user,
-            Some(&PolicyAttachment::Managed {
-                arn: read_only.into(),
-            }),
-        )
-        .await
-        .unwrap();
-        let inline = generate(Template::CdnReader, "some-bucket", "/")
-            .unwrap()
-            .to_string();
-        users::attach(
-            &iam,
-            &user,
-            &PolicyAttachment::Inline {
-                name: "reader".into(),
-                document: inline,
-            },
-        )
-        .await
-        .unwrap();
-        users::create_group(&iam, &group).await.unwrap();
-        users::attach_group_policy(&iam, &group, read_only)
-            .await
-            .unwrap();
-        users::set_membership(&iam, &group, &user, true)
-            .await
-            .unwrap();
-        let key = iam
-            .create_access_key()
-            .user_name(&user)
-            .send()
-            .await
-            .unwrap();
-        let key_id = key.access_key().unwrap().access_key_id().to_owned();
-        iam.create_login_profile()
-            .user_name(&user)
-            .password("Bucketdesk-test-1!")
-            .send()
-            .await
-            .unwrap();
-
-        let listed = users::list(&iam, &sources).await.unwrap();
-        let me = listed
-            .iter()
-            .find(|u| u.name == user)
-            .expect("the user is listed");
-        assert!(
-            me.tags
-                .contains(&("managed-by".into(), "bucketdesk".into())),
-            "{:?}",
-            me.tags
-        );
-        assert_eq!(me.groups, [group.as_str()]);
-        assert_eq!(me.inline_policies, ["reader"]);
-        assert_eq!(me.attached_policies, [read_only]);
-        assert_eq!(me.keys.len(), 1);
-        let groups = users::list_groups(&iam).await.unwrap();
-        let g = groups.iter().find(|g| g.name == group).unwrap();
-        assert_eq!(g.users, [user.as_str()]);
-        assert_eq!(g.attached_policies, [read_only]);
+        let read_only = READ_ONLY;
+        let key_id = user_with_policies_group_key_and_login(&iam, &user, &group).await;
+        users_and_groups_list_it(&iam, &sources, &user, &group).await;
 
         // A key a source uses protects the user.
-        sources
-            .store()
-            .save(&bucketdesk::config::Config {
-                sources: vec![bucketdesk::config::SourceConfig {
-                    name: "shop".into(),
-                    bucket: "some-bucket".into(),
-                    region: "us-east-1".into(),
-                    base_path: "/".into(),
-                    access_key_id: key_id.clone(),
-                    endpoint_url: None,
-                    added_at: String::new(),
-                    last_verified: None,
-                    checksums_when_required: false,
-                }],
-                ..Default::default()
-            })
-            .unwrap();
+        a_source_uses(&sources, &key_id);
         assert!(
             users::delete_cleanly(&iam, &sources, &user, false)
                 .await
                 .is_err(),
             "a source uses its key"
         );
-
         let deleted = users::delete_cleanly(&iam, &sources, &user, true)
             .await
             .unwrap();
@@ -597,6 +533,108 @@ fn users_and_groups_are_listed_and_a_user_is_deleted_cleanly() {
             "the managed policy is detached"
         );
     });
+}
+
+const READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+
+/// A Bucketdesk user with the managed read-only policy, an inline reader policy, a group
+/// (with the same managed policy), an access key and a console login. Returns the key ID.
+async fn user_with_policies_group_key_and_login(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    group: &str,
+) -> String {
+    use bucketdesk::iam::users::PolicyAttachment;
+    let read_only = READ_ONLY;
+    users::create(
+        iam,
+        user,
+        Some(&PolicyAttachment::Managed {
+            arn: read_only.into(),
+        }),
+    )
+    .await
+    .unwrap();
+    let inline = generate(Template::CdnReader, "some-bucket", "/")
+        .unwrap()
+        .to_string();
+    users::attach(
+        iam,
+        user,
+        &PolicyAttachment::Inline {
+            name: "reader".into(),
+            document: inline,
+        },
+    )
+    .await
+    .unwrap();
+    users::create_group(iam, group).await.unwrap();
+    users::attach_group_policy(iam, group, read_only)
+        .await
+        .unwrap();
+    users::set_membership(iam, group, user, true).await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .unwrap();
+    iam.create_login_profile()
+        .user_name(user)
+        .password("Bucketdesk-test-1!")
+        .send()
+        .await
+        .unwrap();
+    key.access_key().unwrap().access_key_id().to_owned()
+}
+
+async fn users_and_groups_list_it(
+    iam: &aws_sdk_iam::Client,
+    sources: &bucketdesk::sources::Sources,
+    user: &str,
+    group: &str,
+) {
+    let read_only = READ_ONLY;
+    let listed = users::list(iam, sources).await.unwrap();
+    let me = listed
+        .iter()
+        .find(|u| u.name == user)
+        .expect("the user is listed");
+    assert!(
+        me.tags
+            .contains(&("managed-by".into(), "bucketdesk".into())),
+        "{:?}",
+        me.tags
+    );
+    assert_eq!(me.groups, [group]);
+    assert_eq!(me.inline_policies, ["reader"]);
+    assert_eq!(me.attached_policies, [read_only]);
+    assert_eq!(me.keys.len(), 1);
+    let groups = users::list_groups(iam).await.unwrap();
+    let g = groups.iter().find(|g| g.name == group).unwrap();
+    assert_eq!(g.users, [user]);
+    assert_eq!(g.attached_policies, [read_only]);
+}
+
+/// Saves a config with one source that uses `key_id`.
+fn a_source_uses(sources: &bucketdesk::sources::Sources, key_id: &str) {
+    sources
+        .store()
+        .save(&bucketdesk::config::Config {
+            sources: vec![bucketdesk::config::SourceConfig {
+                name: "shop".into(),
+                bucket: "some-bucket".into(),
+                region: "us-east-1".into(),
+                base_path: "/".into(),
+                access_key_id: key_id.into(),
+                endpoint_url: None,
+                added_at: String::new(),
+                last_verified: None,
+                checksums_when_required: false,
+            }],
+            ..Default::default()
+        })
+        .unwrap();
 }
 
 #[test]

@@ -598,24 +598,7 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     assert_eq!(shown.state, RotationState::AwaitingWeekerp);
     assert_eq!(shown.old_key, old);
 
-    // The hand-off panel has the new key, and Weekerp needs it again.
-    let hidden = handoff::fields(&sources, "shop-cdn", false, Language::En).unwrap();
-    assert_eq!(
-        hidden.value(HandoffFieldId::AccessKeyId),
-        Some(new.as_str())
-    );
-    assert_eq!(
-        hidden.value(HandoffFieldId::SecretAccessKey),
-        None,
-        "hidden until asked"
-    );
-    assert!(!hidden.registered, "registered with the old key only");
-    let revealed = handoff::fields(&sources, "shop-cdn", true, Language::En).unwrap();
-    assert_eq!(
-        revealed.value(HandoffFieldId::SecretAccessKey),
-        Some(keychain_secret(&new).as_str()),
-        "the revealed secret is the keychain's"
-    );
+    the_handoff_panel_has_the_new_key_hidden_until_asked(&sources, &new);
 
     // Starting it again re-verifies and reports the same rotation; no third key.
     let again = block_on(async {
@@ -626,12 +609,40 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     assert_eq!(again.new_key, status.new_key);
     assert_eq!(user_keys(endpoint, &user).len(), 2);
 
-    // Finish with a grace period: the old key is Inactive, not yet deleted.
+    finish_with_a_grace_period_then_delete_now(endpoint, dir.path(), &sources, &user, (&old, &new));
+}
+
+/// The hand-off panel has the new key, and Weekerp needs it again.
+fn the_handoff_panel_has_the_new_key_hidden_until_asked(sources: &Sources, new: &str) {
+    let hidden = handoff::fields(sources, "shop-cdn", false, Language::En).unwrap();
+    assert_eq!(hidden.value(HandoffFieldId::AccessKeyId), Some(new));
+    assert_eq!(
+        hidden.value(HandoffFieldId::SecretAccessKey),
+        None,
+        "hidden until asked"
+    );
+    assert!(!hidden.registered, "registered with the old key only");
+    let revealed = handoff::fields(sources, "shop-cdn", true, Language::En).unwrap();
+    assert_eq!(
+        revealed.value(HandoffFieldId::SecretAccessKey),
+        Some(keychain_secret(new).as_str()),
+        "the revealed secret is the keychain's"
+    );
+}
+
+/// Finish with a 24-hour grace period (the old key Inactive, not deleted), then delete now.
+fn finish_with_a_grace_period_then_delete_now(
+    endpoint: &Endpoint,
+    config_dir: &Path,
+    sources: &Sources,
+    user: &str,
+    (old, new): (&str, &str),
+) {
     let done = block_on(async {
         let iam = endpoint.iam().await;
         rotation::finish(
             &iam,
-            &sources,
+            sources,
             "shop-cdn",
             OldKeyFate::DeleteAfter { hours: 24 },
             false,
@@ -641,25 +652,22 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     })
     .expect("finish");
     assert_eq!(done.old_key_state, "inactive_until_deleted");
+    assert_eq!(status_of(endpoint, user, old).as_deref(), Some("Inactive"));
     assert_eq!(
-        status_of(endpoint, &user, &old).as_deref(),
-        Some("Inactive")
-    );
-    assert_eq!(
-        rotation::status(&sources, "shop-cdn")
+        rotation::status(sources, "shop-cdn")
             .unwrap()
             .unwrap()
             .state,
         RotationState::GracePeriod
     );
-    assert_safe(endpoint, dir.path(), &user, "during the grace period");
+    assert_safe(endpoint, config_dir, user, "during the grace period");
 
     // Asked to delete it now.
     let done = block_on(async {
         let iam = endpoint.iam().await;
         rotation::finish(
             &iam,
-            &sources,
+            sources,
             "shop-cdn",
             OldKeyFate::DeleteNow,
             false,
@@ -670,12 +678,12 @@ fn phase_one_keeps_the_old_key_active_and_finish_retires_it_when_asked() {
     .expect("delete now");
     assert_eq!(done.old_key_state, "deleted");
     assert_eq!(
-        user_keys(endpoint, &user),
-        vec![(new.clone(), "Active".into())]
+        user_keys(endpoint, user),
+        vec![(new.to_owned(), "Active".into())]
     );
-    assert!(!in_keychain(&old), "the old secret left the keychain");
-    assert!(rotation::status(&sources, "shop-cdn").unwrap().is_none());
-    assert_safe(endpoint, dir.path(), &user, "after finish");
+    assert!(!in_keychain(old), "the old secret left the keychain");
+    assert!(rotation::status(sources, "shop-cdn").unwrap().is_none());
+    assert_safe(endpoint, config_dir, user, "after finish");
 }
 
 #[test]

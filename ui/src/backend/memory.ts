@@ -53,6 +53,12 @@ export const defaultSettings: Settings = settingsFixture.defaults as Settings;
 
 type ScriptedError = { code: string; message: string };
 
+/** The fake's own stand-in for a key ID as the core masks it in the data it sends; the UI
+ *  only shows what it is given (`keyIdMasked`, `maskedId`, `oldKeyMasked`). */
+function masked(keyId: string): string {
+  return `${keyId.slice(0, 4)}…${keyId.slice(-4)}`;
+}
+
 /** Same JSON value, whatever the order of object keys. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return a === b;
@@ -286,7 +292,7 @@ export class MemoryBackend implements Backend {
       bucket: input.bucket,
       region: report.region,
       basePath: normalizeBasePath(input.basePath) ?? "/",
-      keyIdMasked: `${input.accessKeyId.slice(0, 4)}…${input.accessKeyId.slice(-4)}`,
+      keyIdMasked: masked(input.accessKeyId),
       endpointUrl: input.endpointUrl,
       addedAt: new Date().toISOString(),
       lastVerified: { at: new Date().toISOString(), ok: true },
@@ -320,7 +326,7 @@ export class MemoryBackend implements Backend {
     source.endpointUrl = update.endpointUrl;
     if (update.newKey) {
       const id = update.newKey.accessKeyId;
-      source.keyIdMasked = `${id.slice(0, 4)}…${id.slice(-4)}`;
+      source.keyIdMasked = masked(id);
     }
     source.lastVerified = null;
     return { ...source };
@@ -417,15 +423,14 @@ export class MemoryBackend implements Backend {
       inlinePolicies: policy?.kind === "inline" ? [policy.name] : [],
       attachedPolicies: policy?.kind === "managed" ? [policy.arn] : [],
       keys: [],
+      atKeyLimit: false,
     });
   }
 
-  async deleteIamUser(user: string, force: boolean): Promise<DeletedUser> {
+  async deleteIamUser(user: string, _force: boolean): Promise<DeletedUser> {
     this.enter("deleteIamUser");
     const found = this.iamUsers.find((u) => u.name === user);
     if (!found) throw new BackendError("not_found", "There is no such access key or user.");
-    const used = found.keys.find((k) => k.sources.length > 0);
-    if (used && !force) throw new BackendError("invalid_input", `Key ${used.accessKeyId} is used by source ${used.sources.join(", ")}.`);
     this.iamUsers = this.iamUsers.filter((u) => u.name !== user);
     for (const g of this.iamGroups) g.users = g.users.filter((u) => u !== user);
     return {
@@ -466,20 +471,18 @@ export class MemoryBackend implements Backend {
     throw unscripted(`generatePolicy(${template}, ${bucket}, ${basePath})`);
   }
 
-  async setKeyActive(key: string, active: boolean, force: boolean): Promise<void> {
+  async setKeyActive(key: string, active: boolean, _force: boolean): Promise<void> {
     this.enter("setKeyActive");
     const found = this.iamUsers.flatMap((u) => u.keys).find((k) => k.accessKeyId === key);
     if (!found) throw new BackendError("not_found", "There is no such access key or user.");
-    if (!active && found.sources.length && !force) throw new BackendError("invalid_input", `Key ${key} is used by source ${found.sources.join(", ")}.`);
     found.status = active ? "Active" : "Inactive";
   }
 
-  async deleteAccessKey(key: string, force: boolean): Promise<void> {
+  async deleteAccessKey(key: string, _force: boolean): Promise<void> {
     this.enter("deleteAccessKey");
     const owner = this.iamUsers.find((u) => u.keys.some((k) => k.accessKeyId === key));
     const found = owner?.keys.find((k) => k.accessKeyId === key);
     if (!owner || !found) throw new BackendError("not_found", "There is no such access key or user.");
-    if (found.sources.length && !force) throw new BackendError("invalid_input", `Key ${key} is used by source ${found.sources.join(", ")}.`);
     owner.keys = owner.keys.filter((k) => k.accessKeyId !== key);
   }
 
@@ -487,9 +490,6 @@ export class MemoryBackend implements Backend {
     this.enter("createAccessKey");
     const owner = this.iamUsers.find((u) => u.name === user);
     if (!owner) throw new BackendError("not_found", "There is no such access key or user.");
-    if (owner.keys.length >= 2) {
-      throw new BackendError("invalid_input", `${user} already has two keys (the IAM limit): ${owner.keys.map((k) => k.accessKeyId).join(", ")}. Delete one, then try again. Nothing was changed.`);
-    }
     const source = bindSource === null ? undefined : this.sources.find((s) => s.name === bindSource);
     if (bindSource !== null && !source) throw new BackendError("not_found", `There is no source named '${bindSource}'.`);
     this.keyCounter += 1;
@@ -497,12 +497,13 @@ export class MemoryBackend implements Backend {
     const secretAccessKey = `memory/secret/${accessKeyId}/0000000000000000`;
     this.secrets.set(accessKeyId, secretAccessKey);
     owner.keys.push({
-      accessKeyId, user, status: "Active", created: null, ageDays: 0, lastUsed: null, lastUsedService: null,
+      // The core masks the ID for lists (`maskedId`); the fake shows it whole.
+      accessKeyId, maskedId: accessKeyId, user, status: "Active", created: null, ageDays: 0, lastUsed: null, lastUsedService: null,
       sources: source ? [source.name] : [],
     });
     if (source) {
       for (const k of owner.keys) k.sources = k.sources.filter((s) => s !== source.name || k.accessKeyId === accessKeyId);
-      source.keyIdMasked = `${accessKeyId.slice(0, 4)}…${accessKeyId.slice(-4)}`;
+      source.keyIdMasked = masked(accessKeyId);
     }
     return { accessKeyId, user, secretAccessKey, boundSource: source?.name ?? null };
   }
@@ -593,13 +594,14 @@ export class MemoryBackend implements Backend {
     this.rotationCount += 1;
     const newKey = `AKIAROTATED00000000${this.rotationCount}`;
     const status: RotationStatus = {
-      source: name, sources: [name], user: "reader", oldKey: this.keyId(name), newKey, state: "awaiting_weekerp",
+      source: name, sources: [name], user: "reader", oldKey: this.keyId(name), newKey,
+      oldKeyMasked: masked(this.keyId(name)), newKeyMasked: masked(newKey), state: "awaiting_weekerp",
       oldKeyLastUsed: null, lastUsedReadAt: new Date().toISOString(), switchedAt: new Date().toISOString(), deleteAfter: null,
     };
     this.pendingRotations.set(name, status);
     this.secrets.set(newKey, `memory/secret/${newKey}`);
     this.keyIds.set(name, newKey);
-    source.keyIdMasked = `${newKey.slice(0, 4)}…${newKey.slice(-4)}`;
+    source.keyIdMasked = masked(newKey);
     return structuredClone(status);
   }
 
@@ -619,8 +621,8 @@ export class MemoryBackend implements Backend {
     if (!status) throw new BackendError("not_found", `No rotation of ${name} is in progress.`);
     this.pendingRotations.delete(name);
     this.keyIds.set(name, status.oldKey);
-    this.source(name).keyIdMasked = `${status.oldKey.slice(0, 4)}…${status.oldKey.slice(-4)}`;
-    return { source: name, sources: status.sources, oldKey: status.oldKey, deletedKey: status.newKey };
+    this.source(name).keyIdMasked = masked(status.oldKey);
+    return { source: name, sources: status.sources, oldKey: status.oldKey, oldKeyMasked: status.oldKeyMasked, deletedKey: status.newKey };
   }
 
   async refreshRotationStatus(name: string): Promise<RotationStatus | null> {

@@ -3,7 +3,9 @@
 
 import { act } from "react";
 import { describe, expect, it } from "vitest";
+import type { ErrorCode } from "../backend/backend";
 import { MemoryBackend } from "../backend/memory";
+import keyErrors from "../fixtures/key-errors.json";
 import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
 
 describe("IAM page", () => {
@@ -66,15 +68,22 @@ describe("settings", () => {
   });
 });
 
+/** The core's refusal of a key action (fixture written from the core), in English. */
+function refusal(which: "inUse" | "limit"): { code: ErrorCode; message: string } {
+  const found = keyErrors.cases.find((c) => c.case === which && c.language === "en")!;
+  return { code: found.error.code as ErrorCode, message: found.error.message };
+}
+
 describe("keys on the IAM page", () => {
   it("deactivates and deletes a spare key, and refuses a key a source uses", async () => {
     const backend = new MemoryBackend();
     const key = (id: string, sources: string[]) => ({
-      accessKeyId: id, user: "reader", status: "Active", created: null, ageDays: 3, lastUsed: null, lastUsedService: null, sources,
+      accessKeyId: id, maskedId: `${id.slice(0, 4)}…${id.slice(-4)}`, user: "reader", status: "Active", created: null, ageDays: 3, lastUsed: null, lastUsedService: null, sources,
     });
     backend.iamUsers = [{
       name: "reader", arn: "arn:aws:iam::123456789012:user/reader", created: null, tags: [], groups: [],
       inlinePolicies: [], attachedPolicies: [], keys: [key("AKIABOUND00000000001", ["shop"]), key("AKIASPARE00000000002", [])],
+      atKeyLimit: true,
     }];
     await render(backend);
     await click("nav-iam");
@@ -83,9 +92,14 @@ describe("keys on the IAM page", () => {
     expect(dom.container.querySelectorAll('[data-testid="iam-key-row"]').length, "every user's keys in one table").toBe(2);
     const button = (kind: string, id: string) =>
       dom.container.querySelector<HTMLButtonElement>(`[data-testid="${kind}"][data-key="${id}"]`)!;
+    // The core refuses to deactivate a key a source uses; the page says so and keeps it.
+    const inUse = refusal("inUse");
+    backend.failNext("setKeyActive", inUse.code, inUse.message);
     await act(async () => button("iam-key-toggle", "AKIABOUND00000000001").click());
     await settle(50);
-    expect(backend.iamUsers[0]!.keys[0]!.status, "a source's key is protected").toBe("Active");
+    expect(dom.container.querySelector('[role="alert"]')?.textContent).toContain(inUse.message);
+    expect(backend.iamUsers[0]!.keys[0]!.status, "a source's key is kept").toBe("Active");
+    expect(dom.container.textContent, "the IDs are shown as the core masks them").toContain("AKIA…0001");
     await act(async () => button("iam-key-toggle", "AKIASPARE00000000002").click());
     await settle(50);
     expect(backend.iamUsers[0]!.keys[1]!.status).toBe("Inactive");
@@ -105,7 +119,7 @@ describe("creating a key on the IAM page", () => {
     });
     backend.iamUsers = [{
       name: "uploader", arn: "arn:aws:iam::123456789012:user/uploader", created: null, tags: [], groups: ["writers"],
-      inlinePolicies: [], attachedPolicies: [], keys: [],
+      inlinePolicies: [], attachedPolicies: [], keys: [], atKeyLimit: false,
     }];
     backend.iamGroups = [{ name: "writers", users: ["uploader"], attachedPolicies: [] }];
     await render(backend);
@@ -124,8 +138,10 @@ describe("creating a key on the IAM page", () => {
     expect(query("iam-new-key"), "and then it is gone").toBeNull();
     expect(dom.container.textContent).not.toContain(secret);
 
-    // A second key without a source; a third is not offered.
+    // A second key without a source; a third is not offered: with two keys the core lists
+    // the user as at IAM's limit, and the page follows it.
     await click("iam-key-create");
+    backend.iamUsers[0]!.atKeyLimit = true;
     await click("iam-key-create-ok");
     await settle(50);
     expect(query("iam-new-key-bound")).toBeNull();

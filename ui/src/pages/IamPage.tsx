@@ -218,7 +218,7 @@ export function IamPage({ backend }: { backend: Backend }) {
                           ? "—"
                           : u.keys.map((k) => (
                               <div key={k.accessKeyId} className="nowrap" title={k.accessKeyId}>
-                                <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code> {k.status}
+                                <code title={k.accessKeyId}>{k.maskedId}</code> {k.status}
                               </div>
                             ))}
                       </td>
@@ -242,8 +242,8 @@ export function IamPage({ backend }: { backend: Backend }) {
                             type="button"
                             className="button-quiet"
                             data-testid="iam-key-create"
-                            disabled={u.keys.length >= 2}
-                            title={u.keys.length >= 2 ? t("iam.twoKeys") : undefined}
+                            disabled={u.atKeyLimit}
+                            title={u.atKeyLimit ? t("iam.twoKeys") : undefined}
                             onClick={() => { setKeyFor(u.name); setBindSource(""); }}
                           >
                             {t("iam.createKey")}
@@ -281,7 +281,7 @@ export function IamPage({ backend }: { backend: Backend }) {
                     u.keys.map((k) => (
                       <tr key={k.accessKeyId} data-testid="iam-key-row" data-key={k.accessKeyId}>
                         <td title={k.accessKeyId}>
-                          <code>{`${k.accessKeyId.slice(0, 4)}…${k.accessKeyId.slice(-4)}`}</code>
+                          <code title={k.accessKeyId}>{k.maskedId}</code>
                           {k.ageDays !== null && <div className="muted">{t("iam.age", { days: k.ageDays })}</div>}
                         </td>
                         <td>{u.name}</td>

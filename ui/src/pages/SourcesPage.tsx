@@ -122,7 +122,7 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
       const done = await backend.cancelRotation(name);
       // The panel showed the new key, which is deleted now.
       setHandoff(null);
-      setRotation({ name, twoKeys: false, message: t("rotate.cancelled", { name, key: `${done.oldKey.slice(0, 4)}…${done.oldKey.slice(-4)}` }) });
+      setRotation({ name, twoKeys: false, message: t("rotate.cancelled", { name, key: done.oldKeyMasked }) });
       await load(() => true);
     } catch (thrown) {
       setRotation({ name, twoKeys: false, message: BackendError.from(thrown).message });
@@ -232,14 +232,13 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
         .filter((s) => s.rotation && s.rotation.source === s.name)
         .map((s) => {
           const r = s.rotation!;
-          const mask = (k: string | null) => (k ? `${k.slice(0, 4)}…${k.slice(-4)}` : "—");
           return (
             <div key={s.name} className="card rotation" role="status" data-testid="rotation-in-progress" data-name={s.name}>
               <p>
                 {t("rotate.inProgress", {
                   name: s.name,
-                  old: mask(r.oldKey),
-                  new: mask(r.newKey),
+                  old: r.oldKeyMasked,
+                  new: r.newKeyMasked ?? "—",
                   used: r.oldKeyLastUsed ? relativeAge(r.oldKeyLastUsed, language) : t("rotate.never"),
                   read: r.lastUsedReadAt ? relativeAge(r.lastUsedReadAt, language) : "—",
                 })}
