@@ -603,7 +603,10 @@ pub async fn run(
 
 /// Lists every version and asks each for its lock: refused when compliance-mode retention
 /// keeps any of them.
-async fn refuse_compliance_locked(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BucketError> {
+async fn refuse_compliance_locked(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<(), BucketError> {
     let mut versions = Vec::new();
     let mut marker = (None, None);
     loop {

@@ -358,12 +358,24 @@ pub async fn public_check(admin: &AdminS3, bucket: &str) -> Result<PublicCheck, 
         .await
     {
         Ok(_) => UnsignedGet::Readable { key },
-        Err(e) => match AwsFailure::from_sdk(&e, "s3:GetObject") {
-            AwsFailure::AccessDenied { .. } => UnsignedGet::Denied { key },
-            other => UnsignedGet::Unknown {
-                detail: format!("{other:?}"),
-            },
-        },
+        Err(e) => {
+            // A bare 403 (no error document, as some endpoints answer anonymous requests)
+            // is a refusal too.
+            let forbidden = e.raw_response().map(|r| r.status().as_u16()) == Some(403);
+            match AwsFailure::from_sdk(&e, "s3:GetObject") {
+                AwsFailure::AccessDenied { .. } => UnsignedGet::Denied { key },
+                _ if forbidden => UnsignedGet::Denied { key },
+                AwsFailure::Other { code, message } if message.is_empty() => {
+                    UnsignedGet::Unknown { detail: code }
+                }
+                AwsFailure::Other { code, message } => UnsignedGet::Unknown {
+                    detail: format!("{code}: {message}"),
+                },
+                other => UnsignedGet::Unknown {
+                    detail: format!("{other:?}"),
+                },
+            }
+        }
     };
     Ok(PublicCheck {
         policy_status_public,
@@ -560,7 +572,10 @@ mod tests {
     fn a_template_is_added_to_the_draft_and_the_draft_names_what_blocks_it() {
         let tls = apply_template(None, PolicyTemplate::DenyInsecureTransport, "b-1", None).unwrap();
         let both = apply_template(Some(&tls), PolicyTemplate::PublicRead, "b-1", None).unwrap();
-        assert_eq!(parse(&both).unwrap()["Statement"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            parse(&both).unwrap()["Statement"].as_array().unwrap().len(),
+            2
+        );
         let draft = review_draft(&both, "b-1", &PublicAccess::ALL_ON).unwrap();
         assert_eq!(draft.blocked_by, Some(Setting::BlockPublicPolicy));
         assert!(draft.review.public);

@@ -270,7 +270,10 @@ fn bucket_names_drafts_and_confirmations_are_checked_by_the_core_before_any_call
     assert_eq!(regions[0], "ap-northeast-2", "the guides' region first");
 
     let request = |name: &str| json!({ "request": { "name": name, "region": "ap-northeast-2" } });
-    assert_eq!(app.invoke("validate_bucket", request("my-images")).unwrap(), Value::Null);
+    assert_eq!(
+        app.invoke("validate_bucket", request("my-images")).unwrap(),
+        Value::Null
+    );
     let (code, message) = app.error("validate_bucket", request("my-images-s3alias"));
     assert_eq!(code, "invalid_input");
     assert!(message.contains("-s3alias"), "the rule is named: {message}");

@@ -398,22 +398,40 @@ const BUCKETS: &str = "ui/src/fixtures/buckets.json";
 /// The buckets the memory backend's account has (and the one its tests create).
 const FIXTURE_BUCKETS: [&str; 3] = ["acme-photos", "acme-web", "acme-new"];
 
-/// What the Buckets screen asks the core without a call: the regions, the naming rules'
-/// answers, the Block Public Access explanations, policy templates and draft reviews; and
-/// what the core says when S3 refuses, with `{bucket}`, `{typed}`, `{versions}` and
-/// `{uploads}` standing for the values the memory backend fills in.
-fn buckets_fixture() -> Value {
-    use bucketdesk::buckets::BucketError;
-    use bucketdesk::buckets::create::{self, CreateRequest};
-    use bucketdesk::buckets::policy::{self as bucket_policy, PolicyTemplate};
-    use bucketdesk::buckets::public_access::{self, PublicAccess, Setting};
-    const LANGS: [Language; 2] = [Language::En, Language::Ko];
+const LANGS: [Language; 2] = [Language::En, Language::Ko];
 
+/// A language as the fixture's key (`en`, `ko`).
+fn lang_key(lang: Language) -> String {
+    serde_json::to_value(lang)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The core's answer to each name of the table (every rule broken once, and good names),
+/// in both languages.
+fn naming_answers() -> Vec<Value> {
+    use bucketdesk::buckets::create::{self, CreateRequest};
     let mut names = Vec::new();
     for name in [
-        "acme-new", "acme-photos", "my-images", "ab", "Acme-New", "acme_new", "-acme-new", "acme..new",
-        "192.168.5.4", "xn--acme", "sthree-acme", "amzn-s3-demo-acme", "acme-s3alias",
-        "acme--ol-s3", "acme.mrap", "acme--x-s3", "acme--table-s3",
+        "acme-new",
+        "acme-photos",
+        "my-images",
+        "ab",
+        "Acme-New",
+        "acme_new",
+        "-acme-new",
+        "acme..new",
+        "192.168.5.4",
+        "xn--acme",
+        "sthree-acme",
+        "amzn-s3-demo-acme",
+        "acme-s3alias",
+        "acme--ol-s3",
+        "acme.mrap",
+        "acme--x-s3",
+        "acme--table-s3",
     ] {
         for lang in LANGS {
             let request = CreateRequest::new(name, "ap-northeast-2");
@@ -421,12 +439,15 @@ fn buckets_fixture() -> Value {
             names.push(json!({ "name": name, "language": lang, "error": error }));
         }
     }
-    let mut explanations = serde_json::Map::new();
-    for lang in LANGS {
-        let key = serde_json::to_value(lang).unwrap().as_str().unwrap().to_owned();
-        explanations.insert(key, json!(public_access::explain(&PublicAccess::ALL_ON, lang)));
-    }
+    names
+}
 
+/// Each template added to no draft and to the drafts the templates make, per bucket; then
+/// the review of every such draft (and of one that is not JSON) against Block Public Access
+/// all on, all off, and all on but BlockPublicPolicy.
+fn policy_answers() -> (Vec<Value>, Vec<Value>) {
+    use bucketdesk::buckets::policy::{self as bucket_policy, PolicyTemplate};
+    use bucketdesk::buckets::public_access::{PublicAccess, Setting};
     let mut templates = Vec::new();
     let mut reviews = Vec::new();
     for bucket in FIXTURE_BUCKETS {
@@ -455,7 +476,8 @@ fn buckets_fixture() -> Value {
                 PublicAccess::ALL_ON.with(Setting::BlockPublicPolicy, false),
             ] {
                 for lang in LANGS {
-                    let answer = bucket_policy::review_draft(&text, bucket, &access).in_language(lang);
+                    let answer =
+                        bucket_policy::review_draft(&text, bucket, &access).in_language(lang);
                     let (review, error) = match answer {
                         Ok(r) => (Some(r), None),
                         Err(e) => (None, Some(e)),
@@ -468,14 +490,34 @@ fn buckets_fixture() -> Value {
             }
         }
     }
+    (templates, reviews)
+}
 
+/// What the core says for each refusal the screen shows, with `{bucket}`, `{typed}`,
+/// `{versions}` and `{uploads}` for the values the memory backend fills in.
+fn refusals() -> Value {
+    use bucketdesk::buckets::BucketError;
+    use bucketdesk::buckets::public_access::Setting;
     let bucket = "{bucket}".to_owned();
     let refusals: Vec<(&str, BucketError)> = vec![
-        ("alreadyExists", BucketError::AlreadyExists { bucket: bucket.clone() }),
-        ("alreadyOwnedByYou", BucketError::AlreadyOwnedByYou { bucket: bucket.clone() }),
+        (
+            "alreadyExists",
+            BucketError::AlreadyExists {
+                bucket: bucket.clone(),
+            },
+        ),
+        (
+            "alreadyOwnedByYou",
+            BucketError::AlreadyOwnedByYou {
+                bucket: bucket.clone(),
+            },
+        ),
         (
             "acknowledgementNeeded",
-            BucketError::AcknowledgementNeeded { bucket: bucket.clone(), settings: Setting::ALL.to_vec() },
+            BucketError::AcknowledgementNeeded {
+                bucket: bucket.clone(),
+                settings: Setting::ALL.to_vec(),
+            },
         ),
         (
             "blockedByPublicAccess",
@@ -487,9 +529,19 @@ fn buckets_fixture() -> Value {
         ),
         (
             "notEmpty",
-            BucketError::NotEmpty { bucket: bucket.clone(), versions: 1_234_567, uploads: 7_654_321 },
+            BucketError::NotEmpty {
+                bucket: bucket.clone(),
+                versions: 1_234_567,
+                uploads: 7_654_321,
+            },
         ),
-        ("nameMismatch", BucketError::NameMismatch { bucket: bucket.clone(), typed: "{typed}".into() }),
+        (
+            "nameMismatch",
+            BucketError::NameMismatch {
+                bucket: bucket.clone(),
+                typed: "{typed}".into(),
+            },
+        ),
     ];
     let mut errors = serde_json::Map::new();
     for (kind, error) in refusals {
@@ -500,19 +552,35 @@ fn buckets_fixture() -> Value {
                 .message
                 .replace("1234567", "{versions}")
                 .replace("7654321", "{uploads}");
-            let key = serde_json::to_value(lang).unwrap().as_str().unwrap().to_owned();
-            by_lang.insert(key, json!(said));
+            by_lang.insert(lang_key(lang), json!(said));
         }
         errors.insert(kind.to_owned(), Value::Object(by_lang));
     }
+    Value::Object(errors)
+}
+
+/// What the Buckets screen asks the core without a call (the regions, the naming rules'
+/// answers, the Block Public Access explanations, policy templates and draft reviews), and
+/// the words of the refusals it shows.
+fn buckets_fixture() -> Value {
+    use bucketdesk::buckets::create;
+    use bucketdesk::buckets::public_access::{self, PublicAccess};
+    let explanations: serde_json::Map<String, Value> = LANGS
+        .iter()
+        .map(|lang| {
+            let views = public_access::explain(&PublicAccess::ALL_ON, *lang);
+            (lang_key(*lang), json!(views))
+        })
+        .collect();
+    let (templates, reviews) = policy_answers();
     json!({
         "regions": create::REGIONS,
         "defaultAbortDays": create::DEFAULT_ABORT_DAYS,
-        "names": names,
+        "names": naming_answers(),
         "publicAccess": explanations,
         "templates": templates,
         "reviews": reviews,
-        "errors": errors,
+        "errors": refusals(),
     })
 }
 
