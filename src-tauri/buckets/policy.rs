@@ -361,10 +361,16 @@ pub async fn public_check(admin: &AdminS3, bucket: &str) -> Result<PublicCheck, 
         Err(e) => {
             // A bare 403 (no error document, as some endpoints answer anonymous requests)
             // is a refusal too.
-            let forbidden = e.raw_response().map(|r| r.status().as_u16()) == Some(403);
+            let status = e.raw_response().map(|r| r.status().as_u16());
             match AwsFailure::from_sdk(&e, "s3:GetObject") {
                 AwsFailure::AccessDenied { .. } => UnsignedGet::Denied { key },
-                _ if forbidden => UnsignedGet::Denied { key },
+                _ if status == Some(403) => UnsignedGet::Denied { key },
+                // No error document (moto with IAM enforced answers unsigned requests 500).
+                AwsFailure::Other { message, .. } if message.is_empty() && status.is_some() => {
+                    UnsignedGet::Unknown {
+                        detail: format!("HTTP {}", status.unwrap_or_default()),
+                    }
+                }
                 AwsFailure::Other { code, message } if message.is_empty() => {
                     UnsignedGet::Unknown { detail: code }
                 }
