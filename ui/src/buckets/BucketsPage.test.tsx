@@ -279,6 +279,16 @@ describe("Buckets page", () => {
   it("stops the costs: the plan first, then each step, stopping at the first failure with what was done", async () => {
     const backend = new MemoryBackend({ sources: [source("web", "acme-web"), source("web-2", "acme-web")] });
     backend.bucketAdmin.failStep = { index: 3, message: "AccessDenied: iam:DeleteAccessKey" };
+    backend.bucketAdmin.teardownPlans.set("acme-web", {
+      bucket: "acme-web",
+      empty: await backend.bucketAdmin.emptyPlan("acme-web"),
+      sources: ["web", "web-2"],
+      keptKeys: [{ accessKeyId: "AKIAKEPT000000000001", user: "shared-reader", usedElsewhereBy: ["shop"], notMadeByBucketdesk: false }],
+      users: [],
+      deleteUsers: false,
+      steps: [{ step: "empty" }, { step: "deleteBucket" }, { step: "removeSource", name: "web" }, { step: "removeSource", name: "web-2" }],
+      canRun: true,
+    });
     await openBuckets(backend);
     await openBucket("acme-web");
     await click("bucket-teardown");
@@ -290,6 +300,7 @@ describe("Buckets page", () => {
       "·Remove the source web",
       "·Remove the source web-2",
     ]);
+    expect(byTestId("teardown-kept").textContent).toContain("AKIAKEPT000000000001 (shared-reader): also used by shop");
     await type("teardown-typed", "acme-web");
     await click("teardown-run");
     await settle(100);

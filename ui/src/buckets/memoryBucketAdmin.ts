@@ -27,7 +27,6 @@ import type {
   TeardownPlan,
   TeardownProgress,
   TeardownReport,
-  TeardownStep,
   Versioning,
 } from "./bucketAdmin";
 
@@ -78,6 +77,8 @@ export class MemoryBucketAdmin implements BucketAdmin {
   gate: Promise<void> | null = null;
   /** The teardown step (by index) that fails, with S3's message. */
   failStep: { index: number; message: string } | null = null;
+  /** The teardown plan the core would make, by bucket (a test scripts it). */
+  readonly teardownPlans = new Map<string, TeardownPlan>();
   /** What "is it public?" answers after a save. */
   publicCheck: PublicCheck = { policyStatusPublic: true, unsignedGet: { outcome: "readable", key: "photos/00000.jpg" } };
   /** The acknowledgements `setPublicAccess` was given, in order. */
@@ -310,14 +311,11 @@ export class MemoryBucketAdmin implements BucketAdmin {
   }
 
   async teardownPlan(bucket: string, deleteUsers: boolean): Promise<TeardownPlan> {
-    const exists = Boolean(this.account.buckets()[bucket]);
-    const sources = this.account.sources().filter((s) => s.bucket === bucket).map((s) => s.name);
-    const steps: TeardownStep[] = [
-      ...(exists ? ([{ step: "empty" }, { step: "deleteBucket" }] as TeardownStep[]) : []),
-      ...sources.map((name) => ({ step: "removeSource", name }) as TeardownStep),
-    ];
-    const empty = exists ? await this.emptyPlan(bucket) : null;
-    return { bucket, empty, sources, keptKeys: [], users: [], deleteUsers, steps, canRun: empty?.canRun ?? true };
+    // Which keys and users go is the core's decision (tests/it/buckets.rs): a test scripts
+    // the plan; the fake only carries it out.
+    const plan = this.teardownPlans.get(bucket);
+    if (!plan) throw unscripted(`teardownPlan(${bucket})`);
+    return { ...structuredClone(plan), deleteUsers };
   }
 
   async teardown(plan: TeardownPlan, typed: string, onProgress: (progress: TeardownProgress) => void): Promise<TeardownReport> {
