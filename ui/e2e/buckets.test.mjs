@@ -38,6 +38,7 @@ async function type(app, testId, text) {
 }
 
 async function click(app, testId) {
+  await app.byTestId(testId, { timeout: 30000 });
   await app.execute(`document.querySelector('[data-testid="${testId}"]').scrollIntoView({ block: "center" });`);
   await waitFor(`${testId} to be enabled`, async () =>
     app.execute(`const b = document.querySelector('[data-testid="${testId}"]'); return !!b && !b.disabled;`),
@@ -145,11 +146,51 @@ test("buckets: create, Block Public Access, public-read policy, empty and delete
     await app.screenshot("13-delete-confirm");
     await click(app, "delete-run");
     await app.waitForText("buckets-notice", `Deleted ${BUCKET}`, { timeout: 30000 });
-    const gone = await app.execute(`return !document.querySelector('[data-testid="bucket-row"][data-name="${BUCKET}"]');`);
-    assert.ok(gone, "the deleted bucket is not listed");
+    await waitFor("the list without the deleted bucket", async () =>
+      app.execute(`return !!document.querySelector('[data-testid="buckets-table"]') && !document.querySelector('[data-testid="bucket-row"][data-name="${BUCKET}"]');`),
+    );
     await app.assertTablesFit("buckets list after delete");
     await app.screenshot("14-deleted");
     await app.setTheme("dark");
     await app.screenshot("14b-list-dark");
+    await app.setTheme("light");
+
+    // "Stop the costs" on a second bucket: the plan, then each step.
+    const STOP = "e2e-stop-costs";
+    await click(app, "buckets-create");
+    await type(app, "create-name", STOP);
+    await app.waitForText("create-name-check", "follows every naming rule", { timeout: 10000 });
+    await click(app, "create-run");
+    await app.waitForText("buckets-notice", `Created ${STOP}`, { timeout: 30000 });
+    execFileSync(python, [path.join(here, "put_objects.py"), admin.endpoint, REGION, admin.keyId, admin.secret, STOP, "12", "1"]);
+    await (await app.$(`[data-testid="bucket-row"][data-name="${STOP}"] [data-testid="bucket-open"]`)).click();
+    await click(app, "bucket-teardown");
+    await app.waitForText("teardown-steps", "Empty the bucket (12 objects and versions, 1 unfinished uploads)", { timeout: 30000 });
+    await app.waitForText("teardown-steps", `Delete the bucket ${STOP}`);
+    await type(app, "teardown-typed", STOP);
+    await app.screenshot("15-stop-the-costs-plan");
+    await click(app, "teardown-run");
+    await app.waitForText("teardown-done", "Every step of the plan is done", { timeout: 60000 });
+    const states = await app.execute(`return [...document.querySelectorAll('[data-testid="teardown-step"]')].map((s) => s.dataset.state);`);
+    assert.deepEqual(states, ["done", "done"]);
+    await app.screenshot("16-stop-the-costs-done");
+    await app.setTheme("dark");
+    await app.screenshot("16b-stop-the-costs-done-dark");
+    await app.setTheme("light");
+    await click(app, "teardown-close");
+    await app.waitForText("buckets-notice", "Every step of the plan is done", { timeout: 20000 });
+    await waitFor("the list without the torn-down bucket", async () =>
+      app.execute(`return !!document.querySelector('[data-testid="buckets-table"]') && !document.querySelector('[data-testid="bucket-row"][data-name="${STOP}"]');`),
+    );
+
+    // The screen in Korean.
+    await (await app.byTestId("language-select")).selectByValue("ko");
+    await app.waitForText("buckets-create", "버킷 만들기", { timeout: 10000 });
+    await app.assertTablesFit("buckets list in Korean");
+    await app.screenshot("17-list-ko");
+    await click(app, "buckets-create");
+    await type(app, "create-name", "E2E_Bad");
+    await app.waitForText("create-name-check", "영문 소문자", { timeout: 10000 });
+    await app.screenshot("18-create-ko");
   });
 });

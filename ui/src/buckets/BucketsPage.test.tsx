@@ -295,7 +295,7 @@ describe("Buckets page", () => {
     await settle(20);
     const steps = () => [...dom.container.querySelectorAll<HTMLElement>('[data-testid="teardown-step"]')];
     expect(steps().map((s) => s.textContent?.replace(/(waiting|done|failed|running).*$/, ""))).toEqual([
-      "·Empty the bucket (2 versions, 0 unfinished uploads)",
+      "·Empty the bucket (2 objects and versions, 0 unfinished uploads)",
       "·Delete the bucket acme-web",
       "·Remove the source web",
       "·Remove the source web-2",

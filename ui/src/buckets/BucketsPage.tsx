@@ -20,6 +20,10 @@ export function BucketsPage({ backend }: { backend: Backend }) {
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
+  const { language } = useI18n();
+  // A notice was written in the language of its moment: gone when the language changes.
+  useEffect(() => setNotice(null), [language]);
+
   const load = useCallback(async () => {
     try {
       setBuckets(await admin.list());
@@ -38,6 +42,8 @@ export function BucketsPage({ backend }: { backend: Backend }) {
         backend={backend}
         bucket={opened}
         onBack={(message) => {
+          // The list from before may name a bucket just deleted: load it again first.
+          setBuckets(null);
           setOpened(null);
           setNotice(message ?? null);
           void load();

@@ -147,7 +147,7 @@ export const en = {
   "buckets.teardown.explain": "The guides' teardown in one go: everything in the bucket, the bucket, its sources and the access keys Bucketdesk made for it. It stops at the first step that fails.",
   "buckets.teardown.deleteUsers": "Also delete the IAM users Bucketdesk made for it (tagged managed-by=bucketdesk)",
   "buckets.teardown.planning": "Planning…",
-  "buckets.teardown.step.empty": "Empty the bucket ({versions} versions, {uploads} unfinished uploads)",
+  "buckets.teardown.step.empty": "Empty the bucket ({versions} objects and versions, {uploads} unfinished uploads)",
   "buckets.teardown.step.deleteBucket": "Delete the bucket {bucket}",
   "buckets.teardown.step.removeSource": "Remove the source {name}",
   "buckets.teardown.step.deleteKey": "Delete the access key {key} of {user}",

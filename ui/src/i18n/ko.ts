@@ -149,7 +149,7 @@ export const ko: Catalog = {
   "buckets.teardown.explain": "가이드의 정리 단계를 한 번에: 버킷 안의 모든 것, 버킷, 그 소스, Bucketdesk가 만든 액세스 키. 실패하는 첫 단계에서 멈춥니다.",
   "buckets.teardown.deleteUsers": "Bucketdesk가 만든 IAM 사용자도 삭제(managed-by=bucketdesk 태그)",
   "buckets.teardown.planning": "계획하는 중…",
-  "buckets.teardown.step.empty": "버킷 비우기(버전 {versions}개, 미완료 업로드 {uploads}개)",
+  "buckets.teardown.step.empty": "버킷 비우기(객체와 버전 {versions}개, 미완료 업로드 {uploads}개)",
   "buckets.teardown.step.deleteBucket": "버킷 {bucket} 삭제",
   "buckets.teardown.step.removeSource": "소스 {name} 제거",
   "buckets.teardown.step.deleteKey": "{user}의 액세스 키 {key} 삭제",
