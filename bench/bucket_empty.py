@@ -3,8 +3,9 @@
 Both empty an identically seeded bucket on the same local moto server in the same run; the
 script prints each time (wall clock of the whole process) and their ratio (Bucketdesk /
 AWS CLI: below 1 means Bucketdesk is faster). Each run checks that the bucket is empty
-afterwards. Run it through `bench/bucket-empty.sh`, which builds the example and provides
-moto and the AWS CLI.
+afterwards. Bucketdesk's side is the CLI as a user runs it, `bucketdesk --json bucket empty
+BUCKET --yes` (the plan, then the run, then the check that nothing is left). Run it through
+`bench/bucket-empty.sh`, which builds the binary and provides moto and the AWS CLI.
 """
 import json
 import os
@@ -12,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +22,7 @@ import requests
 
 OBJECTS = int(os.environ.get("BENCH_OBJECTS", "10000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "1"))
-EMPTY = os.environ["BENCH_EMPTY_BIN"]
+BUCKETDESK = os.environ["BENCH_BUCKETDESK"]
 MOTO = os.environ["BUCKETDESK_MOTO_SERVER"]
 AWS = os.environ["BENCH_AWS_CLI"]
 KEY_ID, SECRET = "AKIABENCHMARK0000000", "bench"
@@ -62,10 +64,16 @@ def main():
         def left(name):
             return s3.list_objects_v2(Bucket=name).get("KeyCount", 0)
 
+        config_dir = tempfile.mkdtemp(prefix="bucketdesk-bench-")
+
         def bucketdesk(name):
-            out = subprocess.run([EMPTY, endpoint, name], env=env, check=True,
-                                 capture_output=True).stdout
-            return json.loads(out)["deleted"]
+            out = subprocess.run([BUCKETDESK, "--json", "--endpoint-url", endpoint, "bucket", "empty",
+                                  name, "--yes"], env=dict(env, BUCKETDESK_CONFIG_DIR=config_dir),
+                                 check=True, capture_output=True).stdout
+            report = json.loads(out)
+            if not report["verifiedEmpty"] or report["failed"]:
+                sys.exit(f"bucketdesk bucket empty: {report}")
+            return report["deleted"]
 
         def aws_cli(name):
             subprocess.run([AWS, "s3", "rm", f"s3://{name}", "--recursive", "--only-show-errors",
@@ -73,7 +81,7 @@ def main():
             return OBJECTS - left(name)
 
         results = {}
-        for label, fn in [("bucketdesk (empty::run)", bucketdesk), ("aws s3 rm --recursive", aws_cli)]:
+        for label, fn in [("bucketdesk bucket empty", bucketdesk), ("aws s3 rm --recursive", aws_cli)]:
             times = []
             for run in range(RUNS):
                 name = seeded(f"bench-empty-{len(results)}-{run}")

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     NotFound,
     /// The name is already used.
     NameTaken,
+    /// The bucket still holds objects, versions or unfinished uploads: empty it first.
+    BucketNotEmpty,
     /// The service asked us to slow down.
     Throttled,
     /// The IAM user already has two access keys (the IAM limit; inactive ones count).

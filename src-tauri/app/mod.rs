@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod browse;
+pub mod buckets;
 pub mod cdn;
 pub mod iam;
 pub mod keys;
@@ -45,6 +46,8 @@ pub struct AppState {
     cdn: Mutex<cdn::CdnSlot>,
     /// The running "check Weekerp until it works", to cancel it.
     weekerp_check: Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
+    /// The running empty or teardown of the Buckets screen, to cancel it.
+    bucket_job: Mutex<Option<crate::buckets::CancelToken>>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
             sandbox_dir,
             cdn: Mutex::new(cdn::CdnSlot::Starting),
             weekerp_check: Mutex::new(None),
+            bucket_job: Mutex::new(None),
         }
     }
 

@@ -15,6 +15,29 @@ use crate::aws::AwsFailure;
 /// The default of the abort-incomplete-multipart rule (AWS's own best practice).
 pub const DEFAULT_ABORT_DAYS: u32 = 7;
 
+/// The regions the Create form offers (S3's commercial regions; the guides use
+/// ap-northeast-2). Any other valid region name is accepted as typed.
+pub const REGIONS: &[&str] = &[
+    "ap-northeast-2",
+    "ap-northeast-1",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-south-1",
+    "ap-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "sa-east-1",
+];
+
 fn yes() -> bool {
     true
 }

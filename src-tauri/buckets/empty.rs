@@ -17,7 +17,7 @@ use std::sync::Arc;
 use aws_sdk_s3::types::{
     Delete, ObjectIdentifier, ObjectLockEnabled, ObjectLockMode, ObjectLockRetentionMode,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -25,7 +25,7 @@ use super::{AdminS3, BucketError, CancelToken, aws, error_code, rfc3339};
 use crate::aws::AwsFailure;
 
 /// The bucket's Object Lock configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectLock {
     pub enabled: bool,
@@ -64,32 +64,40 @@ pub async fn object_lock(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Object
 }
 
 /// Versions that Object Lock keeps, found by asking each version (only when Lock is on).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LockedVersions {
     /// Compliance-mode retention still running: nobody can delete these.
+    #[specta(type = f64)]
     pub compliance: u64,
     /// Governance-mode retention still running: only with `s3:BypassGovernanceRetention`.
+    #[specta(type = f64)]
     pub governance: u64,
     /// Legal holds on.
+    #[specta(type = f64)]
     pub legal_holds: u64,
     /// The latest compliance retain-until date.
     pub compliance_until: Option<String>,
 }
 
 /// What emptying will delete.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EmptyPlan {
     pub bucket: String,
     pub region: String,
     /// Current versions (what a plain listing shows).
+    #[specta(type = f64)]
     pub objects: u64,
     /// Noncurrent versions.
+    #[specta(type = f64)]
     pub older_versions: u64,
+    #[specta(type = f64)]
     pub delete_markers: u64,
+    #[specta(type = f64)]
     pub unfinished_uploads: u64,
     /// Bytes of every version.
+    #[specta(type = f64)]
     pub bytes: u64,
     pub object_lock: ObjectLock,
     pub locked: LockedVersions,
@@ -131,10 +139,14 @@ impl Default for EmptyOptions {
 #[serde(rename_all = "camelCase")]
 pub struct EmptyProgress {
     /// Versions and delete markers deleted.
+    #[specta(type = f64)]
     pub deleted: u64,
+    #[specta(type = f64)]
     pub bytes_deleted: u64,
+    #[specta(type = f64)]
     pub uploads_aborted: u64,
     /// Keys S3 refused to delete so far.
+    #[specta(type = f64)]
     pub failed: u64,
 }
 
@@ -155,8 +167,11 @@ pub struct FailedKey {
 #[serde(rename_all = "camelCase")]
 pub struct EmptyReport {
     pub bucket: String,
+    #[specta(type = f64)]
     pub deleted: u64,
+    #[specta(type = f64)]
     pub bytes_deleted: u64,
+    #[specta(type = f64)]
     pub uploads_aborted: u64,
     pub failed: Vec<FailedKey>,
     /// Stopped by the cancel token; run again to continue.
@@ -484,6 +499,57 @@ async fn delete_batch(
     })
 }
 
+/// What a run has done so far.
+#[derive(Default)]
+struct Tally {
+    state: EmptyProgress,
+    failed: Vec<FailedKey>,
+    /// The first batch that failed as a whole (not key by key): the run stops there.
+    first_error: Option<BucketError>,
+}
+
+impl Tally {
+    /// Counts a finished batch and reports progress, or keeps the first error.
+    fn absorb(
+        &mut self,
+        done: Result<Result<Batch, BucketError>, tokio::task::JoinError>,
+        progress: &(dyn Fn(&EmptyProgress) + Send + Sync),
+    ) {
+        match done.map_err(internal).and_then(|r| r) {
+            Ok(batch) => {
+                self.state.deleted += batch.deleted;
+                self.state.bytes_deleted += batch.bytes;
+                self.state.failed += batch.failed.len() as u64;
+                self.failed.extend(batch.failed);
+                progress(&self.state);
+            }
+            Err(e) => {
+                if self.first_error.is_none() {
+                    self.first_error = Some(e);
+                }
+            }
+        }
+    }
+
+    fn stopped(&self, cancel: &CancelToken) -> bool {
+        cancel.is_cancelled() || self.first_error.is_some()
+    }
+}
+
+/// Empties the bucket after checking the confirmation (the bucket's name, typed): what the
+/// app and the CLI call.
+pub async fn run_confirmed(
+    admin: &AdminS3,
+    bucket: &str,
+    typed: &str,
+    options: EmptyOptions,
+    progress: &(dyn Fn(&EmptyProgress) + Send + Sync),
+    cancel: &CancelToken,
+) -> Result<EmptyReport, BucketError> {
+    super::delete::confirm(bucket, typed)?;
+    run(admin, bucket, options, progress, cancel).await
+}
+
 /// Empties the bucket; see the module docs. `progress` is called after every batch and
 /// every abort; `cancel` stops it between batches (the batches in flight finish first).
 /// Refused before anything is deleted when compliance-mode versions exist.
@@ -495,75 +561,102 @@ pub async fn run(
     cancel: &CancelToken,
 ) -> Result<EmptyReport, BucketError> {
     let s3 = admin.for_bucket(bucket).await?;
-    let batch_size = options.batch_size.clamp(1, 1000) as i32;
-    let in_flight = options.in_flight.max(1);
     let lock = object_lock(&s3, bucket).await?;
     if lock.enabled {
-        let mut versions = Vec::new();
-        let mut marker = (None, None);
-        loop {
-            let page = list_page(&s3, bucket, Listing::Versions, &marker, 1000).await?;
-            versions.extend(page.versions);
-            match page.next {
-                Some(next) => marker = next,
-                None => break,
-            }
-        }
-        let locked = scan_locks(&s3, bucket, versions).await?;
-        if locked.compliance > 0 {
-            return Err(BucketError::ObjectLocked {
-                bucket: bucket.to_owned(),
-                versions: locked.compliance,
-                retain_until: locked.compliance_until,
-            });
-        }
+        refuse_compliance_locked(&s3, bucket).await?;
     }
-
-    let mut state = EmptyProgress::default();
-    let mut failed: Vec<FailedKey> = Vec::new();
-    let mut tasks: JoinSet<Result<Batch, BucketError>> = JoinSet::new();
-    let mut first_error: Option<BucketError> = None;
-    let absorb = |done: Result<Result<Batch, BucketError>, tokio::task::JoinError>,
-                  state: &mut EmptyProgress,
-                  failed: &mut Vec<FailedKey>,
-                  first_error: &mut Option<BucketError>| {
-        match done.map_err(internal).and_then(|r| r) {
-            Ok(batch) => {
-                state.deleted += batch.deleted;
-                state.bytes_deleted += batch.bytes;
-                state.failed += batch.failed.len() as u64;
-                failed.extend(batch.failed);
-                progress(state);
-            }
-            Err(e) => {
-                if first_error.is_none() {
-                    *first_error = Some(e);
-                }
-            }
-        }
-    };
-
-    // Versions and delete markers: list a page, then send the page before it while the
-    // listing goes on. A page is deleted only once the page after it has been listed,
-    // because the next page starts after the previous page's last entry: S3 treats that
-    // marker as a position, but some S3-compatible servers (moto among them) look the
-    // entry up and return nothing once it is gone.
     let listing = if lock.enabled {
         Listing::Versions
     } else {
         listing_for(&s3, bucket).await
     };
+    let mut tally = Tally::default();
+    delete_versions(&s3, bucket, listing, options, progress, cancel, &mut tally).await;
+    if let Some(e) = tally.first_error.take() {
+        return Err(e);
+    }
+    // Unfinished multipart uploads: their parts are billed like objects.
+    if !cancel.is_cancelled() {
+        abort_uploads(
+            &s3,
+            bucket,
+            options.in_flight.max(1),
+            cancel,
+            &mut tally.state,
+            &mut tally.failed,
+            progress,
+        )
+        .await?;
+    }
+    let cancelled = cancel.is_cancelled();
+    let verified_empty = !cancelled && is_empty(&s3, bucket).await?;
+    Ok(EmptyReport {
+        bucket: bucket.to_owned(),
+        deleted: tally.state.deleted,
+        bytes_deleted: tally.state.bytes_deleted,
+        uploads_aborted: tally.state.uploads_aborted,
+        failed: tally.failed,
+        cancelled,
+        verified_empty,
+    })
+}
+
+/// Lists every version and asks each for its lock: refused when compliance-mode retention
+/// keeps any of them.
+async fn refuse_compliance_locked(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<(), BucketError> {
+    let mut versions = Vec::new();
+    let mut marker = (None, None);
+    loop {
+        let page = list_page(s3, bucket, Listing::Versions, &marker, 1000).await?;
+        versions.extend(page.versions);
+        match page.next {
+            Some(next) => marker = next,
+            None => break,
+        }
+    }
+    let locked = scan_locks(s3, bucket, versions).await?;
+    if locked.compliance > 0 {
+        return Err(BucketError::ObjectLocked {
+            bucket: bucket.to_owned(),
+            versions: locked.compliance,
+            retain_until: locked.compliance_until,
+        });
+    }
+    Ok(())
+}
+
+/// Versions and delete markers: list a page, then send the page before it while the
+/// listing goes on. A page is deleted only once the page after it has been listed,
+/// because the next page starts after the previous page's last entry: S3 treats that
+/// marker as a position, but some S3-compatible servers (moto among them) look the
+/// entry up and return nothing once it is gone. Stops at a cancel or the first failed
+/// batch (kept in `tally`).
+async fn delete_versions(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    listing: Listing,
+    options: EmptyOptions,
+    progress: &(dyn Fn(&EmptyProgress) + Send + Sync),
+    cancel: &CancelToken,
+    tally: &mut Tally,
+) {
+    let batch_size = options.batch_size.clamp(1, 1000) as i32;
+    let in_flight = options.in_flight.max(1);
+    let mut tasks: JoinSet<Result<Batch, BucketError>> = JoinSet::new();
     let mut marker = (None, None);
     let mut held: Option<Vec<Entry>> = None;
     loop {
-        if cancel.is_cancelled() || first_error.is_some() {
+        if tally.stopped(cancel) {
             held = None;
             break;
         }
-        let page = match list_page(&s3, bucket, listing, &marker, batch_size).await {
+        let page = match list_page(s3, bucket, listing, &marker, batch_size).await {
             Ok(p) => p,
             Err(e) => {
-                first_error = Some(e);
+                tally.first_error = Some(e);
                 held = None;
                 break;
             }
@@ -571,10 +664,10 @@ pub async fn run(
         if let Some(entries) = held.take() {
             while tasks.len() >= in_flight {
                 if let Some(done) = tasks.join_next().await {
-                    absorb(done, &mut state, &mut failed, &mut first_error);
+                    tally.absorb(done, progress);
                 }
             }
-            if cancel.is_cancelled() || first_error.is_some() {
+            if tally.stopped(cancel) {
                 break;
             }
             tasks.spawn(delete_batch(s3.clone(), bucket.to_owned(), entries));
@@ -590,43 +683,13 @@ pub async fn run(
         }
     }
     if let Some(entries) = held
-        && !cancel.is_cancelled()
-        && first_error.is_none()
+        && !tally.stopped(cancel)
     {
         tasks.spawn(delete_batch(s3.clone(), bucket.to_owned(), entries));
     }
     while let Some(done) = tasks.join_next().await {
-        absorb(done, &mut state, &mut failed, &mut first_error);
+        tally.absorb(done, progress);
     }
-    if let Some(e) = first_error {
-        return Err(e);
-    }
-
-    // Unfinished multipart uploads: their parts are billed like objects.
-    if !cancel.is_cancelled() {
-        abort_uploads(
-            &s3,
-            bucket,
-            in_flight,
-            cancel,
-            &mut state,
-            &mut failed,
-            progress,
-        )
-        .await?;
-    }
-
-    let cancelled = cancel.is_cancelled();
-    let verified_empty = !cancelled && is_empty(&s3, bucket).await?;
-    Ok(EmptyReport {
-        bucket: bucket.to_owned(),
-        deleted: state.deleted,
-        bytes_deleted: state.bytes_deleted,
-        uploads_aborted: state.uploads_aborted,
-        failed,
-        cancelled,
-        verified_empty,
-    })
 }
 
 async fn abort_uploads(

@@ -187,8 +187,8 @@ impl Described for BucketError {
             | BucketError::AcknowledgementNeeded { .. }
             | BucketError::PolicyNotJson { .. }
             | BucketError::ObjectLocked { .. }
-            | BucketError::NotEmpty { .. }
             | BucketError::NameMismatch { .. } => ErrorCode::InvalidInput,
+            BucketError::NotEmpty { .. } => ErrorCode::BucketNotEmpty,
             BucketError::BlockedByPublicAccess { account_level, .. } => {
                 if *account_level {
                     ErrorCode::AccessDenied

@@ -235,6 +235,48 @@ pub fn neutralizing_setting(review: &PolicyReview, access: &PublicAccess) -> Opt
 }
 
 /// The current policy.
+/// A template added to a policy being edited (or to none): its statements replace those of
+/// the same `Sid`, every other statement is kept; pretty-printed as the editor shows it.
+pub fn apply_template(
+    current: Option<&str>,
+    which: PolicyTemplate,
+    bucket: &str,
+    prefix: Option<&str>,
+) -> Result<String, BucketError> {
+    let addition = template(which, bucket, prefix)?;
+    let merged = match current.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(text) => merge(&parse(text)?, &addition),
+        None => addition,
+    };
+    Ok(serde_json::to_string_pretty(&merged).expect("a policy serializes"))
+}
+
+/// What the editor shows while a policy is typed: the review, and which Block Public Access
+/// setting would refuse it (before any call) or leave it without effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftReview {
+    pub review: PolicyReview,
+    /// Saving is refused while this setting is on (see [`blocking_setting`]).
+    pub blocked_by: Option<Setting>,
+    /// Saved, the policy would change nothing while this setting is on.
+    pub without_effect_because: Option<Setting>,
+}
+
+/// Reviews a draft against the bucket's Block Public Access settings (no network).
+pub fn review_draft(
+    text: &str,
+    bucket: &str,
+    access: &PublicAccess,
+) -> Result<DraftReview, BucketError> {
+    let review = review(&parse(text)?, bucket);
+    Ok(DraftReview {
+        blocked_by: blocking_setting(&review, access),
+        without_effect_because: neutralizing_setting(&review, access),
+        review,
+    })
+}
+
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrentPolicy {
@@ -316,12 +358,30 @@ pub async fn public_check(admin: &AdminS3, bucket: &str) -> Result<PublicCheck, 
         .await
     {
         Ok(_) => UnsignedGet::Readable { key },
-        Err(e) => match AwsFailure::from_sdk(&e, "s3:GetObject") {
-            AwsFailure::AccessDenied { .. } => UnsignedGet::Denied { key },
-            other => UnsignedGet::Unknown {
-                detail: format!("{other:?}"),
-            },
-        },
+        Err(e) => {
+            // A bare 403 (no error document, as some endpoints answer anonymous requests)
+            // is a refusal too.
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            match AwsFailure::from_sdk(&e, "s3:GetObject") {
+                AwsFailure::AccessDenied { .. } => UnsignedGet::Denied { key },
+                _ if status == Some(403) => UnsignedGet::Denied { key },
+                // No error document (moto with IAM enforced answers unsigned requests 500).
+                AwsFailure::Other { message, .. } if message.is_empty() && status.is_some() => {
+                    UnsignedGet::Unknown {
+                        detail: format!("HTTP {}", status.unwrap_or_default()),
+                    }
+                }
+                AwsFailure::Other { code, message } if message.is_empty() => {
+                    UnsignedGet::Unknown { detail: code }
+                }
+                AwsFailure::Other { code, message } => UnsignedGet::Unknown {
+                    detail: format!("{code}: {message}"),
+                },
+                other => UnsignedGet::Unknown {
+                    detail: format!("{other:?}"),
+                },
+            }
+        }
     };
     Ok(PublicCheck {
         policy_status_public,
@@ -512,5 +572,24 @@ mod tests {
         let once = merge(&tls, &read);
         assert_eq!(once["Statement"].as_array().unwrap().len(), 2);
         assert_eq!(merge(&once, &read), once);
+    }
+
+    #[test]
+    fn a_template_is_added_to_the_draft_and_the_draft_names_what_blocks_it() {
+        let tls = apply_template(None, PolicyTemplate::DenyInsecureTransport, "b-1", None).unwrap();
+        let both = apply_template(Some(&tls), PolicyTemplate::PublicRead, "b-1", None).unwrap();
+        assert_eq!(
+            parse(&both).unwrap()["Statement"].as_array().unwrap().len(),
+            2
+        );
+        let draft = review_draft(&both, "b-1", &PublicAccess::ALL_ON).unwrap();
+        assert_eq!(draft.blocked_by, Some(Setting::BlockPublicPolicy));
+        assert!(draft.review.public);
+        let open = review_draft(&both, "b-1", &PublicAccess::ALL_OFF).unwrap();
+        assert_eq!((open.blocked_by, open.without_effect_because), (None, None));
+        assert!(matches!(
+            review_draft("{", "b-1", &PublicAccess::ALL_ON),
+            Err(BucketError::PolicyNotJson { .. })
+        ));
     }
 }

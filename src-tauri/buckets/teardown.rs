@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::empty::{self, EmptyOptions, EmptyPlan, EmptyProgress, EmptyReport};
 use super::{AdminS3, BucketError, CancelToken, delete};
@@ -23,7 +23,7 @@ use crate::locale::Language;
 use crate::sources::{SourceError, Sources};
 
 /// One step of the teardown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "step", rename_all = "camelCase")]
 pub enum TeardownStep {
     /// Delete every version, delete marker and unfinished upload.
@@ -43,7 +43,7 @@ pub enum TeardownStep {
 }
 
 /// A key the teardown leaves alone, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct KeptKey {
     pub access_key_id: String,
@@ -55,7 +55,7 @@ pub struct KeptKey {
 }
 
 /// What the teardown will do.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TeardownPlan {
     pub bucket: String,
@@ -132,7 +132,8 @@ fn reader_policy(bucket: &str) -> String {
     format!("bucketdesk-cdn-reader-{bucket}")
 }
 
-/// Plans the teardown of `bucket`. Reads only.
+/// The plan: see the module docs. Reads the bucket (the empty plan), the config and IAM;
+/// changes nothing.
 pub async fn plan(
     admin: &AdminS3,
     iam: &aws_sdk_iam::Client,
@@ -149,19 +150,43 @@ pub async fn plan(
         Err(e) => return Err(e),
     };
     let all = sources.store().load().map_err(SourceError::from)?.sources;
-    let ours: Vec<_> = all.iter().filter(|s| s.bucket == bucket).collect();
-    let source_names: Vec<String> = ours.iter().map(|s| s.name.clone()).collect();
-    let used_elsewhere = |key: &str| -> Vec<String> {
-        all.iter()
-            .filter(|s| s.bucket != bucket && s.access_key_id == key)
-            .map(|s| s.name.clone())
-            .collect()
-    };
+    let source_names: Vec<String> = all
+        .iter()
+        .filter(|s| s.bucket == bucket)
+        .map(|s| s.name.clone())
+        .collect();
+    let (owner_of, readers_of_bucket) = candidate_keys(iam, &all, bucket).await?;
+    let (delete_keys, kept_keys) = sort_keys(iam, &all, bucket, &owner_of).await?;
+    let users = users_to_delete(iam, bucket, &delete_keys, &readers_of_bucket).await?;
+    let steps = steps(
+        empty.is_some(),
+        &source_names,
+        &delete_keys,
+        &users,
+        delete_users,
+    );
+    Ok(TeardownPlan {
+        bucket: bucket.to_owned(),
+        can_run: empty.as_ref().is_none_or(|e| e.can_run),
+        empty,
+        sources: source_names,
+        kept_keys,
+        users,
+        delete_users,
+        steps,
+    })
+}
 
-    // Candidate keys: those of this bucket's sources, and those of Bucketdesk's users that
-    // hold this bucket's reader policy.
+/// Each candidate key with its owner (`None`: deleted already, or another account's), and
+/// the reader users of this bucket. Candidates: the keys of this bucket's sources, and those
+/// of Bucketdesk's users that hold this bucket's reader policy.
+async fn candidate_keys(
+    iam: &aws_sdk_iam::Client,
+    all: &[crate::config::SourceConfig],
+    bucket: &str,
+) -> Result<(BTreeMap<String, Option<String>>, BTreeSet<String>), BucketError> {
     let mut owner_of: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for s in &ours {
+    for s in all.iter().filter(|s| s.bucket == bucket) {
         if owner_of.contains_key(&s.access_key_id) {
             continue;
         }
@@ -190,11 +215,27 @@ pub async fn plan(
             }
         }
     }
+    Ok((owner_of, readers_of_bucket))
+}
 
+/// The candidates split into (key, user) pairs to delete and keys kept with the reason: a
+/// key goes only when Bucketdesk made its user and no other bucket's source uses it.
+async fn sort_keys(
+    iam: &aws_sdk_iam::Client,
+    all: &[crate::config::SourceConfig],
+    bucket: &str,
+    owner_of: &BTreeMap<String, Option<String>>,
+) -> Result<(Vec<(String, String)>, Vec<KeptKey>), BucketError> {
+    let used_elsewhere = |key: &str| -> Vec<String> {
+        all.iter()
+            .filter(|s| s.bucket != bucket && s.access_key_id == key)
+            .map(|s| s.name.clone())
+            .collect()
+    };
     let mut delete_keys: Vec<(String, String)> = Vec::new();
     let mut kept_keys = Vec::new();
     let mut managed_cache: BTreeMap<String, bool> = BTreeMap::new();
-    for (key, owner) in &owner_of {
+    for (key, owner) in owner_of {
         let Some(user) = owner else { continue };
         let is_managed = match managed_cache.get(user) {
             Some(m) => *m,
@@ -216,82 +257,93 @@ pub async fn plan(
             });
         }
     }
+    Ok((delete_keys, kept_keys))
+}
 
-    // A user goes only when every key it has goes and it holds no other bucket's reader
-    // policy: nothing that serves another bucket is removed.
-    let mut users_to_delete = Vec::new();
+/// Whether the user holds another bucket's reader policy.
+async fn reads_other_buckets(
+    iam: &aws_sdk_iam::Client,
+    user: &str,
+    bucket: &str,
+) -> Result<bool, BucketError> {
+    Ok(inline_policies(iam, user)
+        .await?
+        .iter()
+        .any(|p| p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket)))
+}
+
+/// A user goes only when every key it has goes and it holds no other bucket's reader
+/// policy: nothing that serves another bucket is removed. Reader users of this bucket that
+/// have no key left are removed as well.
+async fn users_to_delete(
+    iam: &aws_sdk_iam::Client,
+    bucket: &str,
+    delete_keys: &[(String, String)],
+    readers_of_bucket: &BTreeSet<String>,
+) -> Result<Vec<String>, BucketError> {
+    let mut users = Vec::new();
     let candidates: BTreeSet<&String> = delete_keys.iter().map(|(_, u)| u).collect();
     for user in candidates {
         let all_keys = user_keys(iam, user).await?;
         let every_key_goes = all_keys
             .iter()
             .all(|k| delete_keys.iter().any(|(d, _)| d == k));
-        let other_buckets = inline_policies(iam, user)
-            .await?
-            .iter()
-            .any(|p| p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket));
-        if every_key_goes && !other_buckets {
-            users_to_delete.push(user.clone());
+        if every_key_goes && !reads_other_buckets(iam, user, bucket).await? {
+            users.push(user.clone());
         }
     }
-    // Reader users of this bucket that have no key left are removed as well.
-    for user in &readers_of_bucket {
-        if !users_to_delete.contains(user) && user_keys(iam, user).await?.is_empty() {
-            let other_buckets = inline_policies(iam, user)
-                .await?
-                .iter()
-                .any(|p| p.starts_with("bucketdesk-cdn-reader-") && *p != reader_policy(bucket));
-            if !other_buckets {
-                users_to_delete.push(user.clone());
-            }
+    for user in readers_of_bucket {
+        if !users.contains(user)
+            && user_keys(iam, user).await?.is_empty()
+            && !reads_other_buckets(iam, user, bucket).await?
+        {
+            users.push(user.clone());
         }
     }
+    Ok(users)
+}
 
+/// The steps in their order: empty and delete (when the bucket still exists), its sources,
+/// then the keys, or with `delete_users` the users (whose keys go with them) and the keys of
+/// users that stay.
+fn steps(
+    bucket_exists: bool,
+    sources: &[String],
+    delete_keys: &[(String, String)],
+    users: &[String],
+    delete_users: bool,
+) -> Vec<TeardownStep> {
     let mut steps = Vec::new();
-    if empty.is_some() {
+    if bucket_exists {
         steps.push(TeardownStep::Empty);
         steps.push(TeardownStep::DeleteBucket);
     }
     steps.extend(
-        source_names
+        sources
             .iter()
             .map(|n| TeardownStep::RemoveSource { name: n.clone() }),
     );
+    let key_step = |(key, user): &(String, String)| TeardownStep::DeleteKey {
+        access_key_id: key.clone(),
+        user: user.clone(),
+    };
     if delete_users {
         // Deleting a user deletes its keys first (users::delete_cleanly).
-        for (key, user) in &delete_keys {
-            if !users_to_delete.contains(user) {
-                steps.push(TeardownStep::DeleteKey {
-                    access_key_id: key.clone(),
-                    user: user.clone(),
-                });
-            }
-        }
         steps.extend(
-            users_to_delete
+            delete_keys
+                .iter()
+                .filter(|(_, user)| !users.contains(user))
+                .map(key_step),
+        );
+        steps.extend(
+            users
                 .iter()
                 .map(|u| TeardownStep::DeleteUser { name: u.clone() }),
         );
     } else {
-        steps.extend(
-            delete_keys
-                .iter()
-                .map(|(key, user)| TeardownStep::DeleteKey {
-                    access_key_id: key.clone(),
-                    user: user.clone(),
-                }),
-        );
+        steps.extend(delete_keys.iter().map(key_step));
     }
-    Ok(TeardownPlan {
-        bucket: bucket.to_owned(),
-        can_run: empty.as_ref().is_none_or(|e| e.can_run),
-        empty,
-        sources: source_names,
-        kept_keys,
-        users: users_to_delete,
-        delete_users,
-        steps,
-    })
+    steps
 }
 
 /// Where the run is.

@@ -234,19 +234,11 @@ async fn empty_command(
     }
     eprintln!("{shown}");
     let typed = typed_name(cx, bucket, yes)?;
-    if typed != bucket {
-        return Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            cx.pick(
-                "버킷 이름이 맞지 않아 아무것도 지우지 않았습니다.",
-                "The name did not match; nothing was deleted.",
-            ),
-        ));
-    }
     let cancel = cancel_on_ctrl_c();
-    let report = empty::run(
+    let report = empty::run_confirmed(
         admin,
         bucket,
+        &typed,
         empty::EmptyOptions::default(),
         &|p: &empty::EmptyProgress| {
             eprint!(
@@ -331,13 +323,9 @@ async fn policy_command(
     }
     let text = match (template, file) {
         (Some(which), _) => {
-            let addition = policy::template(which, bucket, prefix.as_deref()).in_language(lang)?;
             let current = policy::get(admin, bucket).await.in_language(lang)?;
-            let merged = match current {
-                Some(c) => policy::merge(&policy::parse(&c.text).in_language(lang)?, &addition),
-                None => addition,
-            };
-            Some(serde_json::to_string_pretty(&merged).expect("policy serializes"))
+            let text = current.as_ref().map(|c| c.text.as_str());
+            Some(policy::apply_template(text, which, bucket, prefix.as_deref()).in_language(lang)?)
         }
         (None, Some(path)) => Some(
             std::fs::read_to_string(&path)

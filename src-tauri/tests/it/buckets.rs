@@ -21,7 +21,7 @@ use bucketdesk::buckets::list::{self, Versioning};
 use bucketdesk::buckets::naming::NamingRule;
 use bucketdesk::buckets::policy::{self, PolicyTemplate, UnsignedGet};
 use bucketdesk::buckets::public_access::{self, PublicAccess, Setting};
-use bucketdesk::buckets::teardown::{self, TeardownStep};
+use bucketdesk::buckets::teardown::{self, TeardownPlan, TeardownStep};
 use bucketdesk::buckets::{AdminS3, BucketError, CancelToken, delete, lifecycle};
 use bucketdesk::config::{ConfigStore, SourceConfig};
 use bucketdesk::error::Described;
@@ -883,6 +883,97 @@ fn the_list_shows_badges_and_the_sources_using_each_bucket() {
     });
 }
 
+/// A bucket of 50 photos with a reader made by Bucketdesk and its source `stop-cdn`;
+/// returns (bucket, reader user, reader key).
+async fn bucket_with_a_reader(
+    endpoint: &moto::Endpoint,
+    admin: &AdminS3,
+    iam: &aws_sdk_iam::Client,
+    keychain: &Keychain,
+    sources: &Sources,
+) -> (String, String, String) {
+    let bucket = unique_name("stop");
+    create::create(admin, &CreateRequest::new(&bucket, "us-east-1"))
+        .await
+        .unwrap();
+    put_all(
+        &endpoint.s3().await,
+        &bucket,
+        (0..50).map(|i| format!("사진 {i}.jpg")).collect(),
+        b"photo",
+    )
+    .await;
+    let user = unique_name("reader");
+    let made = bucketdesk::iam::reader::create(
+        iam,
+        keychain,
+        sources,
+        &bucketdesk::iam::reader::ReaderRequest {
+            bucket: bucket.clone(),
+            base_path: "/".into(),
+            user: user.clone(),
+            source: Some("stop-cdn".into()),
+            endpoint_url: Some(endpoint.server.endpoint()),
+            region: Some(moto::REGION.into()),
+            managed_read_only: false,
+        },
+        Language::En,
+    )
+    .await
+    .expect("a reader and its source");
+    (bucket, user, made.access_key_id.clone())
+}
+
+/// The first plan: every step before anything happens, the user offered but not taken.
+fn assert_first_plan(plan: &TeardownPlan, user: &str, key: &str) {
+    assert_eq!(
+        plan.steps,
+        [
+            TeardownStep::Empty,
+            TeardownStep::DeleteBucket,
+            TeardownStep::RemoveSource {
+                name: "stop-cdn".into()
+            },
+            TeardownStep::DeleteKey {
+                access_key_id: key.to_owned(),
+                user: user.to_owned()
+            },
+        ],
+        "the plan, before anything happens"
+    );
+    assert_eq!(plan.empty.as_ref().unwrap().objects, 50);
+    assert_eq!(plan.users, [user.to_owned()], "offered, not taken");
+    assert!(plan.kept_keys.is_empty());
+}
+
+/// Runs the plan with the name typed; returns the steps reported, in order.
+async fn run_reporting_steps(
+    admin: &AdminS3,
+    iam: &aws_sdk_iam::Client,
+    sources: &Sources,
+    plan: &TeardownPlan,
+    typed: &str,
+) -> Result<(teardown::TeardownReport, Vec<TeardownStep>), BucketError> {
+    let steps_seen: Mutex<Vec<TeardownStep>> = Mutex::new(Vec::new());
+    let report = teardown::run(
+        admin,
+        iam,
+        sources,
+        plan,
+        typed,
+        Language::En,
+        &|p| {
+            let mut seen = steps_seen.lock().unwrap();
+            if seen.last() != Some(&p.step) {
+                seen.push(p.step.clone());
+            }
+        },
+        &CancelToken::new(),
+    )
+    .await?;
+    Ok((report, steps_seen.into_inner().unwrap()))
+}
+
 #[test]
 fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
     keyring_guard();
@@ -893,62 +984,13 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
     block_on(async {
         let admin = admin(endpoint).await;
         let iam = endpoint.iam().await;
-        let bucket = unique_name("stop");
-        create::create(&admin, &CreateRequest::new(&bucket, "us-east-1"))
-            .await
-            .unwrap();
-        put_all(
-            &endpoint.s3().await,
-            &bucket,
-            (0..50).map(|i| format!("사진 {i}.jpg")).collect(),
-            b"photo",
-        )
-        .await;
-        let user = unique_name("reader");
-        let made = bucketdesk::iam::reader::create(
-            &iam,
-            &keychain,
-            &sources,
-            &bucketdesk::iam::reader::ReaderRequest {
-                bucket: bucket.clone(),
-                base_path: "/".into(),
-                user: user.clone(),
-                source: Some("stop-cdn".into()),
-                endpoint_url: Some(endpoint.server.endpoint()),
-                region: Some(moto::REGION.into()),
-                managed_read_only: false,
-            },
-            Language::En,
-        )
-        .await
-        .expect("a reader and its source");
-        let key = made.access_key_id.clone();
+        let (bucket, user, key) =
+            bucket_with_a_reader(endpoint, &admin, &iam, &keychain, &sources).await;
 
         let plan = teardown::plan(&admin, &iam, &sources, &bucket, false)
             .await
             .unwrap();
-        assert_eq!(
-            plan.steps,
-            [
-                TeardownStep::Empty,
-                TeardownStep::DeleteBucket,
-                TeardownStep::RemoveSource {
-                    name: "stop-cdn".into()
-                },
-                TeardownStep::DeleteKey {
-                    access_key_id: key.clone(),
-                    user: user.clone()
-                },
-            ],
-            "the plan, before anything happens"
-        );
-        assert_eq!(plan.empty.as_ref().unwrap().objects, 50);
-        assert_eq!(
-            plan.users,
-            std::slice::from_ref(&user),
-            "offered, not taken"
-        );
-        assert!(plan.kept_keys.is_empty());
+        assert_first_plan(&plan, &user, &key);
         let s3 = endpoint.s3().await;
         s3.head_bucket()
             .bucket(&bucket)
@@ -956,45 +998,17 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
             .await
             .expect("planning changes nothing");
 
-        let typo = teardown::run(
-            &admin,
-            &iam,
-            &sources,
-            &plan,
-            "stop",
-            Language::En,
-            &|_| {},
-            &CancelToken::new(),
-        )
-        .await
-        .expect_err("mistyped");
+        let typo = run_reporting_steps(&admin, &iam, &sources, &plan, "stop")
+            .await
+            .expect_err("mistyped");
         assert!(matches!(typo, BucketError::NameMismatch { .. }));
 
-        let steps_seen: Mutex<Vec<TeardownStep>> = Mutex::new(Vec::new());
-        let report = teardown::run(
-            &admin,
-            &iam,
-            &sources,
-            &plan,
-            &bucket,
-            Language::En,
-            &|p| {
-                let mut seen = steps_seen.lock().unwrap();
-                if seen.last() != Some(&p.step) {
-                    seen.push(p.step.clone());
-                }
-            },
-            &CancelToken::new(),
-        )
-        .await
-        .unwrap();
+        let (report, steps_seen) = run_reporting_steps(&admin, &iam, &sources, &plan, &bucket)
+            .await
+            .unwrap();
         assert!(report.finished(), "{:?}", report.failed);
         assert_eq!(report.done, plan.steps);
-        assert_eq!(
-            steps_seen.into_inner().unwrap(),
-            plan.steps,
-            "each step reported"
-        );
+        assert_eq!(steps_seen, plan.steps, "each step reported");
         assert!(
             s3.head_bucket().bucket(&bucket).send().await.is_err(),
             "bucket gone"
@@ -1023,18 +1037,9 @@ fn teardown_shows_its_plan_then_removes_bucket_sources_and_keys() {
             again.steps,
             [TeardownStep::DeleteUser { name: user.clone() }]
         );
-        let report = teardown::run(
-            &admin,
-            &iam,
-            &sources,
-            &again,
-            &bucket,
-            Language::En,
-            &|_| {},
-            &CancelToken::new(),
-        )
-        .await
-        .unwrap();
+        let (report, _) = run_reporting_steps(&admin, &iam, &sources, &again, &bucket)
+            .await
+            .unwrap();
         assert!(report.finished(), "{:?}", report.failed);
         assert!(
             iam.get_user().user_name(&user).send().await.is_err(),

@@ -261,3 +261,64 @@ fn cdn_urls_match_the_cli_and_the_fixture_byte_for_byte() {
     assert_eq!(code, "invalid_input");
     assert!(message.contains('w'), "{message}");
 }
+
+#[test]
+fn bucket_names_drafts_and_confirmations_are_checked_by_the_core_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = MockApp::new(dir.path());
+    let regions = app.invoke("bucket_regions", json!({})).unwrap();
+    assert_eq!(regions[0], "ap-northeast-2", "the guides' region first");
+
+    let request = |name: &str| json!({ "request": { "name": name, "region": "ap-northeast-2" } });
+    assert_eq!(
+        app.invoke("validate_bucket", request("my-images")).unwrap(),
+        Value::Null
+    );
+    let (code, message) = app.error("validate_bucket", request("my-images-s3alias"));
+    assert_eq!(code, "invalid_input");
+    assert!(message.contains("-s3alias"), "the rule is named: {message}");
+    let (_, other) = app.error("validate_bucket", request("my..images"));
+    assert_ne!(message, other, "each rule its own message");
+
+    let all_on = json!({
+        "blockPublicAcls": true, "ignorePublicAcls": true,
+        "blockPublicPolicy": true, "restrictPublicBuckets": true,
+    });
+    let views = app
+        .invoke("explain_public_access", json!({ "access": all_on }))
+        .unwrap();
+    assert_eq!(views.as_array().unwrap().len(), 4);
+    assert!(views.as_array().unwrap().iter().all(|v| v["on"] == true));
+
+    let draft = app
+        .invoke(
+            "apply_policy_template",
+            json!({ "bucket": "my-images", "draft": null, "template": "public-read", "prefix": null }),
+        )
+        .unwrap();
+    let draft = draft.as_str().unwrap();
+    assert!(draft.contains("arn:aws:s3:::my-images/*"), "{draft}");
+    let review = app
+        .invoke(
+            "review_bucket_policy",
+            json!({ "bucket": "my-images", "draft": draft, "access": all_on }),
+        )
+        .unwrap();
+    assert_eq!(review["blockedBy"], "blockPublicPolicy", "{review}");
+    assert_eq!(review["review"]["public"], true);
+    let (code, _) = app.error(
+        "review_bucket_policy",
+        json!({ "bucket": "my-images", "draft": "{", "access": all_on }),
+    );
+    assert_eq!(code, "invalid_input");
+
+    // A mistyped name is refused before the bucket is looked at.
+    let (code, message) = app.error(
+        "delete_bucket",
+        json!({ "bucket": "my-images", "typed": "my-image", "removeSources": true }),
+    );
+    assert_eq!(code, "invalid_input");
+    assert!(message.contains("my-image'"), "{message}");
+    app.invoke("cancel_bucket_job", json!({}))
+        .expect("cancelling with nothing running is fine");
+}

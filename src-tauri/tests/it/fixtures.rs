@@ -434,3 +434,199 @@ async fn seed_verification_endpoint(
     }
     keys
 }
+
+const BUCKETS: &str = "ui/src/fixtures/buckets.json";
+
+/// The buckets the memory backend's account has (and the one its tests create).
+const FIXTURE_BUCKETS: [&str; 3] = ["acme-photos", "acme-web", "acme-new"];
+
+const LANGS: [Language; 2] = [Language::En, Language::Ko];
+
+/// A language as the fixture's key (`en`, `ko`).
+fn lang_key(lang: Language) -> String {
+    serde_json::to_value(lang)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The core's answer to each name of the table (every rule broken once, and good names),
+/// in both languages.
+fn naming_answers() -> Vec<Value> {
+    use bucketdesk::buckets::create::{self, CreateRequest};
+    let mut names = Vec::new();
+    for name in [
+        "acme-new",
+        "acme-photos",
+        "my-images",
+        "ab",
+        "Acme-New",
+        "acme_new",
+        "-acme-new",
+        "acme..new",
+        "192.168.5.4",
+        "xn--acme",
+        "sthree-acme",
+        "amzn-s3-demo-acme",
+        "acme-s3alias",
+        "acme--ol-s3",
+        "acme.mrap",
+        "acme--x-s3",
+        "acme--table-s3",
+    ] {
+        for lang in LANGS {
+            let request = CreateRequest::new(name, "ap-northeast-2");
+            let error = create::validate(&request).in_language(lang).err();
+            names.push(json!({ "name": name, "language": lang, "error": error }));
+        }
+    }
+    names
+}
+
+/// Each template added to no draft and to the drafts the templates make, per bucket; then
+/// the review of every such draft (and of one that is not JSON) against Block Public Access
+/// all on, all off, and all on but BlockPublicPolicy.
+fn policy_answers() -> (Vec<Value>, Vec<Value>) {
+    use bucketdesk::buckets::policy::{self as bucket_policy, PolicyTemplate};
+    use bucketdesk::buckets::public_access::{PublicAccess, Setting};
+    let mut templates = Vec::new();
+    let mut reviews = Vec::new();
+    for bucket in FIXTURE_BUCKETS {
+        let mut drafts: Vec<Option<String>> = vec![None];
+        for (which, prefix) in [
+            (PolicyTemplate::DenyInsecureTransport, None),
+            (PolicyTemplate::PublicRead, None),
+            (PolicyTemplate::PublicReadPrefix, Some("photos")),
+        ] {
+            for draft in drafts.clone() {
+                let text = bucket_policy::apply_template(draft.as_deref(), which, bucket, prefix)
+                    .expect("a template");
+                templates.push(json!({
+                    "bucket": bucket, "draft": draft, "template": which, "prefix": prefix,
+                    "text": text,
+                }));
+                if !drafts.contains(&Some(text.clone())) {
+                    drafts.push(Some(text));
+                }
+            }
+        }
+        for text in drafts.into_iter().flatten().chain(["{".to_owned()]) {
+            for access in [
+                PublicAccess::ALL_ON,
+                PublicAccess::ALL_OFF,
+                PublicAccess::ALL_ON.with(Setting::BlockPublicPolicy, false),
+            ] {
+                for lang in LANGS {
+                    let answer =
+                        bucket_policy::review_draft(&text, bucket, &access).in_language(lang);
+                    let (review, error) = match answer {
+                        Ok(r) => (Some(r), None),
+                        Err(e) => (None, Some(e)),
+                    };
+                    reviews.push(json!({
+                        "bucket": bucket, "draft": text, "access": access, "language": lang,
+                        "review": review, "error": error,
+                    }));
+                }
+            }
+        }
+    }
+    (templates, reviews)
+}
+
+/// What the core says for each refusal the screen shows, with `{bucket}`, `{typed}`,
+/// `{versions}` and `{uploads}` for the values the memory backend fills in.
+fn refusals() -> Value {
+    use bucketdesk::buckets::BucketError;
+    use bucketdesk::buckets::public_access::Setting;
+    let bucket = "{bucket}".to_owned();
+    let refusals: Vec<(&str, BucketError)> = vec![
+        (
+            "alreadyExists",
+            BucketError::AlreadyExists {
+                bucket: bucket.clone(),
+            },
+        ),
+        (
+            "alreadyOwnedByYou",
+            BucketError::AlreadyOwnedByYou {
+                bucket: bucket.clone(),
+            },
+        ),
+        (
+            "acknowledgementNeeded",
+            BucketError::AcknowledgementNeeded {
+                bucket: bucket.clone(),
+                settings: Setting::ALL.to_vec(),
+            },
+        ),
+        (
+            "blockedByPublicAccess",
+            BucketError::BlockedByPublicAccess {
+                bucket: bucket.clone(),
+                setting: Setting::BlockPublicPolicy,
+                account_level: false,
+            },
+        ),
+        (
+            "notEmpty",
+            BucketError::NotEmpty {
+                bucket: bucket.clone(),
+                versions: 1_234_567,
+                uploads: 7_654_321,
+            },
+        ),
+        (
+            "nameMismatch",
+            BucketError::NameMismatch {
+                bucket: bucket.clone(),
+                typed: "{typed}".into(),
+            },
+        ),
+    ];
+    let mut errors = serde_json::Map::new();
+    for (kind, error) in refusals {
+        let mut by_lang = serde_json::Map::new();
+        for lang in LANGS {
+            let mut said = ApiError::from_err(&error, lang);
+            said.message = said
+                .message
+                .replace("1234567", "{versions}")
+                .replace("7654321", "{uploads}");
+            by_lang.insert(lang_key(lang), json!(said));
+        }
+        errors.insert(kind.to_owned(), Value::Object(by_lang));
+    }
+    Value::Object(errors)
+}
+
+/// What the Buckets screen asks the core without a call (the regions, the naming rules'
+/// answers, the Block Public Access explanations, policy templates and draft reviews), and
+/// the words of the refusals it shows.
+fn buckets_fixture() -> Value {
+    use bucketdesk::buckets::create;
+    use bucketdesk::buckets::public_access::{self, PublicAccess};
+    let explanations: serde_json::Map<String, Value> = LANGS
+        .iter()
+        .map(|lang| {
+            let views = public_access::explain(&PublicAccess::ALL_ON, *lang);
+            (lang_key(*lang), json!(views))
+        })
+        .collect();
+    let (templates, reviews) = policy_answers();
+    json!({
+        "regions": create::REGIONS,
+        "defaultAbortDays": create::DEFAULT_ABORT_DAYS,
+        "names": naming_answers(),
+        "publicAccess": explanations,
+        "templates": templates,
+        "reviews": reviews,
+        "errors": refusals(),
+    })
+}
+
+#[test]
+fn committed_bucket_fixtures_match_the_core() {
+    drift::assert_committed(BUCKETS, UPDATE, "fixtures", &pretty(&buckets_fixture()));
+}

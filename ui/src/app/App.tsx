@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState, type Dispatch, type SetStateA
 import type { AppInfo, Backend, Language, Settings, Theme } from "../backend/backend";
 import { resolveLanguage } from "../i18n/catalog";
 import { I18nProvider, useI18n } from "../i18n/context";
-import { ComingPage } from "../pages/ComingPage";
+import { BucketsPage } from "../buckets/BucketsPage";
 import { IamPage } from "../pages/IamPage";
 import { SettingsPage } from "../pages/SettingsPage";
 import { SourcesPage } from "../pages/SourcesPage";
@@ -257,7 +257,7 @@ function Shell(props: ShellProps) {
         )}
         {page === "sources" && <SourcesPage backend={props.backend} sandbox={props.info.sandbox} />}
         {page === "iam" && <IamPage backend={props.backend} />}
-        {page === "buckets" && <ComingPage testId="page-buckets" title="buckets.title" coming="buckets.coming" />}
+        {page === "buckets" && <BucketsPage backend={props.backend} />}
         {page === "settings" && (
           <SettingsPage
             info={props.info}

@@ -37,6 +37,7 @@ import type {
   SourceStatus,
 } from "../bindings";
 import type { CdnEndpoint } from "../sources/cdnPreview";
+import type { BucketAdmin } from "../buckets/bucketAdmin";
 
 export type { CdnEndpoint };
 
@@ -135,6 +136,8 @@ export function isConfigUnreadable(error: unknown): error is BackendError {
 
 /** Every operation rejects with a `BackendError`, never with anything else. */
 export interface Backend {
+  /** The Buckets screen's operations (ui/src/buckets/bucketAdmin.ts). */
+  readonly bucketAdmin: BucketAdmin;
   appInfo(): Promise<AppInfo>;
   loadSettings(): Promise<Settings>;
   /** Saves and returns the settings as the core stored them. */

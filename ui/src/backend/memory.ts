@@ -47,6 +47,7 @@ import cdnUrlsFixture from "../fixtures/cdn-urls.json";
 import policiesFixture from "../fixtures/policies.json";
 import settingsFixture from "../fixtures/settings.json";
 import verifyFixture from "../fixtures/verify-reports.json";
+import { MemoryBucketAdmin } from "../buckets/memoryBucketAdmin";
 
 /** The core's default settings (`Settings::default`). */
 export const defaultSettings: Settings = settingsFixture.defaults as Settings;
@@ -90,7 +91,7 @@ export interface MemoryBackendOptions {
   bigFolder?: number;
 }
 
-type Operation = keyof Backend;
+type Operation = Exclude<keyof Backend, "bucketAdmin">;
 
 export class MemoryBackend implements Backend {
   info: AppInfo;
@@ -191,6 +192,15 @@ export class MemoryBackend implements Backend {
   /** Secrets by key ID: stands in for the keychain. */
   private readonly secrets = new Map<string, string>();
   private readonly failures = new Map<Operation, BackendError>();
+  /** The Buckets screen's part, on this fake account and its sources. */
+  readonly bucketAdmin = new MemoryBucketAdmin({
+    buckets: () => this.buckets,
+    sources: () => this.sources,
+    removeSources: (names) => {
+      this.sources = this.sources.filter((s) => !names.includes(s.name));
+    },
+    language: () => this.language(),
+  });
 
   constructor(options: MemoryBackendOptions = {}) {
     this.info = {

@@ -4,8 +4,9 @@
 import { Channel } from "@tauri-apps/api/core";
 import { commands, type Progress, type Result } from "../bindings";
 import { BackendError, type ApiError, type Backend } from "./backend";
+import { tauriBucketAdmin } from "../buckets/bucketAdmin";
 
-async function unwrap<T>(call: () => Promise<Result<T, ApiError>>): Promise<T> {
+export async function unwrap<T>(call: () => Promise<Result<T, ApiError>>): Promise<T> {
   let result: Result<T, ApiError>;
   try {
     result = await call();
@@ -18,6 +19,7 @@ async function unwrap<T>(call: () => Promise<Result<T, ApiError>>): Promise<T> {
 }
 
 export const tauriBackend: Backend = {
+  bucketAdmin: tauriBucketAdmin,
   async appInfo() {
     try {
       return await commands.appInfo();
