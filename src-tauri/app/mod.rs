@@ -8,6 +8,7 @@ pub mod iam;
 pub mod keys;
 pub mod settings;
 pub mod sources;
+pub mod transfer;
 pub mod weekerp;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub struct AppState {
     cdn: Mutex<cdn::CdnSlot>,
     /// The running "check Weekerp until it works", to cancel it.
     weekerp_check: Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
+    /// The running upload or download batch, to cancel it.
+    transfer: Mutex<Option<crate::transfer::progress::Progress>>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
             sandbox_dir,
             cdn: Mutex::new(cdn::CdnSlot::Starting),
             weekerp_check: Mutex::new(None),
+            transfer: Mutex::new(None),
         }
     }
 
@@ -191,6 +195,7 @@ pub fn build_app<R: Runtime>(
     let specta = bindings::specta_builder::<R>();
     builder
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(specta.invoke_handler())
         .manage(state)
         .setup(move |app| {

@@ -91,6 +91,35 @@ pub async fn plan_delete(
     })
 }
 
+/// What deleting a selection removes: `keys` (relative to the BasePath) and everything
+/// below each folder of `prefixes`, each key once, for the confirmation with the count.
+pub async fn plan_selection(
+    s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    keys: &[String],
+    prefixes: &[String],
+) -> Result<DeletePlan, TransferError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut plan = DeletePlan {
+        keys: Vec::new(),
+        count: 0,
+        bytes: 0.0,
+    };
+    for prefix in prefixes {
+        let below = plan_delete(s3, source, prefix).await?;
+        plan.bytes += below.bytes;
+        plan.keys
+            .extend(below.keys.into_iter().filter(|k| seen.insert(k.clone())));
+    }
+    plan.keys.extend(
+        keys.iter()
+            .filter(|k| seen.insert((*k).clone()))
+            .cloned(),
+    );
+    plan.count = plan.keys.len() as u32;
+    Ok(plan)
+}
+
 /// Deletes `keys` (relative to the BasePath) in batches of 1,000. A key S3 would not
 /// delete is listed in the report; a write key without `s3:DeleteObject` is refused with
 /// the permission named (when the first batch is denied, nothing else is tried).
