@@ -431,6 +431,138 @@ async cdnUrls(name: string, key: string, options: ([string, string])[]) : Promis
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Opens the native dialog and resolves to the chosen paths (empty when dismissed).
+ */
+async choosePaths(kind: PathChoice) : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_paths", { kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Who a write would run as, to show before it starts (no network).
+ */
+async describeWriter(name: string, writer: WriterChoice) : Promise<Result<Writer, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("describe_writer", { name, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels the running upload or download (its multipart uploads are aborted).
+ */
+async cancelTransfer() : Promise<void> {
+    await TAURI_INVOKE("cancel_transfer");
+},
+/**
+ * The preview of uploading `paths` (files, and folders whole) into `prefix`: the keys,
+ * NFC changes, collisions, problems and the first image's production URL. Sends nothing.
+ */
+async planUpload(name: string, paths: string[], prefix: string) : Promise<Result<UploadPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_upload", { name, paths, prefix }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Uploads as previewed (planned again, so a key made meanwhile is still seen), reporting
+ * progress on `progress`.
+ */
+async uploadFiles(name: string, request: UploadRequest, progress: TAURI_CHANNEL<ProgressSnapshot>) : Promise<Result<UploadReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("upload_files", { name, request, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What downloading the selection (`keys` and folders `prefixes`, relative to the BasePath)
+ * into the folder `dest` writes, and which files exist already.
+ */
+async planDownload(name: string, keys: string[], prefixes: string[], dest: string) : Promise<Result<DownloadPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_download", { name, keys, prefixes, dest }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads the planned items with the source's own key; existing files are replaced
+ * only with `overwrite` (which the UI asks for first).
+ */
+async downloadFiles(name: string, items: DownloadItem[], overwrite: boolean, progress: TAURI_CHANNEL<ProgressSnapshot>) : Promise<Result<DownloadReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("download_files", { name, items, overwrite, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every key a delete of the selection removes, for the confirmation with the count.
+ */
+async planDelete(name: string, keys: string[], prefixes: string[]) : Promise<Result<DeletePlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_delete", { name, keys, prefixes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes the confirmed keys (relative to the BasePath) as `writer`; every key that
+ * failed is in the report.
+ */
+async deleteObjects(name: string, keys: string[], writer: WriterChoice) : Promise<Result<DeleteReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_objects", { name, keys, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Whether the bucket has unfinished multipart uploads (the browser's notice).
+ */
+async hasUnfinishedUploads(name: string, writer: WriterChoice) : Promise<Result<boolean, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("has_unfinished_uploads", { name, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The bucket's unfinished uploads with age, part bytes and monthly cost.
+ */
+async listUnfinishedUploads(name: string, writer: WriterChoice) : Promise<Result<UnfinishedUploads, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_unfinished_uploads", { name, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Aborts the chosen unfinished uploads, each confirmed gone with `ListParts`.
+ */
+async abortUnfinishedUploads(name: string, uploads: UnfinishedUpload[], writer: WriterChoice) : Promise<Result<AbortReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("abort_unfinished_uploads", { name, uploads, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -444,6 +576,12 @@ async cdnUrls(name: string, key: string, options: ([string, string])[]) : Promis
 
 /** user-defined types **/
 
+export type AbortFailure = { key: string; uploadId: string; error: ApiError }
+export type AbortReport = { 
+/**
+ * Aborted and confirmed gone.
+ */
+aborted: UnfinishedUpload[]; failed: AbortFailure[] }
 /**
  * Who the admin credentials are, and where they come from.
  */
@@ -501,9 +639,49 @@ export type CheckStatus = "passed" | "failed" | "skipped"
  */
 export type Credentials = { endpointUrl: string | null; region: string | null; accessKeyId: string; secretAccessKey: string }
 /**
+ * What a delete will remove, for the confirmation.
+ */
+export type DeletePlan = { 
+/**
+ * Keys relative to the BasePath.
+ */
+keys: string[]; count: number; bytes: number }
+export type DeleteReport = { deleted: number; failed: FailedKey[]; batches: number }
+/**
  * What deleting a user removed, in the order it was removed.
  */
 export type DeletedUser = { user: string; keys: string[]; inlinePolicies: string[]; detachedPolicies: string[]; groups: string[]; loginProfile: boolean }
+/**
+ * One object to fetch, and where to.
+ */
+export type DownloadItem = { 
+/**
+ * The full object key.
+ */
+key: string; path: string; size: number; 
+/**
+ * The destination exists already (replaced only with `overwrite`).
+ */
+exists: boolean }
+export type DownloadPlan = { items: DownloadItem[]; bytes: number; 
+/**
+ * Destinations that exist already: ask before replacing them.
+ */
+existing: number; 
+/**
+ * Keys that cannot be a file name below the folder (`..`, empty segments).
+ */
+refused: string[] }
+export type DownloadReport = { downloaded: DownloadedFile[]; failed: FailedFile[]; cancelled: string[] }
+export type DownloadedFile = { key: string; path: string; bytes: number; 
+/**
+ * Bytes that a partial file from an earlier run already held.
+ */
+resumedFrom: number; 
+/**
+ * The object's CRC32C the bytes were checked against, when it has one.
+ */
+checksumCrc32C: string | null }
 /**
  * What a caller may branch on.
  */
@@ -593,6 +771,29 @@ export type ErrorCode =
  * Anything else: a bug or an unexpected state.
  */
 "internal"
+export type FailedFile = { key: string; error: ApiError }
+export type FailedKey = { 
+/**
+ * Relative to the BasePath.
+ */
+key: string; error: ApiError }
+export type FileProgress = { 
+/**
+ * The object key (relative to the BasePath where the caller gave it so).
+ */
+key: string; bytesTotal: number; bytesDone: number; 
+/**
+ * Bytes per second since the file started.
+ */
+rate: number; 
+/**
+ * Seconds left at that rate; `None` before the first acknowledged byte.
+ */
+etaSecs: number | null; state: FileState }
+/**
+ * Where one file of the batch is.
+ */
+export type FileState = "queued" | "running" | "done" | "skipped" | "failed" | "cancelled"
 /**
  * One finding.
  */
@@ -668,6 +869,22 @@ status: string; created: string | null; ageDays: number | null; lastUsed: string
  */
 sources: string[] }
 /**
+ * Why a key cannot be used.
+ */
+export type KeyProblem = 
+/**
+ * Longer than S3's 1,024 bytes (with the BasePath).
+ */
+{ kind: "tooLong"; bytes: number } | 
+/**
+ * Control characters (tabs, newlines) break URLs and listings.
+ */
+{ kind: "controlCharacter" } | 
+/**
+ * Another file of the batch makes the same key (e.g. its NFD and NFC spellings).
+ */
+{ kind: "sameKeyAs"; other: string }
+/**
  * Which keychain the sandbox's secrets go to (the banner says "sandbox keychain" for
  * `sandbox`).
  */
@@ -737,6 +954,46 @@ export type OldKeyFate =
  */
 { kind: "deleteAfter"; hours: number }
 /**
+ * What to do with keys that already exist, chosen once for the batch.
+ */
+export type OnCollision = "overwrite" | "skip" | 
+/**
+ * `name (1).jpg`, `name (2).jpg`, … whichever is free.
+ */
+"rename"
+/**
+ * Which native dialog to open.
+ */
+export type PathChoice = 
+/**
+ * Files to upload.
+ */
+"files" | 
+/**
+ * A folder to upload whole.
+ */
+"folder" | 
+/**
+ * The folder downloads go into.
+ */
+"downloadFolder"
+/**
+ * One file of the preview.
+ */
+export type PlannedFile = { path: string; 
+/**
+ * The key relative to the BasePath (what the browser shows).
+ */
+key: string; size: number; contentType: string; 
+/**
+ * The name as it was on disk, when NFC normalization changed it.
+ */
+normalizedFrom: string | null; 
+/**
+ * A key of that name is already in the bucket.
+ */
+exists: boolean; problem: KeyProblem | null }
+/**
  * A policy to give a user or group.
  */
 export type PolicyAttachment = 
@@ -764,6 +1021,11 @@ fix: string | null }
  * Where "check again until it works" is.
  */
 export type Progress = { attempt: number; elapsedSecs: number; limitSecs: number; last: ProductionCheck }
+export type ProgressSnapshot = { files: FileProgress[]; filesTotal: number; filesDone: number; bytesTotal: number; bytesDone: number; 
+/**
+ * Bytes per second since the batch started.
+ */
+rate: number; etaSecs: number | null; elapsedSecs: number; cancelled: boolean }
 /**
  * What the wizard's "create a dedicated reader for me" asks for.
  */
@@ -906,6 +1168,16 @@ export type Template =
  */
 "public-read"
 export type Theme = "system" | "light" | "dark"
+export type UnfinishedUpload = { 
+/**
+ * The full object key.
+ */
+key: string; uploadId: string; 
+/**
+ * RFC 3339.
+ */
+initiated: string | null; ageDays: number; parts: number; bytes: number; monthlyCostUsd: number }
+export type UnfinishedUploads = { bucket: string; uploads: UnfinishedUpload[]; bytes: number; monthlyCostUsd: number; usdPerGbMonth: number }
 /**
  * How "check again until it works" ended.
  */
@@ -914,6 +1186,69 @@ export type UntilServed = { kind: "served"; check: ProductionCheck; attempts: nu
  * The limit passed without an image; `check` is the last answer.
  */
 { kind: "gaveUp"; check: ProductionCheck; attempts: number } | { kind: "cancelled"; check: ProductionCheck | null; attempts: number }
+export type UploadPlan = { 
+/**
+ * The prefix the files go into, relative to the BasePath.
+ */
+prefix: string; files: PlannedFile[]; totalBytes: number; 
+/**
+ * Files whose names NFC normalization changed (each shown with a warning).
+ */
+normalized: number; 
+/**
+ * Files whose key already exists: overwrite, skip or rename, asked once.
+ */
+collisions: number; 
+/**
+ * Files that cannot be uploaded as named (see each file's problem).
+ */
+problems: number; 
+/**
+ * The production CDN URL of the first image of the batch.
+ */
+firstImageUrl: string | null }
+export type UploadReport = { uploaded: UploadedFile[]; failed: FailedFile[]; 
+/**
+ * Keys not uploaded because the batch was cancelled (their multipart uploads aborted).
+ */
+cancelled: string[]; 
+/**
+ * Keys of the plan left out: existing keys skipped, or names with a problem.
+ */
+skipped: string[] }
+/**
+ * What an upload batch is asked to do.
+ */
+export type UploadRequest = { paths: string[]; prefix: string; onCollision: OnCollision; cacheControl: string | null; writer: WriterChoice }
+export type UploadedFile = { 
+/**
+ * The full object key.
+ */
+key: string; bytes: number; 
+/**
+ * 0 for a single PUT.
+ */
+parts: number; 
+/**
+ * Parts sent by this run.
+ */
+partsSent: number; 
+/**
+ * Parts a resume did not send again, as `ListParts` confirmed them.
+ */
+partsReused: number; 
+/**
+ * Resumed from the journal after a crash or a restart.
+ */
+resumed: boolean; 
+/**
+ * A journaled upload of this file was aborted and started again: the file changed.
+ */
+restarted: boolean; 
+/**
+ * The object's CRC32C (`…-N` for a multipart upload), where checksums are sent.
+ */
+checksumCrc32C: string | null }
 export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[] }
 /**
  * What the production CDN answered.
@@ -958,6 +1293,31 @@ export type WeekerpRegistration = { accessKeyId: string;
  * RFC 3339.
  */
 confirmedAt: string }
+/**
+ * Who a write runs as, to show before it starts.
+ */
+export type Writer = { 
+/**
+ * `admin` or `key`.
+ */
+kind: string; 
+/**
+ * The admin profile's name (`None`: the default chain), or the masked key ID.
+ */
+label: string | null }
+/**
+ * Who should write, as the user chose it (the GUI's writer picker, the CLI's
+ * `--uploader-key`): never implied, always shown.
+ */
+export type WriterChoice = 
+/**
+ * The admin profile (the sandbox's while it runs).
+ */
+{ kind: "admin" } | 
+/**
+ * An uploader key; its secret comes from the OS keychain.
+ */
+{ kind: "key"; accessKeyId: string }
 
 /** tauri-specta globals **/
 
