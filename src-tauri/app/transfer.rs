@@ -20,7 +20,9 @@ use super::AppState;
 use crate::config::SourceConfig;
 use crate::error::{ApiError, ErrorCode, InLanguage};
 use crate::transfer::delete::{self, DeletePlan, DeleteReport};
-use crate::transfer::download::{self, DownloadItem, DownloadOptions, DownloadPlan, DownloadReport};
+use crate::transfer::download::{
+    self, DownloadItem, DownloadOptions, DownloadPlan, DownloadReport,
+};
 use crate::transfer::journal::Journal;
 use crate::transfer::plan::{self, OnCollision, UploadPlan};
 use crate::transfer::progress::{Progress, ProgressSnapshot};
@@ -104,8 +106,14 @@ async fn write_client(
 ) -> Result<(SourceConfig, aws_sdk_s3::Client), ApiError> {
     let lang = state.language();
     let source = state.sources.get(name).in_language(lang)?;
-    let credentials =
-        WriteCredentials::choose(&state.sources, &source, writer, action, || state.admin(), lang)?;
+    let credentials = WriteCredentials::choose(
+        &state.sources,
+        &source,
+        writer,
+        action,
+        || state.admin(),
+        lang,
+    )?;
     let s3 = transfer::write_client(&source, &credentials, action)
         .await
         .in_language(lang)?;

@@ -548,12 +548,11 @@ mod tests {
         ));
         let one = local_files(&dir.path().join("a.jpg"), false).unwrap();
         assert_eq!(one[0].name, "a.jpg");
-        let picked: Vec<String> =
-            picked_files(&[dir.path().join("봄"), dir.path().join("a.jpg")])
-                .unwrap()
-                .into_iter()
-                .map(|f| f.name)
-                .collect();
+        let picked: Vec<String> = picked_files(&[dir.path().join("봄"), dir.path().join("a.jpg")])
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
         assert_eq!(
             picked,
             ["a.jpg", "봄/꽃/b.jpg"],

@@ -949,7 +949,10 @@ mod tests {
             let limit = Limiter::new(Some(1024)); // 1 MiB/s
             let start = std::time::Instant::now();
             Limiter::wait(&limit, MIB / 4).await;
-            assert!(start.elapsed().as_millis() < 100, "the first request goes at once");
+            assert!(
+                start.elapsed().as_millis() < 100,
+                "the first request goes at once"
+            );
             Limiter::wait(&limit, MIB).await;
             let waited = start.elapsed().as_secs_f64();
             assert!(

@@ -761,7 +761,9 @@ async fn crash_mid_download(
     let handle = progress.add_file(&item.key, item.size as u64);
     let task = {
         let (s3, bucket, item) = (s3.clone(), bucket.to_owned(), item.clone());
-        tokio::spawn(async move { download::download_file(&s3, &bucket, &item, &slow, &handle).await })
+        tokio::spawn(
+            async move { download::download_file(&s3, &bucket, &item, &slow, &handle).await },
+        )
     };
     wait_for("4 MiB written", Duration::from_secs(60), || {
         progress.snapshot().bytes_done >= (4 * MIB) as f64
@@ -861,7 +863,13 @@ fn a_partial_download_resumes_with_range_and_an_existing_file_is_never_overwritt
         assert!(!item.exists);
         crash_mid_download(&s3, &bucket, &item, &dest).await;
 
-        let report = download_with(&s3, &bucket, std::slice::from_ref(&item), Default::default()).await;
+        let report = download_with(
+            &s3,
+            &bucket,
+            std::slice::from_ref(&item),
+            Default::default(),
+        )
+        .await;
         assert!(report.failed.is_empty(), "{:?}", report.failed);
         let got = &report.downloaded[0];
         assert!(
@@ -969,9 +977,13 @@ async fn upload_as(
     journal_dir: &Path,
     lang: Language,
 ) -> upload::UploadReport {
-    let s3 = transfer::write_client(source, &WriteCredentials::Key(key.clone()), WriteAction::Put)
-        .await
-        .unwrap();
+    let s3 = transfer::write_client(
+        source,
+        &WriteCredentials::Key(key.clone()),
+        WriteAction::Put,
+    )
+    .await
+    .unwrap();
     upload::upload_all(
         &s3,
         &source.bucket,

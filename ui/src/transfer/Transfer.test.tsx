@@ -74,7 +74,7 @@ describe("upload", () => {
     expect(byTestId("upload-preview-summary").textContent).toContain("3 files");
     expect(byTestId("upload-preview-nfc").textContent).toContain("NFC");
     expect(byTestId("upload-preview-nfc-row").textContent).toContain(NFD);
-    expect(byTestId("upload-preview-problems").textContent).toContain("1 files cannot be uploaded");
+    expect(byTestId("upload-preview-problems").textContent).toContain("1 of the files cannot be uploaded");
     expect(byTestId("upload-preview-table").textContent).toContain("1,033 bytes");
     expect(byTestId("upload-preview-url").textContent).toBe(plan.firstImageUrl);
     // Skip is the default: one file goes; rename sends both uploadable files.

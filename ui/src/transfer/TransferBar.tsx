@@ -135,14 +135,15 @@ export function TransferBar(props: {
     }
   };
 
-  const progress = (title: string) => (snapshot: ProgressSnapshot) =>
-    setPhase((p) => (p.kind === "running" ? { ...p, snapshot } : { kind: "running", title, snapshot, cancelling: false }));
+  // A snapshot arriving after the batch ended (the channel and the answer travel apart) is
+  // dropped: only a running batch takes it.
+  const progress = (snapshot: ProgressSnapshot) => setPhase((p) => (p.kind === "running" ? { ...p, snapshot } : p));
 
   const upload = async (paths: string[], onCollision: OnCollision, cacheControl: string | null) => {
     const title = t("transfer.uploading", { prefix: props.prefix || "/" });
     setPhase({ kind: "running", title, snapshot: null, cancelling: false });
     try {
-      const report = await backend.uploadFiles(source.name, { paths, prefix: props.prefix, onCollision, cacheControl, writer }, progress(title));
+      const report = await backend.uploadFiles(source.name, { paths, prefix: props.prefix, onCollision, cacheControl, writer }, progress);
       setPhase({ kind: "uploaded", report });
       props.onChanged();
     } catch (thrown) {
@@ -177,7 +178,7 @@ export function TransferBar(props: {
     const title = t("transfer.downloading", { dest });
     setPhase({ kind: "running", title, snapshot: null, cancelling: false });
     try {
-      const report = await backend.downloadFiles(source.name, items, overwrite, progress(title));
+      const report = await backend.downloadFiles(source.name, items, overwrite, progress);
       setPhase({ kind: "downloaded", report, dest });
     } catch (thrown) {
       fail(thrown, false);
@@ -294,7 +295,7 @@ export function TransferBar(props: {
       {phase.kind === "running" && (
         <TransferProgress title={phase.title} snapshot={phase.snapshot} cancelling={phase.cancelling} onCancel={() => void cancel()} />
       )}
-      {phase.kind === "uploaded" && <UploadSummary report={phase.report} onClose={() => setPhase({ kind: "idle" })} />}
+      {phase.kind === "uploaded" && <UploadSummary report={phase.report} prefix={props.prefix || "/"} onClose={() => setPhase({ kind: "idle" })} />}
       {phase.kind === "confirmOverwrite" && (
         <section className="panel" data-testid="download-exists">
           <h2>{t("transfer.exists.title")}</h2>
@@ -309,7 +310,7 @@ export function TransferBar(props: {
                 </li>
               ))}
           </ul>
-          <div className="form-actions">
+          <div className="transfer-actions">
             <button type="button" className="button-quiet" data-testid="download-exists-cancel" onClick={() => setPhase({ kind: "idle" })}>
               {t("transfer.back")}
             </button>
@@ -326,9 +327,11 @@ export function TransferBar(props: {
         <section className="panel" data-testid="download-done">
           <p>{t("transfer.downloaded", { count: phase.report.downloaded.length, dest: phase.dest })}</p>
           <FailedList failed={phase.report.failed} cancelled={phase.report.cancelled} />
-          <button type="button" className="button-quiet" onClick={() => setPhase({ kind: "idle" })}>
-            {t("transfer.close")}
-          </button>
+          <p>
+            <button type="button" className="button-quiet" onClick={() => setPhase({ kind: "idle" })}>
+              {t("transfer.close")}
+            </button>
+          </p>
         </section>
       )}
       {phase.kind === "confirmDelete" && (
@@ -346,7 +349,7 @@ export function TransferBar(props: {
           </ul>
           {phase.plan.count > SHOWN_KEYS && <p className="muted">{t("transfer.preview.moreRows", { count: phase.plan.count - SHOWN_KEYS })}</p>}
           <p className="muted">{writerLabel}</p>
-          <div className="form-actions">
+          <div className="transfer-actions">
             <button type="button" className="button-quiet" data-testid="delete-cancel" onClick={() => setPhase({ kind: "idle" })}>
               {t("transfer.back")}
             </button>
@@ -371,9 +374,11 @@ export function TransferBar(props: {
               </ul>
             </>
           )}
-          <button type="button" className="button-quiet" onClick={() => setPhase({ kind: "idle" })}>
-            {t("transfer.close")}
-          </button>
+          <p>
+            <button type="button" className="button-quiet" onClick={() => setPhase({ kind: "idle" })}>
+              {t("transfer.close")}
+            </button>
+          </p>
         </section>
       )}
       {showUnfinished && (
@@ -389,18 +394,20 @@ export function TransferBar(props: {
   );
 }
 
-function UploadSummary({ report, onClose }: { report: UploadReport; onClose: () => void }) {
+function UploadSummary({ report, prefix, onClose }: { report: UploadReport; prefix: string; onClose: () => void }) {
   const { t } = useI18n();
   return (
     <section className="panel" data-testid="upload-done">
       <p>
-        {t("transfer.uploaded", { count: report.uploaded.length })}
+        {t("transfer.uploaded", { count: report.uploaded.length, prefix })}
         {report.skipped.length > 0 && ` ${t("transfer.skipped", { count: report.skipped.length })}`}
       </p>
       <FailedList failed={report.failed} cancelled={report.cancelled} />
-      <button type="button" className="button-quiet" data-testid="upload-done-close" onClick={onClose}>
-        {t("transfer.close")}
-      </button>
+      <p>
+        <button type="button" className="button-quiet" data-testid="upload-done-close" onClick={onClose}>
+          {t("transfer.close")}
+        </button>
+      </p>
     </section>
   );
 }

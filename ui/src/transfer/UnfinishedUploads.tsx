@@ -144,7 +144,7 @@ export function UnfinishedUploads(props: {
           )}
         </div>
       )}
-      <div className="form-actions">
+      <div className="transfer-actions">
         <button type="button" className="button-quiet" data-testid="unfinished-close" onClick={props.onClose}>
           {t("transfer.close")}
         </button>

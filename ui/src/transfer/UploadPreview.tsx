@@ -129,7 +129,7 @@ export function UploadPreview(props: {
       <p className="muted" data-testid="upload-preview-writer">
         {props.writerLabel}
       </p>
-      <div className="form-actions">
+      <div className="transfer-actions">
         <button type="button" className="button-quiet" data-testid="upload-preview-cancel" onClick={props.onCancel}>
           {t("transfer.back")}
         </button>
