@@ -1,8 +1,9 @@
 // Transfers in the real app against the sandbox's IAM-enforcing moto, writing with the
 // sandbox's admin profile: two photos uploaded into a folder (one with a Korean name written
 // NFD on disk, as macOS does) through the preview and with the progress bar on screen, one
-// downloaded (its bytes checked on disk), one deleted (gone from the listing), and a write
-// with the source's reader key refused with the uploader policy offered.
+// downloaded (its bytes checked on disk), an upload cancelled (no unfinished upload left on
+// the server), one deleted (gone from the listing), and a write with the source's reader key
+// refused with the uploader policy offered.
 //
 // Native dialogs cannot be driven over WebDriver: BUCKETDESK_DIALOG_ANSWERS pre-answers
 // them with the paths below (read by the Rust command that opens them; nothing else about
@@ -10,6 +11,7 @@
 // on screen long enough to photograph; the photos are padded past the multipart threshold
 // so the bar moves part by part.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,6 +57,19 @@ async function bothThemes(app, step) {
   await app.setTheme("dark");
   await app.screenshot(`${step}-dark`);
   await app.setTheme("light");
+}
+
+/** The bucket's unfinished multipart uploads, asked with boto3 as the sandbox admin. */
+function unfinishedUploads(configDir) {
+  const aws = path.join(configDir, "sandbox", "aws");
+  const field = (file, name) => readFileSync(path.join(aws, file), "utf8").match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
+  const python = path.join(process.env.BUCKETDESK_VENV, "bin", "python");
+  const script =
+    "import sys, boto3\n" +
+    "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='ap-northeast-2', aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])\n" +
+    "print(len(s3.list_multipart_uploads(Bucket=sys.argv[4]).get('Uploads', [])))\n";
+  const out = execFileSync(python, ["-c", script, field("config", "endpoint_url"), field("credentials", "aws_access_key_id"), field("credentials", "aws_secret_access_key"), BUCKET], { encoding: "utf8" });
+  return Number(out.trim());
 }
 
 const rowCheck = (key) => `[data-testid="browser-row"][data-key="${key}"] [data-testid="browser-row-check"]`;
@@ -109,6 +124,12 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
       await scrollTo(app, '[data-testid="upload-preview"]');
       await app.assertTablesFit("upload preview");
       await bothThemes(app, "01-preview");
+      const language = await app.byTestId("language-select");
+      await language.selectByValue("ko");
+      await app.waitForText("upload-start", "올리기");
+      await app.screenshot("01-preview-ko");
+      await language.selectByValue("en");
+      await app.waitForText("upload-start", "Upload 2 files");
 
       // 2. Progress: the bar moves as parts are acknowledged.
       await (await app.byTestId("upload-start")).click();
@@ -141,6 +162,21 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
       await app.screenshot("05-download-asks-first");
       await (await app.byTestId("download-exists-cancel")).click();
       await (await app.$(rowCheck(`${FOLDER}${KOREAN}`))).click();
+
+      // Cancel mid-upload: the multipart uploads are aborted, none is left on the server.
+      await (await app.byTestId("upload-files")).click();
+      await app.waitForText("upload-preview-summary", "2 files", { timeout: 30000 });
+      await (await app.byTestId("collision-rename")).click();
+      await (await app.byTestId("upload-start")).click();
+      await waitFor("the bar to move", async () =>
+        Number(await app.execute(`const b = document.querySelector('[data-testid="transfer-bar"]'); return b ? b.getAttribute("aria-valuenow") : 0;`)) > 0,
+      { timeout: 60000, interval: 50 });
+      await (await app.byTestId("transfer-cancel")).click();
+      await app.waitForText("upload-done", "cancelled", { timeout: 60000 });
+      assert.equal(unfinishedUploads(app.configDir), 0, "no unfinished upload is left after the cancel");
+      await scrollTo(app, '[data-testid="upload-done"]');
+      await app.screenshot("05b-upload-cancelled");
+      await (await app.byTestId("upload-done-close")).click();
 
       // 4. Delete the other photo: confirmed with the count, then gone from the listing.
       await (await app.$(rowCheck(`${FOLDER}${OTHER}`))).click();
