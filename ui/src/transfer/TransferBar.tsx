@@ -314,9 +314,11 @@ export function TransferBar(props: {
             <button type="button" className="button-quiet" data-testid="download-exists-cancel" onClick={() => setPhase({ kind: "idle" })}>
               {t("transfer.back")}
             </button>
-            <button type="button" className="button-quiet" data-testid="download-only-new" onClick={() => void runDownload(phase.plan, phase.dest, false, true)}>
-              {t("transfer.exists.onlyNew", { count: phase.plan.items.length - phase.plan.existing })}
-            </button>
+            {phase.plan.items.length > phase.plan.existing && (
+              <button type="button" className="button-quiet" data-testid="download-only-new" onClick={() => void runDownload(phase.plan, phase.dest, false, true)}>
+                {t("transfer.exists.onlyNew", { count: phase.plan.items.length - phase.plan.existing })}
+              </button>
+            )}
             <button type="button" className="button-primary" data-testid="download-overwrite" onClick={() => void runDownload(phase.plan, phase.dest, true)}>
               {t("transfer.exists.replace", { count: phase.plan.existing })}
             </button>
