@@ -172,7 +172,7 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
         Number(await app.execute(`const b = document.querySelector('[data-testid="transfer-bar"]'); return b ? b.getAttribute("aria-valuenow") : 0;`)) > 0,
       { timeout: 60000, interval: 50 });
       await (await app.byTestId("transfer-cancel")).click();
-      await app.waitForText("upload-done", "cancelled", { timeout: 60000 });
+      await app.waitForText("upload-done", "not transferred: cancelled", { timeout: 60000 });
       assert.equal(unfinishedUploads(app.configDir), 0, "no unfinished upload is left after the cancel");
       await scrollTo(app, '[data-testid="upload-done"]');
       await app.screenshot("05b-upload-cancelled");

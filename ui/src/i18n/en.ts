@@ -316,6 +316,7 @@ export const en = {
   "transfer.uploading": "Uploading into {prefix}",
   "transfer.downloading": "Downloading into {dest}",
   "transfer.uploaded": "Uploaded {count} files into {prefix}.",
+  "transfer.uploadCancelled": "Upload cancelled.",
   "transfer.skipped": "{count} skipped (they exist already, or their names cannot be keys).",
   "transfer.cancelledCount": "{count} not transferred: cancelled. Unfinished multipart uploads were aborted.",
   "transfer.downloaded": "Downloaded {count} files into {dest}.",

@@ -318,6 +318,7 @@ export const ko: Catalog = {
   "transfer.uploading": "{prefix}에 올리는 중",
   "transfer.downloading": "{dest}에 내려받는 중",
   "transfer.uploaded": "파일 {count}개를 {prefix}에 올렸습니다.",
+  "transfer.uploadCancelled": "올리기를 취소했습니다.",
   "transfer.skipped": "{count}개는 건너뛰었습니다(이미 있거나 키로 쓸 수 없는 이름).",
   "transfer.cancelledCount": "{count}개는 취소되어 전송하지 않았습니다. 끝나지 않은 멀티파트 업로드는 중단했습니다.",
   "transfer.downloaded": "파일 {count}개를 {dest}에 내려받았습니다.",

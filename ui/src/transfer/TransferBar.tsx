@@ -401,7 +401,9 @@ function UploadSummary({ report, prefix, onClose }: { report: UploadReport; pref
   return (
     <section className="panel" data-testid="upload-done">
       <p>
-        {t("transfer.uploaded", { count: report.uploaded.length, prefix })}
+        {report.uploaded.length === 0 && report.cancelled.length > 0
+          ? t("transfer.uploadCancelled")
+          : t("transfer.uploaded", { count: report.uploaded.length, prefix })}
         {report.skipped.length > 0 && ` ${t("transfer.skipped", { count: report.skipped.length })}`}
       </p>
       <FailedList failed={report.failed} cancelled={report.cancelled} />
