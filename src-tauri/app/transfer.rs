@@ -159,6 +159,24 @@ fn begin_batch(state: &AppState) -> Result<Progress, ApiError> {
     Ok(progress)
 }
 
+/// Forgets the app's running batch when dropped, also when a command's future is dropped
+/// mid-way (so the next batch is not refused), and stops its progress reports.
+struct BatchEnd<'a> {
+    state: &'a AppState,
+    ticker: tauri::async_runtime::JoinHandle<()>,
+}
+
+impl Drop for BatchEnd<'_> {
+    fn drop(&mut self) {
+        self.ticker.abort();
+        *self
+            .state
+            .transfer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 /// Runs `work`, sending `progress` on `channel` every [`TICK`] and once at the end, then
 /// forgets the batch.
 async fn reporting<F: std::future::Future>(
@@ -176,10 +194,10 @@ async fn reporting<F: std::future::Future>(
             }
         })
     };
+    let end = BatchEnd { state, ticker };
     let out = work.await;
-    ticker.abort();
+    drop(end);
     let _ = channel.send(progress.snapshot());
-    *state.transfer.lock().unwrap_or_else(|e| e.into_inner()) = None;
     out
 }
 
