@@ -138,6 +138,7 @@ fn main() {
                     } else {
                         ChecksumMode::Crc32c
                     },
+                    bandwidth_limit_kib: None,
                 };
                 let report = upload::upload_all(
                     &s3,

@@ -78,6 +78,18 @@ macro_rules! ui_commands {
             $crate::app::buckets::teardown_plan,
             $crate::app::buckets::teardown_bucket,
             $crate::app::buckets::cancel_bucket_job,
+            $crate::app::transfer::choose_paths::<tauri::Wry>,
+            $crate::app::transfer::describe_writer,
+            $crate::app::transfer::cancel_transfer,
+            $crate::app::transfer::plan_upload,
+            $crate::app::transfer::upload_files,
+            $crate::app::transfer::plan_download,
+            $crate::app::transfer::download_files,
+            $crate::app::transfer::plan_delete,
+            $crate::app::transfer::delete_objects,
+            $crate::app::transfer::has_unfinished_uploads,
+            $crate::app::transfer::list_unfinished_uploads,
+            $crate::app::transfer::abort_unfinished_uploads,
         ]
     };
 }

@@ -9,6 +9,7 @@ pub mod iam;
 pub mod keys;
 pub mod settings;
 pub mod sources;
+pub mod transfer;
 pub mod weekerp;
 
 use std::path::PathBuf;
@@ -48,6 +49,8 @@ pub struct AppState {
     weekerp_check: Mutex<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>>,
     /// The running empty or teardown of the Buckets screen, to cancel it.
     bucket_job: Mutex<Option<crate::buckets::CancelToken>>,
+    /// The running upload or download batch, to cancel it.
+    transfer: Mutex<Option<crate::transfer::progress::Progress>>,
 }
 
 impl AppState {
@@ -98,6 +101,7 @@ impl AppState {
             cdn: Mutex::new(cdn::CdnSlot::Starting),
             weekerp_check: Mutex::new(None),
             bucket_job: Mutex::new(None),
+            transfer: Mutex::new(None),
         }
     }
 
@@ -195,6 +199,7 @@ pub fn build_app<R: Runtime>(
     let specta = bindings::specta_builder::<R>();
     builder
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(specta.invoke_handler())
         .manage(state)
         .setup(move |app| {

@@ -15,7 +15,7 @@ use crate::error::{ApiError, ErrorCode, InLanguage};
 use crate::transfer::journal::Journal;
 use crate::transfer::progress::Progress;
 use crate::transfer::{
-    self, WriteAction, WriteCredentials, delete, download, plan, upload, uploads,
+    self, WriteAction, WriteCredentials, WriterChoice, delete, download, plan, upload, uploads,
 };
 
 #[derive(Debug, Args)]
@@ -94,18 +94,14 @@ async fn write_client(
     writer: &Writer,
     action: WriteAction,
 ) -> Result<aws_sdk_s3::Client, ApiError> {
-    let credentials = match &writer.uploader_key {
-        Some(key) => {
-            let secret = cx.sources.keychain().get(key).in_language(cx.lang)?;
-            WriteCredentials::Key(crate::aws::Target {
-                endpoint_url: source.endpoint_url.clone(),
-                region: source.region.clone(),
-                access_key_id: key.clone(),
-                secret,
-            })
-        }
-        None => WriteCredentials::Admin(cx.admin()?),
+    let choice = match &writer.uploader_key {
+        Some(key) => WriterChoice::Key {
+            access_key_id: key.clone(),
+        },
+        None => WriterChoice::Admin,
     };
+    let credentials =
+        WriteCredentials::choose(&cx.sources, source, &choice, action, || cx.admin(), cx.lang)?;
     transfer::write_client(source, &credentials, action)
         .await
         .in_language(cx.lang)
@@ -162,31 +158,36 @@ pub async fn put(args: PutArgs, cx: &Context) -> Result<Output, ApiError> {
         };
         (vec![file], String::new())
     };
-    let planned = plan::plan_upload(&s3, &source, &files, &prefix)
-        .await
-        .in_language(lang)?;
     let on_collision = match args.on_collision {
         Collision::Overwrite => plan::OnCollision::Overwrite,
         Collision::Skip => plan::OnCollision::Skip,
         Collision::Rename => plan::OnCollision::Rename,
     };
-    let (items, _skipped) = plan::resolve(&planned, &source, on_collision);
     let options = upload::UploadOptions {
         cache_control: args.cache_control,
         ..Default::default()
     };
     let progress = Arc::new(Progress::new());
     let printer = report_progress(progress.clone());
-    let report = upload::upload_all(
+    let result = upload::plan_and_upload(
         &s3,
-        &source.bucket,
-        items,
+        &source,
+        &files,
+        &prefix,
+        on_collision,
         &options,
         &Journal::in_config_dir(cx.store.dir()),
         &progress,
         lang,
     )
     .await;
+    let (planned, report) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            printer.abort();
+            return Err(ApiError::from_err(&e, lang));
+        }
+    };
     printer.abort();
     eprintln!();
     if !report.failed.is_empty() || !report.cancelled.is_empty() {

@@ -91,6 +91,71 @@ pub async fn plan_delete(
     })
 }
 
+/// What deleting a selection removes: `keys` (relative to the BasePath) and everything
+/// below each folder of `prefixes`, each key once, for the confirmation with the count.
+pub async fn plan_selection(
+    s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    keys: &[String],
+    prefixes: &[String],
+) -> Result<DeletePlan, TransferError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut plan = DeletePlan {
+        keys: Vec::new(),
+        count: 0,
+        bytes: 0.0,
+    };
+    for prefix in prefixes {
+        let below = plan_delete(s3, source, prefix).await?;
+        plan.bytes += below.bytes;
+        plan.keys
+            .extend(below.keys.into_iter().filter(|k| seen.insert(k.clone())));
+    }
+    let chosen: Vec<String> = keys
+        .iter()
+        .filter(|k| seen.insert((*k).clone()))
+        .cloned()
+        .collect();
+    plan.bytes += sizes_of(s3, source, &chosen).await? as f64;
+    plan.keys.extend(chosen);
+    plan.count = plan.keys.len() as u32;
+    Ok(plan)
+}
+
+/// The total size of `keys` (relative to the BasePath), one HEAD each, 16 at a time; a key
+/// that is gone already counts nothing.
+async fn sizes_of(
+    s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    keys: &[String],
+) -> Result<u64, TransferError> {
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+    let mut tasks = tokio::task::JoinSet::new();
+    for key in keys {
+        let (s3, bucket, full, limit) = (
+            s3.clone(),
+            source.bucket.clone(),
+            full_key(&source.base_path, key),
+            limit.clone(),
+        );
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("never closed");
+            s3.head_object().bucket(bucket).key(full).send().await
+        });
+    }
+    let mut total = 0u64;
+    while let Some(joined) = tasks.join_next().await {
+        match joined.expect("HEAD task panicked") {
+            Ok(head) => total += head.content_length().unwrap_or(0).max(0) as u64,
+            Err(e) => match AwsFailure::from_sdk(&e, "s3:GetObject") {
+                AwsFailure::NotFound => {}
+                other => return Err(TransferError::Aws(other)),
+            },
+        }
+    }
+    Ok(total)
+}
+
 /// Deletes `keys` (relative to the BasePath) in batches of 1,000. A key S3 would not
 /// delete is listed in the report; a write key without `s3:DeleteObject` is refused with
 /// the permission named (when the first batch is denied, nothing else is tried).

@@ -53,7 +53,7 @@ impl Default for DownloadOptions {
 }
 
 /// One object to fetch, and where to.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DownloadItem {
     /// The full object key.
@@ -209,6 +209,51 @@ pub async fn plan_download(
     })
 }
 
+/// What downloading a selection into the folder `dest` writes: each of `keys` (relative to
+/// the BasePath) as `dest/<name>`, each folder of `prefixes` as `dest/<folder>/…`. The
+/// browser's Download runs this; the CLI's `get` is [`plan_download`] for one of them.
+pub async fn plan_selection(
+    s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    keys: &[String],
+    prefixes: &[String],
+    dest: &Path,
+) -> Result<DownloadPlan, TransferError> {
+    let mut all = DownloadPlan {
+        items: Vec::new(),
+        bytes: 0.0,
+        existing: 0,
+        refused: Vec::new(),
+    };
+    let mut parts = Vec::new();
+    for key in keys {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        parts.push(plan_download(s3, source, key, &dest.join(name), false).await?);
+    }
+    for prefix in prefixes {
+        let folder = super::delete::folder_prefix(prefix);
+        let name = folder
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&source.bucket)
+            .to_owned();
+        parts.push(plan_download(s3, source, &folder, &dest.join(name), true).await?);
+    }
+    for part in parts {
+        for item in part.items {
+            if !all.items.iter().any(|i| i.path == item.path) {
+                all.items.push(item);
+            }
+        }
+        all.refused.extend(part.refused);
+    }
+    all.bytes = all.items.iter().map(|i| i.size).sum();
+    all.existing = all.items.iter().filter(|i| i.exists).count() as u32;
+    Ok(all)
+}
+
 /// Downloads every item, several files at once; a failed file does not stop the others.
 pub async fn download_all(
     s3: &aws_sdk_s3::Client,
@@ -334,39 +379,43 @@ fn remove_quietly(paths: &[&Path]) {
     }
 }
 
-/// Downloads one object (see the module doc).
-pub async fn download_file(
+/// The object as HEAD describes it: what the download must match.
+struct Version {
+    size: u64,
+    etag: String,
+    /// The object's CRC32C, when it has one.
+    expected: Option<String>,
+}
+
+/// HEADs the object and sets up the checksum its bytes will be checked against: whole, or
+/// composite per part for a multipart object (its part layout from part 1's HEAD).
+async fn head_object(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
-    item: &DownloadItem,
-    options: &DownloadOptions,
-    handle: &FileHandle,
-) -> Result<DownloadedFile, TransferError> {
-    handle.start();
-    let dest = &item.path;
-    if !options.overwrite && dest.exists() {
-        return Err(TransferError::Exists { path: dest.clone() });
-    }
+    key: &str,
+) -> Result<(Version, Tracker), TransferError> {
     let head = s3
         .head_object()
         .bucket(bucket)
-        .key(&item.key)
+        .key(key)
         .checksum_mode(ChecksumMode::Enabled)
         .send()
         .await
         .map_err(|e| TransferError::Aws(AwsFailure::from_sdk(&e, "s3:GetObject")))?;
-    let size = head.content_length().unwrap_or(0).max(0) as u64;
-    let etag = head.e_tag().unwrap_or_default().to_owned();
-    handle.set_total(size);
-    let expected = head.checksum_crc32_c().map(str::to_owned);
+    let version = Version {
+        size: head.content_length().unwrap_or(0).max(0) as u64,
+        etag: head.e_tag().unwrap_or_default().to_owned(),
+        expected: head.checksum_crc32_c().map(str::to_owned),
+    };
     // A multipart object (ETag `…-N`) has a composite checksum unless S3 says it is of the
     // whole object; HEAD answers do not always carry the `-N` (moto leaves it out).
-    let multipart = etag
+    let multipart = version
+        .etag
         .trim_matches('"')
         .rsplit_once('-')
         .is_some_and(|(_, n)| n.parse::<u32>().is_ok());
     let full_object = head.checksum_type() == Some(&aws_sdk_s3::types::ChecksumType::FullObject);
-    let mut tracker = match expected.as_deref() {
+    let tracker = match version.expected.as_deref() {
         Some(_) if multipart && !full_object => {
             // The part layout of a multipart object: the first part's size. (No If-Match
             // here: moto answers a part's HEAD with the part's ETag; the ranged GETs below
@@ -374,7 +423,7 @@ pub async fn download_file(
             let first = s3
                 .head_object()
                 .bucket(bucket)
-                .key(&item.key)
+                .key(key)
                 .part_number(1)
                 .send()
                 .await
@@ -392,7 +441,26 @@ pub async fn download_file(
         Some(_) => Tracker::Full(digest()),
         None => Tracker::Off,
     };
+    Ok((version, tracker))
+}
 
+/// The temp file a download writes, opened at the length it resumes from.
+struct TempFile {
+    file: Arc<std::fs::File>,
+    temp: PathBuf,
+    sidecar: PathBuf,
+    resume_from: u64,
+}
+
+/// Opens the temp file beside `dest`: kept (and its bytes fed to the checksum) when its
+/// sidecar names this very object version, else started empty with a new sidecar.
+fn open_temp(
+    bucket: &str,
+    item: &DownloadItem,
+    version: &Version,
+    tracker: &mut Tracker,
+) -> Result<TempFile, TransferError> {
+    let dest = &item.path;
     if let Some(dir) = dest.parent() {
         std::fs::create_dir_all(dir).map_err(TransferError::io("create", dir))?;
     }
@@ -400,14 +468,14 @@ pub async fn download_file(
     let want = Partial {
         bucket: bucket.to_owned(),
         key: item.key.clone(),
-        etag: etag.clone(),
-        size,
+        etag: version.etag.clone(),
+        size: version.size,
     };
     let previous: Option<Partial> = std::fs::read(&sidecar)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
     let held = std::fs::metadata(&temp).map(|m| m.len()).unwrap_or(0);
-    let resume_from = if previous.as_ref() == Some(&want) && held <= size {
+    let resume_from = if previous.as_ref() == Some(&want) && held <= version.size {
         held
     } else {
         remove_quietly(&[&temp]);
@@ -439,56 +507,85 @@ pub async fn download_file(
             tracker.update(&buf[..n]);
         }
     }
-    handle.acknowledge(resume_from);
+    Ok(TempFile {
+        file: Arc::new(file),
+        temp,
+        sidecar,
+        resume_from,
+    })
+}
 
-    let file = Arc::new(file);
+/// One ranged GET of `start..end`, with `If-Match` so a changed object is noticed.
+async fn fetch_range(
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    key: String,
+    etag: String,
+    start: u64,
+    end: u64,
+) -> Result<(u64, bytes::Bytes), TransferError> {
+    let out = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(&key)
+        .range(format!("bytes={start}-{}", end - 1))
+        .if_match(&etag)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.code() == Some("PreconditionFailed") {
+                TransferError::Changed { what: key.clone() }
+            } else {
+                TransferError::Aws(AwsFailure::from_sdk(&e, "s3:GetObject"))
+            }
+        })?;
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| {
+            TransferError::Aws(AwsFailure::Unreachable {
+                detail: e.to_string(),
+            })
+        })?
+        .into_bytes();
+    if bytes.len() as u64 != end - start {
+        return Err(TransferError::Changed { what: key });
+    }
+    Ok((start, bytes))
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Fetches the rest of the object in chunks, several in flight, and writes them in order
+/// (so the temp file is always a prefix of the object), acknowledging each once written.
+async fn fetch_rest(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    item: &DownloadItem,
+    version: &Version,
+    temp: &TempFile,
+    tracker: &mut Tracker,
+    options: &DownloadOptions,
+    handle: &FileHandle,
+) -> Result<(), TransferError> {
     let chunk = u64::from(options.chunk_size_mib.max(1)) * MIB;
     let window = options.chunks_in_flight.max(1) as usize;
-    let mut next = resume_from;
+    let mut next = temp.resume_from;
     let mut in_flight = VecDeque::new();
     let token = handle.token();
     let outcome: Result<(), TransferError> = async {
         loop {
-            while in_flight.len() < window && next < size {
-                let (start, end) = (next, (next + chunk).min(size));
+            while in_flight.len() < window && next < version.size {
+                let (start, end) = (next, (next + chunk).min(version.size));
                 next = end;
-                let (s3, bucket, key, etag) = (
+                in_flight.push_back(tokio::spawn(fetch_range(
                     s3.clone(),
                     bucket.to_owned(),
                     item.key.clone(),
-                    etag.clone(),
-                );
-                in_flight.push_back(tokio::spawn(async move {
-                    let out = s3
-                        .get_object()
-                        .bucket(&bucket)
-                        .key(&key)
-                        .range(format!("bytes={start}-{}", end - 1))
-                        .if_match(&etag)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            if e.code() == Some("PreconditionFailed") {
-                                TransferError::Changed { what: key.clone() }
-                            } else {
-                                TransferError::Aws(AwsFailure::from_sdk(&e, "s3:GetObject"))
-                            }
-                        })?;
-                    let bytes = out
-                        .body
-                        .collect()
-                        .await
-                        .map_err(|e| {
-                            TransferError::Aws(AwsFailure::Unreachable {
-                                detail: e.to_string(),
-                            })
-                        })?
-                        .into_bytes();
-                    if bytes.len() as u64 != end - start {
-                        return Err(TransferError::Changed { what: key });
-                    }
-                    Ok((start, bytes))
-                }));
+                    version.etag.clone(),
+                    start,
+                    end,
+                )));
             }
             let Some(front) = in_flight.pop_front() else {
                 return Ok(());
@@ -503,7 +600,7 @@ pub async fn download_file(
                 joined = front => joined.expect("chunk task panicked")?,
             };
             tracker.update(&bytes);
-            let (f, path) = (file.clone(), temp.clone());
+            let (f, path) = (temp.file.clone(), temp.temp.clone());
             let len = bytes.len() as u64;
             tokio::task::spawn_blocking(move || {
                 use std::os::unix::fs::FileExt;
@@ -516,39 +613,78 @@ pub async fn download_file(
         }
     }
     .await;
-    if let Err(e) = outcome {
-        for task in in_flight {
-            task.abort();
-        }
+    for task in in_flight {
+        task.abort();
+    }
+    outcome
+}
+
+/// Downloads one object (see the module doc).
+pub async fn download_file(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    item: &DownloadItem,
+    options: &DownloadOptions,
+    handle: &FileHandle,
+) -> Result<DownloadedFile, TransferError> {
+    handle.start();
+    let dest = &item.path;
+    if !options.overwrite && dest.exists() {
+        return Err(TransferError::Exists { path: dest.clone() });
+    }
+    let (version, mut tracker) = head_object(s3, bucket, &item.key).await?;
+    handle.set_total(version.size);
+    let temp = open_temp(bucket, item, &version, &mut tracker)?;
+    handle.acknowledge(temp.resume_from);
+    let fetched = fetch_rest(
+        s3,
+        bucket,
+        item,
+        &version,
+        &temp,
+        &mut tracker,
+        options,
+        handle,
+    )
+    .await;
+    if let Err(e) = fetched {
         // A cancel or a changed object leaves nothing to resume; a network failure keeps
         // the partial file for the next attempt.
         if matches!(e, TransferError::Cancelled | TransferError::Changed { .. }) {
-            remove_quietly(&[&temp, &sidecar]);
+            remove_quietly(&[&temp.temp, &temp.sidecar]);
         }
         return Err(e);
     }
-    file.sync_all().map_err(TransferError::io("write", &temp))?;
+    temp.file
+        .sync_all()
+        .map_err(TransferError::io("write", &temp.temp))?;
+    let TempFile {
+        file,
+        temp: temp_path,
+        sidecar,
+        resume_from,
+    } = temp;
     drop(file);
 
     let actual = tracker.result();
-    if let (Some(expected), Some(actual)) = (&expected, &actual)
+    if let (Some(expected), Some(actual)) = (&version.expected, &actual)
         && !same_checksum(expected, actual)
     {
-        remove_quietly(&[&temp, &sidecar]);
+        remove_quietly(&[&temp_path, &sidecar]);
         return Err(TransferError::ChecksumMismatch {
             what: item.key.clone(),
             expected: expected.clone(),
             actual: actual.clone(),
         });
     }
-    move_into_place(&temp, dest, options.overwrite)?;
+    move_into_place(&temp_path, dest, options.overwrite)?;
     remove_quietly(&[&sidecar]);
     Ok(DownloadedFile {
         key: item.key.clone(),
         path: dest.clone(),
-        bytes: size as f64,
+        bytes: version.size as f64,
         resumed_from: resume_from as f64,
-        checksum_crc32c: expected.and(actual),
+        checksum_crc32c: version.expected.and(actual),
     })
 }
 

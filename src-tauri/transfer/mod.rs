@@ -29,9 +29,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::{Admin, AwsFailure, Target};
 use crate::config::{ConfigStore, SourceConfig};
-use crate::error::{Described, ErrorCode};
+use crate::error::{ApiError, Described, ErrorCode, InLanguage};
 use crate::locale::Language;
-use crate::sources::SourceError;
+use crate::sources::{SourceError, Sources};
 
 pub const MIB: u64 = 1024 * 1024;
 
@@ -113,7 +113,53 @@ pub struct Writer {
     pub label: Option<String>,
 }
 
+/// Who should write, as the user chose it (the GUI's writer picker, the CLI's
+/// `--uploader-key`): never implied, always shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum WriterChoice {
+    /// The admin profile (the sandbox's while it runs).
+    Admin,
+    /// An uploader key; its secret comes from the OS keychain.
+    #[serde(rename_all = "camelCase")]
+    Key { access_key_id: String },
+}
+
 impl WriteCredentials {
+    /// The credentials of `choice`; `admin` is asked only when the choice is the admin.
+    /// The source's own reader key is refused here, before the keychain or the network.
+    pub fn choose(
+        sources: &Sources,
+        source: &SourceConfig,
+        choice: &WriterChoice,
+        action: WriteAction,
+        admin: impl FnOnce() -> Result<Admin, ApiError>,
+        lang: Language,
+    ) -> Result<WriteCredentials, ApiError> {
+        match choice {
+            WriterChoice::Admin => admin().map(WriteCredentials::Admin),
+            WriterChoice::Key { access_key_id } => {
+                let key_id = access_key_id.trim();
+                if key_id == source.access_key_id {
+                    return Err(ApiError::from_err(
+                        &TransferError::ReaderKey {
+                            action: action.iam_action(),
+                            bucket: source.bucket.clone(),
+                        },
+                        lang,
+                    ));
+                }
+                let secret = sources.keychain().get(key_id).in_language(lang)?;
+                Ok(WriteCredentials::Key(Target {
+                    endpoint_url: source.endpoint_url.clone(),
+                    region: source.region.clone(),
+                    access_key_id: key_id.to_owned(),
+                    secret,
+                }))
+            }
+        }
+    }
+
     pub fn writer(&self) -> Writer {
         match self {
             WriteCredentials::Admin(admin) => Writer {

@@ -78,6 +78,29 @@ pub fn local_files(path: &Path, recursive: bool) -> Result<Vec<LocalFile>, Trans
     Ok(out)
 }
 
+/// The files of paths the user picked or dropped: a file under its own name, a folder with
+/// everything below it under `folder/…` (as dropping a folder into a prefix means), sorted.
+pub fn picked_files(paths: &[PathBuf]) -> Result<Vec<LocalFile>, TransferError> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(TransferError::io("read", path))?;
+        if meta.is_file() {
+            out.extend(local_files(path, false)?);
+            continue;
+        }
+        let folder = path
+            .file_name()
+            .map(|n| format!("{}/", n.to_string_lossy()))
+            .unwrap_or_default();
+        out.extend(local_files(path, true)?.into_iter().map(|f| LocalFile {
+            name: format!("{folder}{}", f.name),
+            path: f.path,
+        }));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
 /// Why a key cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase", tag = "kind")]
@@ -525,5 +548,15 @@ mod tests {
         ));
         let one = local_files(&dir.path().join("a.jpg"), false).unwrap();
         assert_eq!(one[0].name, "a.jpg");
+        let picked: Vec<String> = picked_files(&[dir.path().join("봄"), dir.path().join("a.jpg")])
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            picked,
+            ["a.jpg", "봄/꽃/b.jpg"],
+            "a dropped folder keeps its own name"
+        );
     }
 }

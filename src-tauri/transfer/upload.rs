@@ -45,6 +45,8 @@ pub struct UploadOptions {
     /// `Cache-Control` for every object of the batch.
     pub cache_control: Option<String>,
     pub checksums: ChecksumMode,
+    /// At most this many KiB per second for the whole batch (`None`: as fast as it goes).
+    pub bandwidth_limit_kib: Option<u32>,
 }
 
 impl Default for UploadOptions {
@@ -56,6 +58,7 @@ impl Default for UploadOptions {
             files_in_flight: 32,
             cache_control: None,
             checksums: ChecksumMode::Crc32c,
+            bandwidth_limit_kib: None,
         }
     }
 }
@@ -105,6 +108,8 @@ pub struct UploadReport {
     pub failed: Vec<FailedFile>,
     /// Keys not uploaded because the batch was cancelled (their multipart uploads aborted).
     pub cancelled: Vec<String>,
+    /// Keys of the plan left out: existing keys skipped, or names with a problem.
+    pub skipped: Vec<String>,
 }
 
 /// The part size for a file of `size` bytes: `preferred` (at least S3's 5 MiB), grown in
@@ -126,6 +131,39 @@ fn part_len(size: u64, part_size: u64, number: i32) -> u64 {
     part_size.min(size - start)
 }
 
+/// The batch's bandwidth limit: each request waits until the bytes sent before it, and
+/// its own, fit in the time since the batch started at the allowed rate.
+#[derive(Debug)]
+struct Limiter {
+    started: tokio::time::Instant,
+    bytes_per_sec: f64,
+    reserved: std::sync::Mutex<u64>,
+}
+
+impl Limiter {
+    fn new(kib_per_sec: Option<u32>) -> Option<Arc<Limiter>> {
+        kib_per_sec.filter(|k| *k > 0).map(|k| {
+            Arc::new(Limiter {
+                started: tokio::time::Instant::now(),
+                bytes_per_sec: f64::from(k) * 1024.0,
+                reserved: std::sync::Mutex::new(0),
+            })
+        })
+    }
+
+    /// Waits until `bytes` more may be sent.
+    async fn wait(limit: &Option<Arc<Limiter>>, bytes: u64) {
+        let Some(limit) = limit else { return };
+        let due = {
+            let mut reserved = limit.reserved.lock().expect("limiter lock");
+            let before = *reserved;
+            *reserved += bytes;
+            limit.started + std::time::Duration::from_secs_f64(before as f64 / limit.bytes_per_sec)
+        };
+        tokio::time::sleep_until(due).await;
+    }
+}
+
 /// What every upload of a batch shares.
 #[derive(Clone)]
 struct Batch {
@@ -134,6 +172,47 @@ struct Batch {
     options: UploadOptions,
     journal: Journal,
     parts: Arc<Semaphore>,
+    limit: Option<Arc<Limiter>>,
+}
+
+impl Batch {
+    fn new(
+        s3: &aws_sdk_s3::Client,
+        bucket: &str,
+        options: &UploadOptions,
+        journal: &Journal,
+    ) -> Batch {
+        Batch {
+            s3: s3.clone(),
+            bucket: bucket.to_owned(),
+            options: options.clone(),
+            journal: journal.clone(),
+            parts: Arc::new(Semaphore::new(options.parts_in_flight.max(1) as usize)),
+            limit: Limiter::new(options.bandwidth_limit_kib),
+        }
+    }
+}
+
+/// A batch as the user asked for it: the preview of `files` into `prefix`, its collisions
+/// resolved once with `on_collision`, then uploaded. Returns the preview and the report
+/// (with the skipped keys). The CLI's `put` and the GUI's Upload both run this.
+#[allow(clippy::too_many_arguments)]
+pub async fn plan_and_upload(
+    s3: &aws_sdk_s3::Client,
+    source: &crate::config::SourceConfig,
+    files: &[super::plan::LocalFile],
+    prefix: &str,
+    on_collision: super::plan::OnCollision,
+    options: &UploadOptions,
+    journal: &Journal,
+    progress: &Progress,
+    lang: Language,
+) -> Result<(super::plan::UploadPlan, UploadReport), TransferError> {
+    let planned = super::plan::plan_upload(s3, source, files, prefix).await?;
+    let (items, skipped) = super::plan::resolve(&planned, source, on_collision);
+    let mut report = upload_all(s3, &source.bucket, items, options, journal, progress, lang).await;
+    report.skipped = skipped.into_iter().map(|p| p.key).collect();
+    Ok((planned, report))
 }
 
 /// Uploads `items` into `bucket`, several files and parts at once, and reports each file.
@@ -147,13 +226,7 @@ pub async fn upload_all(
     progress: &Progress,
     lang: Language,
 ) -> UploadReport {
-    let batch = Batch {
-        s3: s3.clone(),
-        bucket: bucket.to_owned(),
-        options: options.clone(),
-        journal: journal.clone(),
-        parts: Arc::new(Semaphore::new(options.parts_in_flight.max(1) as usize)),
-    };
+    let batch = Batch::new(s3, bucket, options, journal);
     let files = Arc::new(Semaphore::new(options.files_in_flight.max(1) as usize));
     let mut tasks = tokio::task::JoinSet::new();
     for item in items {
@@ -180,6 +253,7 @@ pub async fn upload_all(
         uploaded: Vec::new(),
         failed: Vec::new(),
         cancelled: Vec::new(),
+        skipped: Vec::new(),
     };
     while let Some(joined) = tasks.join_next().await {
         let (key, result) = joined.expect("upload task panicked");
@@ -207,13 +281,7 @@ pub async fn upload_file(
     journal: &Journal,
     handle: &FileHandle,
 ) -> Result<UploadedFile, TransferError> {
-    let batch = Batch {
-        s3: s3.clone(),
-        bucket: bucket.to_owned(),
-        options: options.clone(),
-        journal: journal.clone(),
-        parts: Arc::new(Semaphore::new(options.parts_in_flight.max(1) as usize)),
-    };
+    let batch = Batch::new(s3, bucket, options, journal);
     upload_file_with(&batch, item, handle).await
 }
 
@@ -272,7 +340,10 @@ async fn put_single(
         request = request.if_none_match("*");
     }
     let sent = tokio::select! {
-        sent = request.send() => sent,
+        sent = async {
+            Limiter::wait(&batch.limit, bytes).await;
+            request.send().await
+        } => sent,
         _ = handle.token().cancelled_owned() => return Err(TransferError::Cancelled),
     };
     sent.map_err(|e| write_error(&e, &batch.bucket, &item.key))?;
@@ -483,6 +554,7 @@ struct PartJob {
     len: u64,
     reused: Option<JournalPart>,
     crc32c: bool,
+    limit: Option<Arc<Limiter>>,
 }
 
 impl PartJob {
@@ -500,6 +572,7 @@ impl PartJob {
                 return Ok((reused, crc, false));
             }
         }
+        Limiter::wait(&self.limit, self.len).await;
         let mut request = self
             .s3
             .upload_part()
@@ -531,84 +604,121 @@ impl PartJob {
     }
 }
 
-async fn put_multipart(
+/// Where a multipart upload starts from: a journaled upload the server still has (with the
+/// parts it confirms), or a new one.
+struct Resumable {
+    record: UploadRecord,
+    /// Parts the server confirms, by number.
+    confirmed: BTreeMap<i32, JournalPart>,
+    resumed: bool,
+    restarted: bool,
+}
+
+/// The whole parts of the expected size among `parts` that the server listed for `old`
+/// (a torn part is sent again), with their checksums from the server or the journal.
+fn confirmed_parts(
+    old: &UploadRecord,
+    parts: Vec<aws_sdk_s3::types::Part>,
+) -> BTreeMap<i32, JournalPart> {
+    let mut confirmed = BTreeMap::new();
+    for part in parts {
+        let (Some(number), Some(etag), Some(size)) =
+            (part.part_number(), part.e_tag(), part.size())
+        else {
+            continue;
+        };
+        let in_range = number >= 1 && (number as u64) <= part_count(old.stamp.size, old.part_size);
+        if in_range && size as u64 == part_len(old.stamp.size, old.part_size, number) {
+            let journaled = old.parts.iter().find(|p| p.number == number);
+            confirmed.insert(
+                number,
+                JournalPart {
+                    number,
+                    etag: etag.to_owned(),
+                    checksum_crc32c: part
+                        .checksum_crc32_c()
+                        .map(str::to_owned)
+                        .or_else(|| journaled.and_then(|p| p.checksum_crc32c.clone())),
+                    size: size as u64,
+                },
+            );
+        }
+    }
+    confirmed
+}
+
+/// Resumes the journaled upload of `item` from what `ListParts` confirms, or starts a new
+/// one: a changed file's old upload is aborted first, a vanished one forgotten.
+async fn resume_or_start(
     batch: &Batch,
     item: &UploadItem,
     stamp: FileStamp,
-    handle: &FileHandle,
-) -> Result<UploadedFile, TransferError> {
+) -> Result<Resumable, TransferError> {
     let (s3, bucket, key) = (&batch.s3, batch.bucket.as_str(), item.key.as_str());
-    let mut resumed = false;
     let mut restarted = false;
-    // Parts the server confirms, by number.
-    let mut confirmed: BTreeMap<i32, JournalPart> = BTreeMap::new();
-    let mut record = match batch.journal.load(bucket, key, &item.path)? {
+    match batch.journal.load(bucket, key, &item.path)? {
         Some(old) if old.stamp != stamp => {
             // The file changed since its parts were sent: they belong to another file.
             abort_and_confirm(s3, bucket, key, &old.upload_id).await?;
             batch.journal.remove(&old)?;
             restarted = true;
-            None
         }
         Some(old) => match server_parts(s3, bucket, key, &old.upload_id).await? {
             Some(parts) => {
-                for part in parts {
-                    let (Some(number), Some(etag), Some(size)) =
-                        (part.part_number(), part.e_tag(), part.size())
-                    else {
-                        continue;
-                    };
-                    let in_range =
-                        number >= 1 && (number as u64) <= part_count(old.stamp.size, old.part_size);
-                    // Only whole parts of the expected size count: a torn part is sent again.
-                    if in_range && size as u64 == part_len(old.stamp.size, old.part_size, number) {
-                        let journaled = old.parts.iter().find(|p| p.number == number);
-                        confirmed.insert(
-                            number,
-                            JournalPart {
-                                number,
-                                etag: etag.to_owned(),
-                                checksum_crc32c: part
-                                    .checksum_crc32_c()
-                                    .map(str::to_owned)
-                                    .or_else(|| journaled.and_then(|p| p.checksum_crc32c.clone())),
-                                size: size as u64,
-                            },
-                        );
-                    }
-                }
-                resumed = true;
-                Some(old)
+                let confirmed = confirmed_parts(&old, parts);
+                let mut record = old;
+                record.parts = confirmed.values().cloned().collect();
+                save_journal(&batch.journal, &record).await?;
+                return Ok(Resumable {
+                    record,
+                    confirmed,
+                    resumed: true,
+                    restarted,
+                });
             }
-            None => {
-                batch.journal.remove(&old)?;
-                None
-            }
+            None => batch.journal.remove(&old)?,
         },
-        None => None,
-    };
-    if record.is_none() {
-        let part_size = part_size_for(stamp.size, u64::from(batch.options.part_size_mib) * MIB);
-        record = Some(create_upload(batch, item, stamp, part_size).await?);
+        None => {}
     }
-    let mut record = record.expect("set above");
+    let part_size = part_size_for(stamp.size, u64::from(batch.options.part_size_mib) * MIB);
+    Ok(Resumable {
+        record: create_upload(batch, item, stamp, part_size).await?,
+        confirmed: BTreeMap::new(),
+        resumed: false,
+        restarted,
+    })
+}
+
+/// What sending the parts gave: each part's CRC32C, and how many were sent (not reused).
+struct SentParts {
+    crcs: BTreeMap<i32, u32>,
+    sent: u32,
+}
+
+/// Sends every part not confirmed yet, several at once within the batch's permits, and
+/// journals each as the server acknowledges it. On a cancel or a permanent failure the
+/// parts in flight are dropped and the upload is aborted (confirmed with `ListParts`).
+async fn send_parts(
+    batch: &Batch,
+    item: &UploadItem,
+    stamp: FileStamp,
+    resumable: &mut Resumable,
+    handle: &FileHandle,
+) -> Result<SentParts, TransferError> {
+    let record = &mut resumable.record;
     let part_size = record.part_size;
     let count = part_count(stamp.size, part_size) as i32;
-    record.parts = confirmed.values().cloned().collect();
-    save_journal(&batch.journal, &record).await?;
-    for p in confirmed.values() {
-        handle.acknowledge(p.size);
-    }
-
     let file =
         Arc::new(std::fs::File::open(&item.path).map_err(TransferError::io("read", &item.path))?);
-    let mut crcs: BTreeMap<i32, u32> = BTreeMap::new();
+    let mut out = SentParts {
+        crcs: BTreeMap::new(),
+        sent: 0,
+    };
     let mut tasks: tokio::task::JoinSet<Result<(JournalPart, u32, bool), TransferError>> =
         tokio::task::JoinSet::new();
     // Parts start in order, each once a permit of the batch is free, so the journal fills
     // from the front and a crash loses as little as possible.
     let mut pending: std::collections::VecDeque<i32> = (1..=count).collect();
-    let mut parts_sent = 0u32;
     let mut failure: Option<TransferError> = None;
     let token = handle.token();
     // The cancel branch never ends by itself, so the loop ends here, not in `else`.
@@ -622,15 +732,15 @@ async fn put_multipart(
             Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
                 match joined.expect("part task panicked") {
                     Ok((part, crc, sent)) => {
-                        crcs.insert(part.number, crc);
+                        out.crcs.insert(part.number, crc);
                         if sent {
-                            parts_sent += 1;
+                            out.sent += 1;
                             record.parts_sent += 1;
                             record.parts.retain(|p| p.number != part.number);
                             handle.acknowledge(part.size);
                             record.parts.push(part);
                             record.parts.sort_by_key(|p| p.number);
-                            save_journal(&batch.journal, &record).await?;
+                            save_journal(&batch.journal, record).await?;
                         }
                     }
                     Err(e) => {
@@ -643,17 +753,18 @@ async fn put_multipart(
                 let permit = permit.expect("the parts semaphore is never closed");
                 let number = pending.pop_front().expect("checked");
                 let job = PartJob {
-                    s3: s3.clone(),
-                    bucket: bucket.to_owned(),
-                    key: key.to_owned(),
+                    s3: batch.s3.clone(),
+                    bucket: batch.bucket.clone(),
+                    key: item.key.clone(),
                     upload_id: record.upload_id.clone(),
                     file: file.clone(),
                     path: item.path.clone(),
                     number,
                     offset: (number as u64 - 1) * part_size,
                     len: part_len(stamp.size, part_size, number),
-                    reused: confirmed.get(&number).cloned(),
+                    reused: resumable.confirmed.get(&number).cloned(),
                     crc32c: record.crc32c,
+                    limit: batch.limit.clone(),
                 };
                 tasks.spawn(async move {
                     let _permit = permit;
@@ -662,30 +773,33 @@ async fn put_multipart(
             }
         }
     }
-    if let Some(err) = failure {
-        // Parts in flight are dropped before the abort, so none lands after it.
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
-        let permanent = matches!(
-            err,
-            TransferError::Cancelled | TransferError::WriteDenied { .. }
-        );
-        if permanent {
-            abort_and_confirm(s3, bucket, key, &record.upload_id).await?;
-            batch.journal.remove(&record)?;
-        }
-        // Other failures (network, throttling) keep the upload and its journal: a rerun
-        // resumes it, and the bucket's unfinished uploads show it meanwhile.
-        return Err(err);
+    let Some(err) = failure else {
+        return Ok(out);
+    };
+    // Parts in flight are dropped before the abort, so none lands after it.
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    let permanent = matches!(
+        err,
+        TransferError::Cancelled | TransferError::WriteDenied { .. }
+    );
+    if permanent {
+        abort_and_confirm(&batch.s3, &batch.bucket, &item.key, &record.upload_id).await?;
+        batch.journal.remove(record)?;
     }
+    // Other failures (network, throttling) keep the upload and its journal: a rerun
+    // resumes it, and the bucket's unfinished uploads show it meanwhile.
+    Err(err)
+}
 
-    if FileStamp::of(&item.path)? != stamp {
-        abort_and_confirm(s3, bucket, key, &record.upload_id).await?;
-        batch.journal.remove(&record)?;
-        return Err(TransferError::Changed {
-            what: item.path.display().to_string(),
-        });
-    }
+/// Completes the upload with every part (refusing to replace an object for a renamed
+/// collision) and forgets its journal.
+async fn complete_upload(
+    batch: &Batch,
+    item: &UploadItem,
+    record: &UploadRecord,
+    crcs: &BTreeMap<i32, u32>,
+) -> Result<(), TransferError> {
     let completed: Vec<CompletedPart> = record
         .parts
         .iter()
@@ -697,10 +811,11 @@ async fn put_multipart(
                 .build()
         })
         .collect();
-    let mut request = s3
+    let mut request = batch
+        .s3
         .complete_multipart_upload()
-        .bucket(bucket)
-        .key(key)
+        .bucket(&batch.bucket)
+        .key(&item.key)
         .upload_id(&record.upload_id)
         .multipart_upload(
             CompletedMultipartUpload::builder()
@@ -713,17 +828,40 @@ async fn put_multipart(
     request
         .send()
         .await
-        .map_err(|e| write_error(&e, bucket, key))?;
-    batch.journal.remove(&record)?;
-    let all: Vec<u32> = crcs.values().copied().collect();
+        .map_err(|e| write_error(&e, &batch.bucket, &item.key))?;
+    batch.journal.remove(record)
+}
+
+async fn put_multipart(
+    batch: &Batch,
+    item: &UploadItem,
+    stamp: FileStamp,
+    handle: &FileHandle,
+) -> Result<UploadedFile, TransferError> {
+    let mut resumable = resume_or_start(batch, item, stamp).await?;
+    for p in resumable.confirmed.values() {
+        handle.acknowledge(p.size);
+    }
+    let sent = send_parts(batch, item, stamp, &mut resumable, handle).await?;
+    let record = &resumable.record;
+    if FileStamp::of(&item.path)? != stamp {
+        abort_and_confirm(&batch.s3, &batch.bucket, &item.key, &record.upload_id).await?;
+        batch.journal.remove(record)?;
+        return Err(TransferError::Changed {
+            what: item.path.display().to_string(),
+        });
+    }
+    complete_upload(batch, item, record, &sent.crcs).await?;
+    let count = part_count(stamp.size, record.part_size) as u32;
+    let all: Vec<u32> = sent.crcs.values().copied().collect();
     Ok(UploadedFile {
-        key: key.to_owned(),
+        key: item.key.clone(),
         bytes: stamp.size as f64,
-        parts: count as u32,
-        parts_sent,
-        parts_reused: count as u32 - parts_sent,
-        resumed,
-        restarted,
+        parts: count,
+        parts_sent: sent.sent,
+        parts_reused: count - sent.sent,
+        resumed: resumable.resumed,
+        restarted: resumable.restarted,
         checksum_crc32c: record.crc32c.then(|| composite_crc32c(&all)),
     })
 }
@@ -797,6 +935,31 @@ mod tests {
         assert!(!truncated);
         assert_eq!(next.as_deref(), Some("13"));
         assert!(parse_list_parts_response("<ListPartsResult></ListPartsResult>").is_none());
+    }
+
+    #[test]
+    fn the_bandwidth_limit_spaces_requests_at_the_allowed_rate() {
+        assert!(Limiter::new(None).is_none());
+        assert!(Limiter::new(Some(0)).is_none(), "0 is no limit");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let limit = Limiter::new(Some(1024)); // 1 MiB/s
+            let start = std::time::Instant::now();
+            Limiter::wait(&limit, MIB / 4).await;
+            assert!(
+                start.elapsed().as_millis() < 100,
+                "the first request goes at once"
+            );
+            Limiter::wait(&limit, MIB).await;
+            let waited = start.elapsed().as_secs_f64();
+            assert!(
+                (0.24..0.6).contains(&waited),
+                "the second waits for the first quarter MiB: {waited}"
+            );
+        });
     }
 
     #[test]

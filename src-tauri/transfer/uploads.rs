@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::TransferError;
 use super::upload::server_parts;
@@ -21,7 +21,7 @@ const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 /// flight during an abort may land after it, as S3's documentation warns).
 const ABORT_ATTEMPTS: u32 = 3;
 
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct UnfinishedUpload {
     /// The full object key.

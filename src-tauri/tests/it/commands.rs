@@ -322,3 +322,233 @@ fn bucket_names_drafts_and_confirmations_are_checked_by_the_core_before_any_call
     app.invoke("cancel_bucket_job", json!({}))
         .expect("cancelling with nothing running is fine");
 }
+
+/// A source on a fresh bucket of the shared moto (where any key may write), reading with
+/// its own key, and an uploader key beside it; both secrets in the keychain.
+fn transfer_source(config_dir: &Path) -> (String, &'static str) {
+    use bucketdesk::secrets::{Keychain, SecretString};
+    let endpoint = crate::support::moto::shared();
+    let bucket = crate::support::unique_name("cmd-xfer");
+    crate::support::block_on(async {
+        endpoint
+            .s3()
+            .await
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+    });
+    let keychain = Keychain::new(bucketdesk::secrets::SERVICE);
+    let secret = SecretString::new("any-secret-works-on-the-shared-moto".to_owned());
+    for key in [READER, UPLOADER] {
+        keychain.store(key, &secret).unwrap();
+    }
+    ConfigStore::new(config_dir)
+        .update(|c| {
+            c.sources.push(bucketdesk::config::SourceConfig {
+                name: "shop".into(),
+                bucket: bucket.clone(),
+                region: crate::support::moto::REGION.into(),
+                base_path: "/assets".into(),
+                access_key_id: READER.into(),
+                endpoint_url: Some(endpoint.server.endpoint()),
+                added_at: "2026-01-01T00:00:00Z".into(),
+                last_verified: None,
+                checksums_when_required: false,
+            });
+            Ok(())
+        })
+        .unwrap();
+    (bucket, UPLOADER)
+}
+
+const READER: &str = "AKIACMDREADERKEY0001";
+const UPLOADER: &str = "AKIACMDUPLOADERKEY01";
+/// What the UI passes for a progress channel.
+const CHANNEL: &str = "__CHANNEL__:1";
+
+/// An upload request of `paths` into `봄/` as `writer`, skipping existing keys.
+fn upload_request(paths: &Value, writer: &Value) -> Value {
+    json!({ "paths": paths, "prefix": "봄", "onCollision": "skip", "cacheControl": "max-age=60", "writer": writer })
+}
+
+/// The preview of an NFD-named photo: NFC key in the prefix, the warning, the CDN URL.
+fn the_preview_has_the_nfc_key_and_the_cdn_url(app: &MockApp, paths: &Value, nfd: &str) {
+    let plan = app
+        .invoke(
+            "plan_upload",
+            json!({ "name": "shop", "paths": paths, "prefix": "봄" }),
+        )
+        .expect("a preview");
+    assert_eq!(
+        plan["files"][0]["key"], "봄/벚꽃 사진.jpg",
+        "NFC, in the prefix"
+    );
+    assert_eq!(plan["files"][0]["normalizedFrom"], json!(nfd));
+    assert_eq!(plan["normalized"], 1);
+    assert_eq!(plan["collisions"], 0);
+    assert_eq!(
+        plan["firstImageUrl"],
+        "https://cdn.weekerp.com/image/shop/%EB%B4%84/%EB%B2%9A%EA%BD%83%20%EC%82%AC%EC%A7%84.jpg"
+    );
+}
+
+/// The source's own key is a reader: refused, naming the permission and the policy.
+fn the_reader_key_is_refused(app: &MockApp, paths: &Value) {
+    let as_reader = json!({ "kind": "key", "accessKeyId": READER });
+    let (code, message) = app.error(
+        "upload_files",
+        json!({ "name": "shop", "request": upload_request(paths, &as_reader), "progress": CHANNEL }),
+    );
+    assert_eq!(code, "access_denied");
+    assert!(message.contains("s3:PutObject"), "{message}");
+    assert!(message.contains("iam policy uploader"), "{message}");
+    let (code, message) = app.error(
+        "delete_objects",
+        json!({ "name": "shop", "keys": ["봄/벚꽃 사진.jpg"], "writer": as_reader }),
+    );
+    assert_eq!(code, "access_denied");
+    assert!(message.contains("s3:DeleteObject"), "{message}");
+}
+
+/// The uploader key is shown, uploads, and a second run skips the key that now exists.
+fn the_uploader_key_uploads_and_a_rerun_skips(app: &MockApp, paths: &Value, as_uploader: &Value) {
+    let writer = app
+        .invoke(
+            "describe_writer",
+            json!({ "name": "shop", "writer": as_uploader }),
+        )
+        .unwrap();
+    assert_eq!(writer["kind"], "key");
+    assert!(writer["label"].as_str().unwrap().starts_with("AKIA"));
+    let request = upload_request(paths, as_uploader);
+    let report = app
+        .invoke(
+            "upload_files",
+            json!({ "name": "shop", "request": request, "progress": CHANNEL }),
+        )
+        .expect("uploaded");
+    assert_eq!(report["uploaded"][0]["key"], "assets/봄/벚꽃 사진.jpg");
+    assert_eq!(report["failed"], json!([]));
+    let again = app
+        .invoke(
+            "plan_upload",
+            json!({ "name": "shop", "paths": paths, "prefix": "봄" }),
+        )
+        .unwrap();
+    assert_eq!(again["collisions"], 1);
+    let skipped = app
+        .invoke(
+            "upload_files",
+            json!({ "name": "shop", "request": request, "progress": CHANNEL }),
+        )
+        .unwrap();
+    assert_eq!(skipped["uploaded"], json!([]));
+    assert_eq!(skipped["skipped"], json!(["봄/벚꽃 사진.jpg"]));
+}
+
+/// The folder downloads into `into/봄/`; a second download reports the file and does not
+/// replace it unasked.
+fn the_folder_downloads_and_is_never_replaced_unasked(app: &MockApp, into: &Path) {
+    let dest = |d: &Path| d.to_str().unwrap().to_owned();
+    let planned = app
+        .invoke(
+            "plan_download",
+            json!({ "name": "shop", "keys": [], "prefixes": ["봄"], "dest": dest(into) }),
+        )
+        .unwrap();
+    assert_eq!(planned["existing"], 0);
+    let got = app
+        .invoke(
+            "download_files",
+            json!({ "name": "shop", "items": planned["items"], "overwrite": false, "progress": CHANNEL }),
+        )
+        .unwrap();
+    assert_eq!(got["failed"], json!([]));
+    assert_eq!(
+        std::fs::read(into.join("봄").join("벚꽃 사진.jpg")).unwrap(),
+        b"\xff\xd8\xff a photo"
+    );
+    let planned = app
+        .invoke(
+            "plan_download",
+            json!({ "name": "shop", "keys": ["봄/벚꽃 사진.jpg"], "prefixes": [], "dest": dest(&into.join("봄")) }),
+        )
+        .unwrap();
+    assert_eq!(planned["existing"], 1, "the file is there now");
+    let refused = app
+        .invoke(
+            "download_files",
+            json!({ "name": "shop", "items": planned["items"], "overwrite": false, "progress": CHANNEL }),
+        )
+        .unwrap();
+    assert_eq!(refused["failed"][0]["error"]["code"], "name_taken");
+}
+
+/// The plan counts the folder, the delete removes it; no unfinished uploads are left.
+fn the_folder_is_deleted_and_nothing_is_left_unfinished(app: &MockApp, as_uploader: &Value) {
+    // A key ticked inside a ticked folder counts once; a key that is gone counts no bytes.
+    let both = app
+        .invoke(
+            "plan_delete",
+            json!({ "name": "shop", "keys": ["봄/벚꽃 사진.jpg", "봄/gone.jpg"], "prefixes": ["봄"] }),
+        )
+        .unwrap();
+    assert_eq!(both["count"], 2);
+    assert_eq!(both["bytes"], json!(11.0), "the photo's 11 bytes, once");
+    let plan = app
+        .invoke(
+            "plan_delete",
+            json!({ "name": "shop", "keys": [], "prefixes": ["봄/"] }),
+        )
+        .unwrap();
+    assert_eq!(plan["count"], 1);
+    let deleted = app
+        .invoke(
+            "delete_objects",
+            json!({ "name": "shop", "keys": plan["keys"], "writer": as_uploader }),
+        )
+        .unwrap();
+    assert_eq!(deleted["deleted"], 1);
+    assert_eq!(deleted["failed"], json!([]));
+    let listed = app
+        .invoke(
+            "list_unfinished_uploads",
+            json!({ "name": "shop", "writer": as_uploader }),
+        )
+        .unwrap();
+    assert_eq!(listed["uploads"], json!([]));
+    let any = app.invoke(
+        "has_unfinished_uploads",
+        json!({ "name": "shop", "writer": as_uploader }),
+    );
+    assert_eq!(any.unwrap(), json!(false));
+}
+
+#[test]
+fn transfers_preview_upload_download_and_delete_through_the_commands() {
+    use unicode_normalization::UnicodeNormalization;
+    let dir = tempfile::tempdir().unwrap();
+    let (_bucket, uploader) = transfer_source(dir.path());
+    let app = MockApp::new(dir.path());
+    let files = tempfile::tempdir().unwrap();
+    let nfd: String = "벚꽃 사진.jpg".nfd().collect();
+    let photo = files.path().join(&nfd);
+    std::fs::write(&photo, b"\xff\xd8\xff a photo").unwrap();
+    let paths = json!([photo.to_str().unwrap()]);
+    let as_uploader = json!({ "kind": "key", "accessKeyId": uploader });
+
+    the_preview_has_the_nfc_key_and_the_cdn_url(&app, &paths, &nfd);
+    the_reader_key_is_refused(&app, &paths);
+    the_uploader_key_uploads_and_a_rerun_skips(&app, &paths, &as_uploader);
+    the_folder_downloads_and_is_never_replaced_unasked(&app, &files.path().join("받기"));
+    the_folder_is_deleted_and_nothing_is_left_unfinished(&app, &as_uploader);
+    app.invoke("cancel_transfer", json!({}))
+        .expect("cancel with nothing running is fine");
+    let (code, _) = app.error(
+        "plan_upload",
+        json!({ "name": "nosuch", "paths": [], "prefix": "" }),
+    );
+    assert_eq!(code, "not_found");
+}

@@ -734,6 +734,102 @@ fn twenty_five_hundred_keys_are_deleted_by_prefix_in_batches_of_a_thousand() {
     });
 }
 
+/// Downloads `items` with `options` on a fresh progress.
+async fn download_with(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    items: &[download::DownloadItem],
+    options: download::DownloadOptions,
+) -> download::DownloadReport {
+    download::download_all(s3, bucket, items, &options, &Progress::new(), Language::En).await
+}
+
+/// A crash mid-download of `item` to `dest`: the task is dropped once 4 MiB are written,
+/// and the temp file stays (never the destination).
+async fn crash_mid_download(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    item: &download::DownloadItem,
+    dest: &Path,
+) {
+    let slow = download::DownloadOptions {
+        chunk_size_mib: 1,
+        chunks_in_flight: 1,
+        ..Default::default()
+    };
+    let progress = Progress::new();
+    let handle = progress.add_file(&item.key, item.size as u64);
+    let task = {
+        let (s3, bucket, item) = (s3.clone(), bucket.to_owned(), item.clone());
+        tokio::spawn(
+            async move { download::download_file(&s3, &bucket, &item, &slow, &handle).await },
+        )
+    };
+    wait_for("4 MiB written", Duration::from_secs(60), || {
+        progress.snapshot().bytes_done >= (4 * MIB) as f64
+    })
+    .await;
+    task.abort();
+    let _ = task.await;
+    assert!(
+        !dest.exists(),
+        "a partial download is never at the destination"
+    );
+}
+
+/// With `dest` existing, a download of the key is refused (the file kept) unless asked to
+/// overwrite.
+async fn existing_file_is_replaced_only_when_asked(
+    s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    dest: &Path,
+    original: &Path,
+) {
+    std::fs::write(dest, b"mine").unwrap();
+    let planned = download::plan_download(s3, source, "dl/orig.bin", dest, false)
+        .await
+        .unwrap();
+    assert_eq!(planned.existing, 1, "the preview says it exists");
+    let report = download_with(s3, &source.bucket, &planned.items, Default::default()).await;
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].error.code, ErrorCode::NameTaken);
+    assert_eq!(std::fs::read(dest).unwrap(), b"mine");
+    let overwrite = download::DownloadOptions {
+        overwrite: true,
+        ..Default::default()
+    };
+    let report = download_with(s3, &source.bucket, &planned.items, overwrite).await;
+    assert!(report.failed.is_empty());
+    assert_eq!(sha256(dest), sha256(original));
+}
+
+/// A whole prefix into a folder, Korean names and sub-folders kept.
+async fn a_prefix_downloads_into_a_folder(
+    s3: &aws_sdk_s3::Client,
+    admin_s3: &aws_sdk_s3::Client,
+    source: &SourceConfig,
+    dir: &Path,
+) {
+    for key in ["tree/봄/a b.jpg", "tree/c.jpg"] {
+        admin_s3
+            .put_object()
+            .bucket(&source.bucket)
+            .key(key)
+            .body(ByteStream::from_static(b"img"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let into = dir.join("tree-copy");
+    let planned = download::plan_download(s3, source, "tree", &into, true)
+        .await
+        .unwrap();
+    let report = download_with(s3, &source.bucket, &planned.items, Default::default()).await;
+    assert_eq!(report.downloaded.len(), 2, "{:?}", report.failed);
+    assert_eq!(std::fs::read(into.join("봄/a b.jpg")).unwrap(), b"img");
+    assert_eq!(std::fs::read(into.join("c.jpg")).unwrap(), b"img");
+}
+
 #[test]
 fn a_partial_download_resumes_with_range_and_an_existing_file_is_never_overwritten_unasked() {
     let endpoint = moto::shared();
@@ -765,38 +861,13 @@ fn a_partial_download_resumes_with_range_and_an_existing_file_is_never_overwritt
             .unwrap();
         let item = planned.items[0].clone();
         assert!(!item.exists);
-        let slow = download::DownloadOptions {
-            chunk_size_mib: 1,
-            chunks_in_flight: 1,
-            ..Default::default()
-        };
-        // A crash mid-download: the task is dropped, the temp file stays.
-        let progress = Progress::new();
-        let handle = progress.add_file(&item.key, item.size as u64);
-        let task = {
-            let (s3, bucket, item, slow) = (s3.clone(), bucket.clone(), item.clone(), slow.clone());
-            tokio::spawn(async move {
-                download::download_file(&s3, &bucket, &item, &slow, &handle).await
-            })
-        };
-        wait_for("4 MiB written", Duration::from_secs(60), || {
-            progress.snapshot().bytes_done >= (4 * MIB) as f64
-        })
-        .await;
-        task.abort();
-        let _ = task.await;
-        assert!(
-            !dest.exists(),
-            "a partial download is never at the destination"
-        );
+        crash_mid_download(&s3, &bucket, &item, &dest).await;
 
-        let report = download::download_all(
+        let report = download_with(
             &s3,
             &bucket,
             std::slice::from_ref(&item),
-            &download::DownloadOptions::default(),
-            &Progress::new(),
-            Language::En,
+            Default::default(),
         )
         .await;
         assert!(report.failed.is_empty(), "{:?}", report.failed);
@@ -809,66 +880,8 @@ fn a_partial_download_resumes_with_range_and_an_existing_file_is_never_overwritt
         assert!(got.checksum_crc32c.is_some(), "checked against the CRC32C");
         assert_eq!(sha256(&dest), sha256(&file));
 
-        // Now the destination exists: not replaced unless asked.
-        std::fs::write(&dest, b"mine").unwrap();
-        let planned = download::plan_download(&s3, &source, "dl/orig.bin", &dest, false)
-            .await
-            .unwrap();
-        assert_eq!(planned.existing, 1, "the preview says it exists");
-        let report = download::download_all(
-            &s3,
-            &bucket,
-            &planned.items,
-            &download::DownloadOptions::default(),
-            &Progress::new(),
-            Language::En,
-        )
-        .await;
-        assert_eq!(report.failed.len(), 1);
-        assert_eq!(report.failed[0].error.code, ErrorCode::NameTaken);
-        assert_eq!(std::fs::read(&dest).unwrap(), b"mine");
-        let report = download::download_all(
-            &s3,
-            &bucket,
-            &planned.items,
-            &download::DownloadOptions {
-                overwrite: true,
-                ..Default::default()
-            },
-            &Progress::new(),
-            Language::En,
-        )
-        .await;
-        assert!(report.failed.is_empty());
-        assert_eq!(sha256(&dest), sha256(&file));
-
-        // A whole prefix into a folder, Korean names and sub-folders kept.
-        for key in ["tree/봄/a b.jpg", "tree/c.jpg"] {
-            admin_s3
-                .put_object()
-                .bucket(&bucket)
-                .key(key)
-                .body(ByteStream::from_static(b"img"))
-                .send()
-                .await
-                .unwrap();
-        }
-        let into = dir.path().join("tree-copy");
-        let planned = download::plan_download(&s3, &source, "tree", &into, true)
-            .await
-            .unwrap();
-        let report = download::download_all(
-            &s3,
-            &bucket,
-            &planned.items,
-            &download::DownloadOptions::default(),
-            &Progress::new(),
-            Language::En,
-        )
-        .await;
-        assert_eq!(report.downloaded.len(), 2, "{:?}", report.failed);
-        assert_eq!(std::fs::read(into.join("봄/a b.jpg")).unwrap(), b"img");
-        assert_eq!(std::fs::read(into.join("c.jpg")).unwrap(), b"img");
+        existing_file_is_replaced_only_when_asked(&s3, &source, &dest, &file).await;
+        a_prefix_downloads_into_a_folder(&s3, &admin_s3, &source, dir.path()).await;
     });
 }
 
@@ -956,6 +969,76 @@ async fn key_with(endpoint: &Endpoint, policy: &serde_json::Value) -> Target {
     }
 }
 
+/// `item` uploaded alone with a client writing as `key`, reporting in `lang`.
+async fn upload_as(
+    source: &SourceConfig,
+    key: &Target,
+    item: &UploadItem,
+    journal_dir: &Path,
+    lang: Language,
+) -> upload::UploadReport {
+    let s3 = transfer::write_client(
+        source,
+        &WriteCredentials::Key(key.clone()),
+        WriteAction::Put,
+    )
+    .await
+    .unwrap();
+    upload::upload_all(
+        &s3,
+        &source.bucket,
+        vec![item.clone()],
+        &UploadOptions::default(),
+        &Journal::in_config_dir(journal_dir),
+        &Progress::new(),
+        lang,
+    )
+    .await
+}
+
+/// Deletes `new.jpg` writing as `key`.
+async fn delete_as(
+    source: &SourceConfig,
+    key: &Target,
+) -> Result<delete::DeleteReport, TransferError> {
+    let s3 = transfer::write_client(
+        source,
+        &WriteCredentials::Key(key.clone()),
+        WriteAction::Delete,
+    )
+    .await
+    .unwrap();
+    delete::delete_keys(
+        &s3,
+        source,
+        &["new.jpg".to_owned()],
+        &Progress::new(),
+        Language::En,
+    )
+    .await
+}
+
+/// The source's own reader key is refused before any request, naming the permission and
+/// the uploader policy.
+async fn the_source_key_is_refused_before_any_request(source: &SourceConfig, reader: &Target) {
+    let err = transfer::write_client(
+        source,
+        &WriteCredentials::Key(reader.clone()),
+        WriteAction::Put,
+    )
+    .await
+    .expect_err("the reader key does not write");
+    assert!(matches!(err, TransferError::ReaderKey { .. }));
+    let text = bucketdesk::error::ApiError::from_err(&err, Language::En);
+    assert_eq!(text.code, ErrorCode::AccessDenied);
+    assert!(text.message.contains("s3:PutObject"), "{}", text.message);
+    assert!(
+        text.message.contains("bucketdesk iam policy uploader"),
+        "{}",
+        text.message
+    );
+}
+
 #[test]
 fn a_reader_key_cannot_write_and_says_which_permission_and_policy_it_lacks() {
     let endpoint = moto::enforcing();
@@ -969,49 +1052,18 @@ fn a_reader_key_cannot_write_and_says_which_permission_and_policy_it_lacks() {
             .send()
             .await
             .unwrap();
-        let reader = key_with(
-            endpoint,
-            &generate(Template::CdnReader, &bucket, "/").unwrap(),
-        )
-        .await;
+        let reader_policy = generate(Template::CdnReader, &bucket, "/").unwrap();
+        let reader = key_with(endpoint, &reader_policy).await;
         let mut source = source(endpoint, &bucket, "/");
         source.access_key_id = reader.access_key_id.clone();
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("new.jpg");
         std::fs::write(&file, b"jpeg").unwrap();
-
-        // The source's own reader key is refused before any request.
-        let err = transfer::write_client(
-            &source,
-            &WriteCredentials::Key(reader.clone()),
-            WriteAction::Put,
-        )
-        .await
-        .expect_err("the reader key does not write");
-        assert!(matches!(err, TransferError::ReaderKey { .. }));
-        let text = bucketdesk::error::ApiError::from_err(&err, Language::En);
-        assert_eq!(text.code, ErrorCode::AccessDenied);
-        assert!(text.message.contains("s3:PutObject"), "{}", text.message);
-        assert!(
-            text.message.contains("bucketdesk iam policy uploader"),
-            "{}",
-            text.message
-        );
+        the_source_key_is_refused_before_any_request(&source, &reader).await;
 
         // Another reader key, chosen explicitly: the endpoint refuses, and the message
         // names the permission and the uploader policy.
-        let other_reader = key_with(
-            endpoint,
-            &generate(Template::CdnReader, &bucket, "/").unwrap(),
-        )
-        .await;
-        let s3 = transfer::write_client(
-            &source,
-            &WriteCredentials::Key(other_reader),
-            WriteAction::Put,
-        )
-        .await
-        .unwrap();
+        let other_reader = key_with(endpoint, &reader_policy).await;
         let item = UploadItem {
             path: file.clone(),
             key: "new.jpg".into(),
@@ -1019,16 +1071,7 @@ fn a_reader_key_cannot_write_and_says_which_permission_and_policy_it_lacks() {
             size: 4,
             must_not_exist: false,
         };
-        let report = upload::upload_all(
-            &s3,
-            &bucket,
-            vec![item.clone()],
-            &UploadOptions::default(),
-            &Journal::in_config_dir(dir.path()),
-            &Progress::new(),
-            Language::Ko,
-        )
-        .await;
+        let report = upload_as(&source, &other_reader, &item, dir.path(), Language::Ko).await;
         assert_eq!(report.failed.len(), 1);
         let error = &report.failed[0].error;
         assert_eq!(error.code, ErrorCode::AccessDenied);
@@ -1042,59 +1085,19 @@ fn a_reader_key_cannot_write_and_says_which_permission_and_policy_it_lacks() {
         );
 
         // An uploader key writes, but may not delete: that refusal names s3:DeleteObject.
-        let uploader = key_with(
-            endpoint,
-            &generate(Template::Uploader, &bucket, "/").unwrap(),
-        )
-        .await;
-        let s3 = transfer::write_client(
-            &source,
-            &WriteCredentials::Key(uploader.clone()),
-            WriteAction::Put,
-        )
-        .await
-        .unwrap();
-        let report = upload::upload_all(
-            &s3,
-            &bucket,
-            vec![item],
-            &UploadOptions::default(),
-            &Journal::in_config_dir(dir.path()),
-            &Progress::new(),
-            Language::En,
-        )
-        .await;
+        let uploader_policy = generate(Template::Uploader, &bucket, "/").unwrap();
+        let uploader = key_with(endpoint, &uploader_policy).await;
+        let report = upload_as(&source, &uploader, &item, dir.path(), Language::En).await;
         assert!(report.failed.is_empty(), "{:?}", report.failed);
-        let err = delete::delete_keys(
-            &s3,
-            &source,
-            &["new.jpg".to_owned()],
-            &Progress::new(),
-            Language::En,
-        )
-        .await
-        .expect_err("the uploader template has no s3:DeleteObject");
+        let err = delete_as(&source, &uploader)
+            .await
+            .expect_err("the uploader template has no s3:DeleteObject");
         let text = bucketdesk::error::ApiError::from_err(&err, Language::En);
         assert_eq!(text.code, ErrorCode::AccessDenied);
         assert!(text.message.contains("s3:DeleteObject"), "{}", text.message);
 
         // The admin deletes.
-        let s3 = transfer::write_client(
-            &source,
-            &WriteCredentials::Key(endpoint.admin.clone()),
-            WriteAction::Delete,
-        )
-        .await
-        .unwrap();
-        let report = delete::delete_keys(
-            &s3,
-            &source,
-            &["new.jpg".to_owned()],
-            &Progress::new(),
-            Language::En,
-        )
-        .await
-        .unwrap();
+        let report = delete_as(&source, &endpoint.admin).await.unwrap();
         assert_eq!(report.deleted, 1);
     });
 }

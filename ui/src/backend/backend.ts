@@ -35,6 +35,29 @@ import type {
   OldKeyFate,
   RetireChoice,
   SourceStatus,
+  UploadPlan,
+  PlannedFile,
+  KeyProblem,
+  OnCollision,
+  ProgressSnapshot,
+  FileProgress,
+  FileState,
+  UploadReport,
+  UploadedFile,
+  FailedFile,
+  UploadRequest,
+  DownloadPlan,
+  DownloadItem,
+  DownloadReport,
+  DeletePlan,
+  DeleteReport,
+  FailedKey,
+  UnfinishedUploads,
+  UnfinishedUpload,
+  AbortReport,
+  WriterChoice,
+  Writer,
+  PathChoice,
 } from "../bindings";
 import type { CdnEndpoint } from "../sources/cdnPreview";
 import type { BucketAdmin } from "../buckets/bucketAdmin";
@@ -85,6 +108,29 @@ export type {
   HandoffFieldId,
   RotationState,
   Verdict,
+  UploadPlan,
+  PlannedFile,
+  KeyProblem,
+  OnCollision,
+  ProgressSnapshot,
+  FileProgress,
+  FileState,
+  UploadReport,
+  UploadedFile,
+  FailedFile,
+  UploadRequest,
+  DownloadPlan,
+  DownloadItem,
+  DownloadReport,
+  DeletePlan,
+  DeleteReport,
+  FailedKey,
+  UnfinishedUploads,
+  UnfinishedUpload,
+  AbortReport,
+  WriterChoice,
+  Writer,
+  PathChoice,
 } from "../bindings";
 
 /**
@@ -208,4 +254,31 @@ export interface Backend {
   finishRotation(name: string, fate: OldKeyFate, confirmedUsed: boolean): Promise<Finished>;
   cancelRotation(name: string): Promise<Cancelled>;
   refreshRotationStatus(name: string): Promise<RotationStatus | null>;
+  /** Opens a native dialog; resolves to the chosen paths (empty when dismissed). */
+  choosePaths(kind: PathChoice): Promise<string[]>;
+  /**
+   * Files and folders dragged over or dropped on the window (the native drag-drop event,
+   * which gives paths). Resolves to a function that stops listening.
+   */
+  onDroppedPaths(handler: (event: DropEvent) => void): Promise<() => void>;
+  /** Who a write would run as (no network); rejects when the choice cannot write. */
+  describeWriter(name: string, writer: WriterChoice): Promise<Writer>;
+  /** The preview of an upload of `paths` into `prefix`: nothing is sent. */
+  planUpload(name: string, paths: string[], prefix: string): Promise<UploadPlan>;
+  /** Uploads, reporting progress as bytes are acknowledged; `cancelTransfer` stops it. */
+  uploadFiles(name: string, request: UploadRequest, onProgress: (progress: ProgressSnapshot) => void): Promise<UploadReport>;
+  /** Cancels the running upload or download (a multipart upload is aborted). */
+  cancelTransfer(): Promise<void>;
+  planDownload(name: string, keys: string[], prefixes: string[], dest: string): Promise<DownloadPlan>;
+  /** Existing files are replaced only with `overwrite` (asked first). */
+  downloadFiles(name: string, items: DownloadItem[], overwrite: boolean, onProgress: (progress: ProgressSnapshot) => void): Promise<DownloadReport>;
+  /** Every key a delete of these keys and folders removes, for the confirmation. */
+  planDelete(name: string, keys: string[], prefixes: string[]): Promise<DeletePlan>;
+  deleteObjects(name: string, keys: string[], writer: WriterChoice): Promise<DeleteReport>;
+  hasUnfinishedUploads(name: string, writer: WriterChoice): Promise<boolean>;
+  listUnfinishedUploads(name: string, writer: WriterChoice): Promise<UnfinishedUploads>;
+  abortUnfinishedUploads(name: string, uploads: UnfinishedUpload[], writer: WriterChoice): Promise<AbortReport>;
 }
+
+/** A native drag over the window (`over`), its end without a drop (`leave`), or a drop. */
+export type DropEvent = { kind: "over" } | { kind: "leave" } | { kind: "drop"; paths: string[] };

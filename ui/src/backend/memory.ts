@@ -41,6 +41,22 @@ import {
   type OldKeyFate,
   type RetireChoice,
   type SourceStatus,
+  type AbortReport,
+  type DeletePlan,
+  type DeleteReport,
+  type DownloadItem,
+  type DownloadPlan,
+  type DownloadReport,
+  type DropEvent,
+  type PathChoice,
+  type ProgressSnapshot,
+  type UnfinishedUpload,
+  type UnfinishedUploads,
+  type UploadPlan,
+  type UploadReport,
+  type UploadRequest,
+  type Writer,
+  type WriterChoice,
 } from "./backend";
 import { cdnUrl, normalizeBasePath } from "../sources/rules";
 import cdnUrlsFixture from "../fixtures/cdn-urls.json";
@@ -143,6 +159,44 @@ export class MemoryBackend implements Backend {
     finishRotation: 0,
     cancelRotation: 0,
     refreshRotationStatus: 0,
+    choosePaths: 0,
+    onDroppedPaths: 0,
+    describeWriter: 0,
+    planUpload: 0,
+    uploadFiles: 0,
+    cancelTransfer: 0,
+    planDownload: 0,
+    downloadFiles: 0,
+    planDelete: 0,
+    deleteObjects: 0,
+    hasUnfinishedUploads: 0,
+    listUnfinishedUploads: 0,
+    abortUnfinishedUploads: 0,
+  };
+  /**
+   * Transfers: every answer is scripted by the test (the plans, reports and progress are the
+   * core's to give); the fake only replays them, records what the UI asked for, and adds or
+   * removes the reported keys so the listing follows.
+   */
+  readonly transfer = {
+    dialog: {} as Partial<Record<PathChoice, string[]>>,
+    uploadPlan: null as UploadPlan | null,
+    uploadProgress: [] as ProgressSnapshot[],
+    uploadReport: null as UploadReport | null,
+    /** When set, an upload waits for this before it reports (a test cancels meanwhile). */
+    uploadGate: null as Promise<void> | null,
+    downloadPlan: null as DownloadPlan | null,
+    downloadReport: null as DownloadReport | null,
+    deletePlan: null as DeletePlan | null,
+    deleteReport: null as DeleteReport | null,
+    unfinished: null as UnfinishedUploads | null,
+    writer: null as Writer | null,
+    /** What the UI sent, newest last. */
+    uploads: [] as { name: string; request: UploadRequest }[],
+    downloads: [] as { items: DownloadItem[]; overwrite: boolean }[],
+    deletes: [] as { keys: string[]; writer: WriterChoice }[],
+    aborted: [] as UnfinishedUpload[][],
+    dropHandlers: [] as ((event: DropEvent) => void)[],
   };
   /** Sources the admin confirmed are in Weekerp, with the key they were confirmed with. */
   readonly inWeekerp = new Map<string, string>();
@@ -712,6 +766,120 @@ export class MemoryBackend implements Backend {
     report.sampleKey = report.ok ? relative : null;
     report.cdnUrl = report.ok && relative ? cdnUrl(input.name, relative) : null;
     return report;
+  }
+
+  async choosePaths(kind: PathChoice): Promise<string[]> {
+    this.enter("choosePaths");
+    return [...(this.transfer.dialog[kind] ?? [])];
+  }
+
+  async onDroppedPaths(handler: (event: DropEvent) => void): Promise<() => void> {
+    this.enter("onDroppedPaths");
+    this.transfer.dropHandlers.push(handler);
+    return () => {
+      this.transfer.dropHandlers = this.transfer.dropHandlers.filter((h) => h !== handler);
+    };
+  }
+
+  /** What the window's drag-drop event would deliver (tests call it). */
+  drop(event: DropEvent): void {
+    for (const handler of this.transfer.dropHandlers) handler(event);
+  }
+
+  async describeWriter(name: string, writer: WriterChoice): Promise<Writer> {
+    this.enter("describeWriter");
+    this.source(name);
+    if (this.transfer.writer) return structuredClone(this.transfer.writer);
+    throw unscripted(`describeWriter(${name}, ${JSON.stringify(writer)})`);
+  }
+
+  async planUpload(name: string, paths: string[], prefix: string): Promise<UploadPlan> {
+    this.enter("planUpload");
+    this.source(name);
+    if (this.transfer.uploadPlan) return structuredClone(this.transfer.uploadPlan);
+    throw unscripted(`planUpload(${name}, ${JSON.stringify(paths)}, ${prefix})`);
+  }
+
+  async uploadFiles(name: string, request: UploadRequest, onProgress: (progress: ProgressSnapshot) => void): Promise<UploadReport> {
+    this.enter("uploadFiles");
+    const source = this.source(name);
+    this.transfer.uploads.push({ name, request: structuredClone(request) });
+    const report = this.transfer.uploadReport;
+    if (!report) throw unscripted(`uploadFiles(${name})`);
+    for (const snapshot of this.transfer.uploadProgress) onProgress(structuredClone(snapshot));
+    if (this.transfer.uploadGate) await this.transfer.uploadGate;
+    const keys = this.bucket(source.bucket).keys;
+    for (const done of report.uploaded) if (!keys.includes(done.key)) keys.push(done.key);
+    return structuredClone(report);
+  }
+
+  async cancelTransfer(): Promise<void> {
+    this.enter("cancelTransfer");
+  }
+
+  async planDownload(name: string, keys: string[], prefixes: string[], dest: string): Promise<DownloadPlan> {
+    this.enter("planDownload");
+    this.source(name);
+    if (this.transfer.downloadPlan) return structuredClone(this.transfer.downloadPlan);
+    throw unscripted(`planDownload(${name}, ${JSON.stringify(keys)}, ${JSON.stringify(prefixes)}, ${dest})`);
+  }
+
+  async downloadFiles(name: string, items: DownloadItem[], overwrite: boolean, onProgress: (progress: ProgressSnapshot) => void): Promise<DownloadReport> {
+    this.enter("downloadFiles");
+    this.source(name);
+    this.transfer.downloads.push({ items: structuredClone(items), overwrite });
+    const report = this.transfer.downloadReport;
+    if (!report) throw unscripted(`downloadFiles(${name})`);
+    for (const snapshot of this.transfer.uploadProgress) onProgress(structuredClone(snapshot));
+    return structuredClone(report);
+  }
+
+  async planDelete(name: string, keys: string[], prefixes: string[]): Promise<DeletePlan> {
+    this.enter("planDelete");
+    this.source(name);
+    if (this.transfer.deletePlan) return structuredClone(this.transfer.deletePlan);
+    throw unscripted(`planDelete(${name}, ${JSON.stringify(keys)}, ${JSON.stringify(prefixes)})`);
+  }
+
+  async deleteObjects(name: string, keys: string[], writer: WriterChoice): Promise<DeleteReport> {
+    this.enter("deleteObjects");
+    const source = this.source(name);
+    this.transfer.deletes.push({ keys: [...keys], writer: structuredClone(writer) });
+    const report = this.transfer.deleteReport;
+    if (!report) throw unscripted(`deleteObjects(${name})`);
+    const failed = new Set(report.failed.map((f) => f.key));
+    const base = source.basePath.replace(/^\/+|\/+$/g, "");
+    const gone = new Set(keys.filter((k) => !failed.has(k)).map((k) => (base ? `${base}/${k}` : k)));
+    const bucket = this.bucket(source.bucket);
+    bucket.keys = bucket.keys.filter((k) => !gone.has(k));
+    return structuredClone(report);
+  }
+
+  async hasUnfinishedUploads(name: string, _writer: WriterChoice): Promise<boolean> {
+    this.enter("hasUnfinishedUploads");
+    this.source(name);
+    return (this.transfer.unfinished?.uploads.length ?? 0) > 0;
+  }
+
+  async listUnfinishedUploads(name: string, writer: WriterChoice): Promise<UnfinishedUploads> {
+    this.enter("listUnfinishedUploads");
+    this.source(name);
+    if (this.transfer.unfinished) return structuredClone(this.transfer.unfinished);
+    throw unscripted(`listUnfinishedUploads(${name}, ${JSON.stringify(writer)})`);
+  }
+
+  async abortUnfinishedUploads(name: string, uploads: UnfinishedUpload[], _writer: WriterChoice): Promise<AbortReport> {
+    this.enter("abortUnfinishedUploads");
+    this.source(name);
+    this.transfer.aborted.push(structuredClone(uploads));
+    const ids = new Set(uploads.map((u) => u.uploadId));
+    const listed = this.transfer.unfinished;
+    if (listed) {
+      listed.uploads = listed.uploads.filter((u) => !ids.has(u.uploadId));
+      listed.bytes = listed.uploads.reduce((sum, u) => sum + u.bytes, 0);
+      listed.monthlyCostUsd = listed.uploads.reduce((sum, u) => sum + u.monthlyCostUsd, 0);
+    }
+    return { aborted: structuredClone(uploads), failed: [] };
   }
 
   private enter(operation: Operation): void {

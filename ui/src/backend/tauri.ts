@@ -2,7 +2,8 @@
 // `Result` values turned into returned data or a thrown `BackendError`.
 
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type Progress, type Result } from "../bindings";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { commands, type Progress, type ProgressSnapshot, type Result } from "../bindings";
 import { BackendError, type ApiError, type Backend } from "./backend";
 import { tauriBucketAdmin } from "../buckets/bucketAdmin";
 
@@ -108,4 +109,42 @@ export const tauriBackend: Backend = {
     }
   },
   generatePolicy: (template, bucket, basePath) => unwrap(() => commands.generatePolicy(template, bucket, basePath)),
+  choosePaths: (kind) => unwrap(() => commands.choosePaths(kind)),
+  onDroppedPaths: async (handler) => {
+    try {
+      return await getCurrentWebview().onDragDropEvent((event) => {
+        const payload = event.payload;
+        if (payload.type === "drop") handler({ kind: "drop", paths: payload.paths });
+        else if (payload.type === "leave") handler({ kind: "leave" });
+        else handler({ kind: "over" });
+      });
+    } catch (thrown) {
+      throw BackendError.from(thrown);
+    }
+  },
+  describeWriter: (name, writer) => unwrap(() => commands.describeWriter(name, writer)),
+  planUpload: (name, paths, prefix) => unwrap(() => commands.planUpload(name, paths, prefix)),
+  uploadFiles: (name, request, onProgress) => {
+    const channel = new Channel<ProgressSnapshot>();
+    channel.onmessage = onProgress;
+    return unwrap(() => commands.uploadFiles(name, request, channel));
+  },
+  cancelTransfer: async () => {
+    try {
+      await commands.cancelTransfer();
+    } catch (thrown) {
+      throw BackendError.from(thrown);
+    }
+  },
+  planDownload: (name, keys, prefixes, dest) => unwrap(() => commands.planDownload(name, keys, prefixes, dest)),
+  downloadFiles: (name, items, overwrite, onProgress) => {
+    const channel = new Channel<ProgressSnapshot>();
+    channel.onmessage = onProgress;
+    return unwrap(() => commands.downloadFiles(name, items, overwrite, channel));
+  },
+  planDelete: (name, keys, prefixes) => unwrap(() => commands.planDelete(name, keys, prefixes)),
+  deleteObjects: (name, keys, writer) => unwrap(() => commands.deleteObjects(name, keys, writer)),
+  hasUnfinishedUploads: (name, writer) => unwrap(() => commands.hasUnfinishedUploads(name, writer)),
+  listUnfinishedUploads: (name, writer) => unwrap(() => commands.listUnfinishedUploads(name, writer)),
+  abortUnfinishedUploads: (name, uploads, writer) => unwrap(() => commands.abortUnfinishedUploads(name, uploads, writer)),
 };

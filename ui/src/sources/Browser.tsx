@@ -3,6 +3,8 @@
 // 100,000 keys scroll as smoothly as 100) or a grid of thumbnail tiles (also virtualized, by
 // rows of tiles), thumbnails from the local CDN, an object panel
 // with the production CDN URL and a presigned URL, and the CDN preview of a selected image.
+// Transfers (ui/src/transfer/): upload into the current folder (button or drop), download
+// and delete of the rows ticked in the list (or the open object).
 
 import { FileIcon, FolderIcon, GridIcon, ListIcon } from "../app/icons";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -13,6 +15,7 @@ import { VirtualList } from "./VirtualList";
 import { CopyButton } from "./Wizard";
 import { CdnPreview } from "./CdnPreview";
 import { isImage, thumbnailUrl, type CdnEndpoint } from "./cdnPreview";
+import { TransferBar, type Selection } from "../transfer/TransferBar";
 
 const ROW = 32;
 const VIEW = 480;
@@ -38,6 +41,9 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
   const [opening, setOpening] = useState<string | null>(null);
   const [cdn, setCdn] = useState<CdnEndpoint | null>(null);
   const [view, setView] = useState<"list" | "grid">("list");
+  /** Rows ticked for a download or a delete (folders end with `/`). */
+  const [ticked, setTicked] = useState<Set<string>>(new Set());
+  const [reloads, setReloads] = useState(0);
   const generation = useRef(0);
   const inFlight = useRef(false);
   const wanted = useRef<string | null>(null);
@@ -87,7 +93,26 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
     const gen = generation.current;
     const timer = setTimeout(() => void load(null, gen), search ? 250 : 0);
     return () => clearTimeout(timer);
-  }, [load, search]);
+  }, [load, search, reloads]);
+
+  const selection = useMemo<Selection>(() => {
+    const chosen = [...ticked];
+    const keys = chosen.filter((k) => !k.endsWith("/"));
+    if (chosen.length === 0 && selected) keys.push(selected.key);
+    return { keys, prefixes: chosen.filter((k) => k.endsWith("/")) };
+  }, [ticked, selected]);
+  const toggle = (key: string) =>
+    setTicked((t) => {
+      const next = new Set(t);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  const changed = () => {
+    setTicked(new Set());
+    setSelected(null);
+    setReloads((n) => n + 1);
+  };
 
   // Thumbnails come from the local CDN; without it the list simply has none.
   useEffect(() => {
@@ -113,6 +138,7 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
     setFolder(next);
     setSearch("");
     setSelected(null);
+    setTicked(new Set());
   };
 
   const open = async (row: Row) => {
@@ -187,6 +213,7 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
           </button>
         </p>
       )}
+      <TransferBar backend={backend} source={source} prefix={folder} selection={selection} onChanged={changed} />
       <div className="browser-body">
         {view === "list" ? (
           <VirtualList
@@ -211,6 +238,16 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
                 onClick={() => void open(row)}
                 onKeyDown={(e) => e.key === "Enter" && void open(row)}
               >
+                <input
+                  type="checkbox"
+                  className="row-check"
+                  data-testid="browser-row-check"
+                  aria-label={t("transfer.tick", { name: row.label })}
+                  checked={ticked.has(row.key)}
+                  onClick={(e) => e.stopPropagation()}
+                  onKeyDown={(e) => e.stopPropagation()}
+                  onChange={() => toggle(row.key)}
+                />
                 {row.kind === "object" && cdn && isImage(row.key) && (
                   <img className="thumb" src={thumbnailUrl(cdn, source.name, row.key)} alt="" loading="lazy" width={24} height={24} />
                 )}
