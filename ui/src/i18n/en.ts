@@ -214,10 +214,8 @@ export const en = {
   "sources.column.keyId": "Key ID",
 
   "iam.title": "IAM",
-  "iam.coming": "Managing IAM users, policies, groups and access keys comes to this page in a later release.",
 
   "buckets.title": "Buckets",
-  "buckets.coming": "Creating, opening up, emptying and deleting buckets comes to this page in a later release.",
 
   "settings.title": "Settings",
   "settings.theme": "Theme",

@@ -216,10 +216,8 @@ export const ko: Catalog = {
   "sources.column.keyId": "키 ID",
 
   "iam.title": "IAM",
-  "iam.coming": "IAM 사용자, 정책, 그룹, 액세스 키 관리는 이후 버전에서 이 화면에 추가됩니다.",
 
   "buckets.title": "버킷",
-  "buckets.coming": "버킷 생성, 공개 설정, 비우기, 삭제 기능은 이후 버전에서 이 화면에 추가됩니다.",
 
   "settings.title": "설정",
   "settings.theme": "테마",
