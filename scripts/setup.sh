@@ -7,8 +7,9 @@
 #   Python venv      moto[server] 5.x (the local S3 + IAM endpoint) and parliament (IAM policy
 #                    linter, a test oracle) at $BUCKETDESK_TOOLS/venv
 #   tauri-driver     the WebDriver bridge for the GUI tests, at $BUCKETDESK_TOOLS/bin
-#   s3s-fs           a real S3-compatible endpoint without STS (a folder served as S3), for the
-#                    tests of endpoints without an identity service, at $BUCKETDESK_TOOLS/bin
+#   s3s-fs           with --tests only (make test, make setup): a real S3-compatible endpoint
+#                    without STS (a folder served as S3) for the tests of endpoints without an
+#                    identity service, at $BUCKETDESK_TOOLS/bin (~3 minutes the first time)
 #   target dir       $CARGO_TARGET_DIR, outside the clone so every clone reuses it
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -143,7 +144,7 @@ tauri_driver() {
 }
 
 s3s_fs() {
-    if [ -x "$BUCKETDESK_S3S_FS" ]; then
+    if [ "$for_tests" != yes ] || [ -x "$BUCKETDESK_S3S_FS" ]; then
         return 0
     fi
     echo "setup: installing s3s-fs 0.14.1 into $BUCKETDESK_TOOLS/bin (about 3 minutes)"
@@ -164,6 +165,11 @@ rust_components() {
 target_dir() {
     mkdir -p "$CARGO_TARGET_DIR"
 }
+
+for_tests=no
+if [ "${1:-}" = --tests ]; then
+    for_tests=yes
+fi
 
 total_start=$SECONDS
 timed "apt packages" apt_packages
