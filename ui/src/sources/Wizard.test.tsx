@@ -213,6 +213,21 @@ describe("admin flows", () => {
     expect(backend.calls.createReader).toBe(1);
   });
 
+  it("shows the bucket list even when it comes after the step has re-rendered", async () => {
+    // Over IPC the answer arrives after React has re-rendered for "loading"; an answer
+    // dropped then left the step on "Looking up the buckets…" for good.
+    const backend = new MemoryBackend();
+    const list = backend.readerBuckets.bind(backend);
+    backend.readerBuckets = () => new Promise((resolve, reject) => setTimeout(() => list().then(resolve, reject), 100));
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await click("wizard-mode-reader");
+    await click("wizard-next");
+    await settle(300);
+    expect(query("wizard-bucket-select"), "the late answer is shown").not.toBeNull();
+  });
+
   it("asks for the bucket name when the admin may not list buckets", async () => {
     const backend = new MemoryBackend();
     backend.adminMayList = false;

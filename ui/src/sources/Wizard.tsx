@@ -59,6 +59,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
   const [saved, setSaved] = useState(false);
   /** Bumped on every edit: a result computed from an older draft is dropped. */
   const version = useRef(0);
+  /** Bumped for each bucket listing asked, and when the key fields change: older answers are dropped. */
+  const listing = useRef(0);
 
   const set = (patch: Partial<Draft>) => {
     version.current += 1;
@@ -68,7 +70,10 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     setReport(null);
     // Another key or endpoint may list other buckets (the region typed beside the bucket in
     // step 3 does not change which buckets there are).
-    if (step < 3 && KEY_FIELDS.some((f) => f in patch)) setBuckets(null);
+    if (step < 3 && KEY_FIELDS.some((f) => f in patch)) {
+      listing.current += 1;
+      setBuckets(null);
+    }
   };
   const creds = (): Credentials => ({
     endpointUrl: draft.compatible ? draft.endpoint.trim() : null,
@@ -112,24 +117,23 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
   }, [step, draft.reader]);
 
   // Step 3: list buckets when the credentials in use may (the key, or the admin's for a
-  // reader the wizard creates); otherwise the name is typed.
+  // reader the wizard creates); otherwise the name is typed. The effect sets `buckets`
+  // itself, so an answer is matched to its request by `listing` (bumped when the key
+  // fields change), not by the effect's cleanup, which that very change would run.
   useEffect(() => {
     if (step !== 3 || buckets !== null) return;
-    let current = true;
+    const asked = ++listing.current;
     setBuckets({ state: "loading" });
     (draft.reader ? backend.readerBuckets() : backend.listBuckets(creds())).then(
-      (names) => current && setBuckets(names.length > 0 ? { state: "listed", names } : { state: "typed", denied: false }),
+      (names) => asked === listing.current && setBuckets(names.length > 0 ? { state: "listed", names } : { state: "typed", denied: false }),
       (thrown) => {
-        if (!current) return;
+        if (asked !== listing.current) return;
         const denied = BackendError.from(thrown).code === "access_denied";
         setBuckets({ state: "typed", denied });
         // Not being allowed to list is expected of a reader key; anything else is shown.
         if (!denied) fail(thrown);
       },
     );
-    return () => {
-      current = false;
-    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [step, buckets === null]);
 
