@@ -99,14 +99,18 @@ test("sandbox: without AWS credentials the app runs on the local endpoint and sa
     await app.assertTablesFit("sources");
     await app.assertLabelled("the source list");
     await (await app.$('[data-testid="source-row"][data-name="sandbox-photos"] [data-testid="source-browse"]')).click();
-    await (await app.$('[data-testid="browser-row"][data-key="2024 여름/"]', { timeout: 20000 })).click();
-    await app.$('[data-testid="browser-row"][data-key="2024 여름/한강 공원 1.jpg"]', { timeout: 20000 });
+    await app.$('[data-testid="browser-row"][data-key="사진 모음/"]', { timeout: 20000 });
+    await app.assertLabelled("the browser (list)");
+    await bothThemes(app, "06-browser-list");
+    await (await app.$('[data-testid="browser-row"][data-key="사진 모음/"]')).click();
+    await (await app.$('[data-testid="browser-row"][data-key="사진 모음/2024 여름/"]', { timeout: 20000 })).click();
+    await app.$('[data-testid="browser-row"][data-key="사진 모음/2024 여름/한강 공원 1.jpg"]', { timeout: 20000 });
     await (await app.byTestId("browser-view-grid")).click();
     await waitFor("grid thumbnails from the local CDN", async () =>
       app.execute(`const tiles = [...document.querySelectorAll('[data-testid="browser-tile"] img')]; return tiles.length > 0 && tiles.filter((img) => img.complete && img.naturalWidth > 0).length >= Math.min(3, tiles.length);`),
     { timeout: 60000 });
     await app.assertLabelled("the browser (grid)");
-    await bothThemes(app, "06-browser-grid");
+    await bothThemes(app, "07-browser-grid");
 
     // Quitting the app (closing its only window) stops the sandbox: no moto process left.
     const port = text.match(/127\.0\.0\.1:(\d+)/)[1];
