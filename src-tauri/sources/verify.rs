@@ -265,7 +265,7 @@ enum Identity {
     Unusable(AwsFailure),
 }
 
-/// 1. Who is this key? (`sts:GetCallerIdentity`.) S3-compatible services often have no STS
+/// Check 1, who is this key? (`sts:GetCallerIdentity`.) S3-compatible services often have no STS
 /// (R2, MinIO, s3s-fs answer with an S3 error the STS client cannot read): then the check is
 /// skipped, saying so in plain words, and the bucket checks tell whether the key works.
 async fn check_identity(creds: &Credentials, region: &str, lang: Language) -> Identity {
@@ -321,7 +321,7 @@ enum Location {
     KeyUnusable(AwsFailure),
 }
 
-/// 2. Where is the bucket? (Also tells whether it exists.)
+/// Check 2, where is the bucket? (Also tells whether it exists.)
 async fn check_location(
     creds: &Credentials,
     bucket: &str,
@@ -365,7 +365,7 @@ fn bucket_missing(
     }
 }
 
-/// 3. May it list the BasePath? Returns the check and a sample object found on the way.
+/// Check 3, may it list the BasePath? Returns the check and a sample object found on the way.
 async fn check_listing(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
@@ -411,7 +411,7 @@ async fn check_listing(
     }
 }
 
-/// 4. May it read an object? One byte of the sample is enough. Without a sample the check
+/// Check 4, may it read an object? One byte of the sample is enough. Without a sample the check
 /// is skipped, and when the listing worked a warning says the BasePath is empty.
 async fn check_read(
     s3: &aws_sdk_s3::Client,
