@@ -12,6 +12,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$BUCKETDESK_TOOLS/target}"
 export BUCKETDESK_VENV="$BUCKETDESK_TOOLS/venv"
 export BUCKETDESK_MOTO_SERVER="${BUCKETDESK_MOTO_SERVER:-$BUCKETDESK_VENV/bin/moto_server}"
 export TAURI_DRIVER="${TAURI_DRIVER:-$BUCKETDESK_TOOLS/bin/tauri-driver}"
+# s3s-fs: a real S3-compatible endpoint without STS, for the tests (and the transfer bench).
+export BUCKETDESK_S3S_FS="${BUCKETDESK_S3S_FS:-$BUCKETDESK_TOOLS/bin/s3s-fs}"
 # The app binary built with the embedded UI (--features custom-protocol).
 export BUCKETDESK_BIN="${BUCKETDESK_BIN:-$CARGO_TARGET_DIR/debug/bucketdesk}"
 # One feature set for clippy, test and build, so nothing compiles twice.

@@ -7,6 +7,9 @@
 #   Python venv      moto[server] 5.x (the local S3 + IAM endpoint) and parliament (IAM policy
 #                    linter, a test oracle) at $BUCKETDESK_TOOLS/venv
 #   tauri-driver     the WebDriver bridge for the GUI tests, at $BUCKETDESK_TOOLS/bin
+#   s3s-fs           with --tests only (make test, make setup): a real S3-compatible endpoint
+#                    without STS (a folder served as S3) for the tests of endpoints without an
+#                    identity service, at $BUCKETDESK_TOOLS/bin (~3 minutes the first time)
 #   target dir       $CARGO_TARGET_DIR, outside the clone so every clone reuses it
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -140,6 +143,14 @@ tauri_driver() {
     env -u CARGO_TARGET_DIR cargo install tauri-driver --version '^2' --locked --root "$BUCKETDESK_TOOLS"
 }
 
+s3s_fs() {
+    if [ "$for_tests" != yes ] || [ -x "$BUCKETDESK_S3S_FS" ]; then
+        return 0
+    fi
+    echo "setup: installing s3s-fs 0.14.1 into $BUCKETDESK_TOOLS/bin (about 3 minutes)"
+    env -u CARGO_TARGET_DIR cargo install s3s-fs --version 0.14.1 --features binary --locked --root "$BUCKETDESK_TOOLS"
+}
+
 rust_components() {
     command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup first"
     local missing=()
@@ -155,11 +166,17 @@ target_dir() {
     mkdir -p "$CARGO_TARGET_DIR"
 }
 
+for_tests=no
+if [ "${1:-}" = --tests ]; then
+    for_tests=yes
+fi
+
 total_start=$SECONDS
 timed "apt packages" apt_packages
 timed "npm packages" npm_packages
 timed "moto venv" moto_venv
 timed "rust components" rust_components
 timed "tauri-driver" tauri_driver
+timed "s3s-fs" s3s_fs
 timed "target dir" target_dir
 echo "setup: ready in $((SECONDS - total_start))s (tools in $BUCKETDESK_TOOLS, target dir $CARGO_TARGET_DIR)"

@@ -48,7 +48,7 @@ in_ui() {
 }
 
 features="$BUCKETDESK_FEATURES"
-run_step "setup" scripts/setup.sh
+run_step "setup" scripts/setup.sh --tests
 run_step "rustfmt" cargo fmt --check
 run_step "ui typecheck" in_ui npm run typecheck
 run_step "ui unit tests" in_ui npm test

@@ -24,6 +24,21 @@ pub struct ReaderInput {
     pub managed_read_only: bool,
 }
 
+impl ReaderInput {
+    /// The request the core gets: the default user applied, the admin's endpoint.
+    fn request(self, admin: &aws::Admin) -> reader::ReaderRequest {
+        reader::ReaderRequest {
+            bucket: self.bucket,
+            base_path: self.base_path,
+            user: reader::user_or_default(self.user),
+            source: Some(self.source),
+            endpoint_url: admin.endpoint_url.clone(),
+            region: None,
+            managed_read_only: self.managed_read_only,
+        }
+    }
+}
+
 /// Creates the reader user, policy and key (secret straight to the keychain) and saves a
 /// verified source with it; undone in reverse on failure.
 #[tauri::command]
@@ -34,15 +49,7 @@ pub async fn create_reader(
 ) -> Result<SourceSummary, ApiError> {
     let lang = state.language();
     let admin = state.admin()?;
-    let request = reader::ReaderRequest {
-        bucket: input.bucket,
-        base_path: input.base_path,
-        user: reader::user_or_default(input.user),
-        source: Some(input.source),
-        endpoint_url: admin.endpoint_url.clone(),
-        region: None,
-        managed_read_only: input.managed_read_only,
-    };
+    let request = input.request(&admin);
     let iam = aws::iam_client(&aws::admin_config(&admin).await);
     let created = reader::create(
         &iam,
@@ -56,6 +63,44 @@ pub async fn create_reader(
     created
         .source
         .ok_or_else(|| ApiError::new(ErrorCode::Internal, "no source created"))
+}
+
+/// What "Create the reader" will attach: the policy document and its lint findings.
+#[tauri::command]
+#[specta::specta]
+pub async fn reader_plan(
+    state: State<'_, AppState>,
+    input: ReaderInput,
+) -> Result<reader::ReaderPlan, ApiError> {
+    let admin = state.admin()?;
+    let request = input.request(&admin);
+    reader::plan(&state.admin_iam().await?, &request)
+        .await
+        .in_language(state.language())
+}
+
+/// The buckets the admin may list (the reader path's bucket picker); `access_denied` when
+/// it may not.
+#[tauri::command]
+#[specta::specta]
+pub async fn reader_buckets(state: State<'_, AppState>) -> Result<Vec<String>, ApiError> {
+    let config = aws::admin_config(&state.admin()?).await;
+    reader::admin_buckets(&config)
+        .await
+        .in_language(state.language())
+}
+
+/// The bucket's region, asked with the admin's credentials.
+#[tauri::command]
+#[specta::specta]
+pub async fn reader_bucket_region(
+    state: State<'_, AppState>,
+    bucket: String,
+) -> Result<String, ApiError> {
+    let config = aws::admin_config(&state.admin()?).await;
+    reader::admin_bucket_region(&config, &bucket)
+        .await
+        .in_language(state.language())
 }
 
 /// Every IAM user with tags, groups, policies and keys.

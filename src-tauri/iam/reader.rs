@@ -308,7 +308,7 @@ async fn steps(
             S3_READ_ONLY.to_owned(),
         )
     } else {
-        let name = format!("bucketdesk-cdn-reader-{}", request.bucket);
+        let name = inline_policy_name(&request.bucket);
         (
             PolicyAttachment::Inline {
                 name: name.clone(),
@@ -368,6 +368,135 @@ async fn steps(
     })
 }
 
+/// The buckets the admin may list: the wizard's bucket picker on the reader path.
+pub async fn admin_buckets(config: &aws_config::SdkConfig) -> Result<Vec<String>, ReaderError> {
+    verify::bucket_names(&crate::aws::s3_client(config))
+        .await
+        .map_err(|failure| ReaderError::Aws {
+            step: "s3:ListAllMyBuckets",
+            failure,
+        })
+}
+
+/// The bucket's region as the admin sees it (the wizard shows it on the reader path).
+pub async fn admin_bucket_region(
+    config: &aws_config::SdkConfig,
+    bucket: &str,
+) -> Result<String, ReaderError> {
+    sources::validate_bucket(bucket)?;
+    verify::bucket_region(&crate::aws::s3_client(config), bucket)
+        .await
+        .map_err(|failure| ReaderError::Aws {
+            step: "s3:GetBucketLocation",
+            failure,
+        })
+}
+
+/// The name of the reader's inline policy for `bucket`.
+fn inline_policy_name(bucket: &str) -> String {
+    format!("bucketdesk-cdn-reader-{bucket}")
+}
+
+/// What "Create the reader" will attach, shown before it runs: the user, the policy's name
+/// (the inline policy's, or the managed policy's ARN) and its document as IAM will hold it,
+/// pretty-printed, with what the lint finds in it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReaderPlan {
+    pub user: String,
+    pub policy_name: String,
+    /// `AmazonS3ReadOnlyAccess` (AWS's document) instead of the inline reader policy.
+    pub managed: bool,
+    pub document: String,
+    pub findings: Vec<crate::iam::lint::Finding>,
+}
+
+impl ReaderPlan {
+    fn new(request: &ReaderRequest, policy_name: String, document: &serde_json::Value) -> Self {
+        ReaderPlan {
+            user: request.user.clone(),
+            policy_name,
+            managed: request.managed_read_only,
+            document: serde_json::to_string_pretty(document).expect("policy serializes"),
+            findings: crate::iam::lint::lint(document),
+        }
+    }
+}
+
+/// The plan of the least-privilege reader: the document [`create`] attaches (no network).
+pub fn inline_plan(request: &ReaderRequest) -> Result<ReaderPlan, ReaderError> {
+    validate_user(&request.user)?;
+    let document = policy::generate(Template::CdnReader, &request.bucket, &request.base_path)
+        .map_err(ReaderError::Source)?;
+    Ok(ReaderPlan::new(
+        request,
+        inline_policy_name(&request.bucket),
+        &document,
+    ))
+}
+
+/// What [`create`] will attach for `request`. For `AmazonS3ReadOnlyAccess` the document is
+/// AWS's own, read from IAM (its default version), so what is shown is what is attached.
+pub async fn plan(
+    iam: &aws_sdk_iam::Client,
+    request: &ReaderRequest,
+) -> Result<ReaderPlan, ReaderError> {
+    if !request.managed_read_only {
+        return inline_plan(request);
+    }
+    validate_user(&request.user)?;
+    sources::validate_bucket(&request.bucket)?;
+    let document = managed_document(iam, S3_READ_ONLY).await?;
+    Ok(ReaderPlan::new(request, S3_READ_ONLY.to_owned(), &document))
+}
+
+/// A managed policy's default version, as JSON (IAM returns it percent-encoded).
+async fn managed_document(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Result<serde_json::Value, ReaderError> {
+    let aws = |step: &'static str| move |failure| ReaderError::Aws { step, failure };
+    let policy = iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk(&e, "iam:GetPolicy"))
+        .map_err(aws("iam:GetPolicy"))?;
+    let version = policy
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .unwrap_or("v1")
+        .to_owned();
+    let out = iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(&version)
+        .send()
+        .await
+        .map_err(|e| AwsFailure::from_sdk(&e, "iam:GetPolicyVersion"))
+        .map_err(aws("iam:GetPolicyVersion"))?;
+    let text = out
+        .policy_version()
+        .and_then(|v| v.document())
+        .unwrap_or_default();
+    parse_policy_document(text).ok_or_else(|| ReaderError::Aws {
+        step: "iam:GetPolicyVersion",
+        failure: AwsFailure::Other {
+            code: "MalformedPolicyDocument".into(),
+            message: format!("{arn} {version}: not a JSON policy document"),
+        },
+    })
+}
+
+/// A policy document as IAM returns it: percent-encoded JSON (some endpoints send it plain).
+fn parse_policy_document(text: &str) -> Option<serde_json::Value> {
+    serde_json::from_str(text).ok().or_else(|| {
+        let decoded = crate::cdn::options::percent_decode(text, false)?;
+        serde_json::from_str(&decoded).ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,5 +530,29 @@ mod tests {
             failed: vec![],
         };
         assert!(all_undone.describe(Language::En).contains("removed again"));
+    }
+
+    #[test]
+    fn the_inline_plan_is_the_document_create_attaches() {
+        let request = ReaderRequest::new("acme-photos", "/assets", None, Some("shop".into()));
+        let plan = inline_plan(&request).unwrap();
+        assert_eq!(plan.user, DEFAULT_USER);
+        assert_eq!(plan.policy_name, "bucketdesk-cdn-reader-acme-photos");
+        assert!(!plan.managed);
+        let shown: serde_json::Value = serde_json::from_str(&plan.document).unwrap();
+        let attached = policy::generate(Template::CdnReader, "acme-photos", "/assets").unwrap();
+        assert_eq!(shown, attached);
+        assert!(plan.findings.is_empty(), "{:?}", plan.findings);
+        let bad = ReaderRequest::new("acme-photos", "/", Some("two words".into()), None);
+        assert!(matches!(inline_plan(&bad), Err(ReaderError::InvalidUser)));
+    }
+
+    #[test]
+    fn policy_documents_are_read_encoded_or_plain() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(parse_policy_document(plain), parse_policy_document(encoded));
+        assert!(parse_policy_document(plain).is_some());
+        assert_eq!(parse_policy_document("%7Bnot json"), None);
     }
 }

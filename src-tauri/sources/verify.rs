@@ -222,6 +222,11 @@ pub fn location_to_region(constraint: Option<&str>) -> String {
 pub async fn detect_region(creds: &Credentials, bucket: &str) -> Result<String, AwsFailure> {
     let start = creds.region.as_deref().unwrap_or(DEFAULT_REGION);
     let s3 = aws::s3_client(&aws::sdk_config(&target(creds, start)).await);
+    bucket_region(&s3, bucket).await
+}
+
+/// [`detect_region`] with a client of any credentials (the admin's, for the reader path).
+pub async fn bucket_region(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<String, AwsFailure> {
     match s3.get_bucket_location().bucket(bucket).send().await {
         Ok(out) => Ok(location_to_region(
             out.location_constraint().map(|c| c.as_str()),
@@ -237,6 +242,11 @@ pub async fn detect_region(creds: &Credentials, bucket: &str) -> Result<String, 
 pub async fn list_buckets(creds: &Credentials) -> Result<Vec<String>, AwsFailure> {
     let region = creds.region.as_deref().unwrap_or(DEFAULT_REGION);
     let s3 = aws::s3_client(&aws::sdk_config(&target(creds, region)).await);
+    bucket_names(&s3).await
+}
+
+/// [`list_buckets`] with a client of any credentials (the admin's, for the reader path).
+pub async fn bucket_names(s3: &aws_sdk_s3::Client) -> Result<Vec<String>, AwsFailure> {
     let out = s3
         .list_buckets()
         .send()
@@ -249,63 +259,242 @@ pub async fn list_buckets(creds: &Credentials) -> Result<Vec<String>, AwsFailure
         .collect())
 }
 
+/// What the identity check found: a check to report, or a key that cannot be used at all.
+enum Identity {
+    Checked(Check),
+    Unusable(AwsFailure),
+}
+
+/// Check 1, who is this key? (`sts:GetCallerIdentity`.) S3-compatible services often have no STS
+/// (R2, MinIO, s3s-fs answer with an S3 error the STS client cannot read): then the check is
+/// skipped, saying so in plain words, and the bucket checks tell whether the key works.
+async fn check_identity(creds: &Credentials, region: &str, lang: Language) -> Identity {
+    let sts = aws::sts_client(&aws::sdk_config(&target(creds, region)).await);
+    let failure = match sts.get_caller_identity().send().await {
+        Ok(id) => {
+            let arn = id.arn().unwrap_or("?");
+            return Identity::Checked(passed(
+                CheckId::Identity,
+                lang.pick(
+                    format!("키가 유효합니다: {arn}"),
+                    format!("The key is valid: {arn}"),
+                ),
+            ));
+        }
+        Err(e) => AwsFailure::from_sdk(&e, "sts:GetCallerIdentity"),
+    };
+    if is_key_failure(&failure) || matches!(failure, AwsFailure::Unreachable { .. }) {
+        return Identity::Unusable(failure);
+    }
+    let message = if creds.endpoint_url.is_some() {
+        no_identity_service(lang)
+    } else {
+        lang.pick(
+            format!(
+                "이 엔드포인트는 신원 확인(STS)에 답하지 않았습니다: {}",
+                failure.describe(lang)
+            ),
+            format!(
+                "This endpoint did not answer the identity check (STS): {}",
+                failure.describe(lang)
+            ),
+        )
+    };
+    Identity::Checked(skipped(CheckId::Identity, message))
+}
+
+/// What the identity check says on an S3-compatible endpoint without an identity service.
+pub fn no_identity_service(lang: Language) -> String {
+    lang.pick(
+        "이 엔드포인트에는 신원 확인 서비스(STS)가 없어, 키는 버킷으로 대신 확인했습니다.".to_owned(),
+        "This endpoint has no identity service (STS); the key was checked through the bucket instead.".to_owned(),
+    )
+}
+
+/// What the location check found.
+enum Location {
+    /// The bucket's region, and whether it differs from the one given.
+    Found { region: String, corrected: bool },
+    /// The check failed; `missing` when the bucket does not exist.
+    Failed { check: Check, missing: bool },
+    /// S3 says the key itself cannot be used.
+    KeyUnusable(AwsFailure),
+}
+
+/// Check 2, where is the bucket? (Also tells whether it exists.)
+async fn check_location(
+    creds: &Credentials,
+    bucket: &str,
+    given: Option<&str>,
+    lang: Language,
+) -> Location {
+    match detect_region(creds, bucket).await {
+        Ok(found) => Location::Found {
+            corrected: given.is_some_and(|g| g != found),
+            region: found,
+        },
+        Err(failure) if is_key_failure(&failure) => Location::KeyUnusable(failure),
+        Err(failure) => Location::Failed {
+            missing: failure == AwsFailure::NoSuchBucket,
+            check: failed(CheckId::GetBucketLocation, &failure, lang),
+        },
+    }
+}
+
+/// The report when the bucket does not exist: the object checks skipped.
+fn bucket_missing(
+    mut checks: Vec<Check>,
+    region: String,
+    region_corrected: bool,
+    lang: Language,
+) -> VerifyReport {
+    let why = lang.pick(
+        "버킷이 없어 건너뛰었습니다.".to_owned(),
+        "Skipped: the bucket does not exist.".to_owned(),
+    );
+    checks.push(skipped(CheckId::ListBucket, why.clone()));
+    checks.push(skipped(CheckId::GetObject, why));
+    VerifyReport {
+        ok: false,
+        region,
+        region_corrected,
+        checks,
+        sample_key: None,
+        cdn_url: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// Check 3, may it list the BasePath? Returns the check and a sample object found on the way.
+async fn check_listing(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    base_path: &str,
+    lang: Language,
+) -> (Check, Option<String>) {
+    let prefix = match base_path.trim_matches('/') {
+        "" => String::new(),
+        p => format!("{p}/"),
+    };
+    let listed = s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(&prefix)
+        .max_keys(50)
+        .send()
+        .await;
+    match listed {
+        Ok(out) => {
+            let sample = out
+                .contents()
+                .iter()
+                .filter_map(|o| o.key())
+                .find(|k| !k.ends_with('/'))
+                .map(str::to_owned);
+            let check = passed(
+                CheckId::ListBucket,
+                lang.pick(
+                    "객체 목록을 볼 수 있습니다.".to_owned(),
+                    "The key can list objects.".to_owned(),
+                ),
+            );
+            (check, sample)
+        }
+        Err(e) => (
+            failed(
+                CheckId::ListBucket,
+                &AwsFailure::from_sdk(&e, "s3:ListBucket"),
+                lang,
+            ),
+            None,
+        ),
+    }
+}
+
+/// Check 4, may it read an object? One byte of the sample is enough. Without a sample the check
+/// is skipped, and when the listing worked a warning says the BasePath is empty.
+async fn check_read(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    sample: Option<&str>,
+    listed: bool,
+    lang: Language,
+) -> (Check, Option<String>) {
+    let Some(key) = sample else {
+        if !listed {
+            let why = lang.pick(
+                "목록을 볼 수 없어 읽어 볼 객체를 찾지 못했습니다.".to_owned(),
+                "No object to try: the key cannot list.".to_owned(),
+            );
+            return (skipped(CheckId::GetObject, why), None);
+        }
+        let why = lang.pick(
+            "BasePath 아래에 객체가 없어 읽기를 확인하지 못했습니다.".to_owned(),
+            "No object under the BasePath to try reading.".to_owned(),
+        );
+        let warning = lang.pick(
+            "BasePath 아래에 객체가 없습니다. 경로가 맞는지 확인하세요.".to_owned(),
+            "There are no objects under the BasePath; check the path.".to_owned(),
+        );
+        return (skipped(CheckId::GetObject, why), Some(warning));
+    };
+    let read = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .range("bytes=0-0")
+        .send()
+        .await;
+    let check = match read {
+        Ok(_) => passed(
+            CheckId::GetObject,
+            lang.pick(
+                format!("객체를 읽을 수 있습니다: {key}"),
+                format!("The key can read objects: {key}"),
+            ),
+        ),
+        Err(e) => failed(
+            CheckId::GetObject,
+            &AwsFailure::from_sdk(&e, "s3:GetObject"),
+            lang,
+        ),
+    };
+    (check, None)
+}
+
+/// More than a reader needs? Listing every bucket is the cheap, read-only tell.
+async fn over_permission_warning(creds: &Credentials, lang: Language) -> Option<String> {
+    list_buckets(creds).await.ok()?;
+    Some(lang.pick(
+        "이 키는 계정의 모든 버킷 목록을 볼 수 있습니다. CDN 리더에게는 필요 없는 권한입니다. 전용 리더 키를 쓰세요.".to_owned(),
+        "This key can list every bucket in the account, which a CDN reader does not need. Prefer a dedicated reader key.".to_owned(),
+    ))
+}
+
 /// Runs the checks in order. A key that does not exist or a wrong secret stops the rest;
 /// a missing bucket stops the bucket checks; each permission is checked on its own.
 pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
     let creds = subject.credentials;
     let given_region = creds.region.clone();
-    let mut checks = Vec::new();
-    let mut warnings = Vec::new();
-
-    // 1. Who is this key?
-    let sts = aws::sts_client(
-        &aws::sdk_config(&target(
-            creds,
-            given_region.as_deref().unwrap_or(DEFAULT_REGION),
-        ))
-        .await,
-    );
-    match sts.get_caller_identity().send().await {
-        Ok(id) => checks.push(passed(
-            CheckId::Identity,
-            lang.pick(
-                format!("키가 유효합니다: {}", id.arn().unwrap_or("?")),
-                format!("The key is valid: {}", id.arn().unwrap_or("?")),
-            ),
-        )),
-        Err(e) => {
-            let failure = AwsFailure::from_sdk(&e, "sts:GetCallerIdentity");
-            if is_key_failure(&failure) || matches!(failure, AwsFailure::Unreachable { .. }) {
-                let region = given_region.unwrap_or_else(|| DEFAULT_REGION.into());
-                return key_unusable(checks, &failure, region, lang);
-            }
-            // S3-compatible services often have no STS; the S3 checks below still tell.
-            checks.push(skipped(
-                CheckId::Identity,
-                lang.pick(
-                    format!(
-                        "이 엔드포인트는 신원 확인(STS)에 답하지 않았습니다: {}",
-                        failure.describe(lang)
-                    ),
-                    format!(
-                        "This endpoint did not answer the identity check (STS): {}",
-                        failure.describe(lang)
-                    ),
-                ),
-            ));
-        }
-    }
-
-    // 2. Where is the bucket? (Also tells whether it exists.)
     let mut region = given_region
         .clone()
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let mut checks = Vec::new();
+    let mut warnings = Vec::new();
+
+    match check_identity(creds, &region, lang).await {
+        Identity::Checked(check) => checks.push(check),
+        Identity::Unusable(failure) => return key_unusable(checks, &failure, region, lang),
+    }
+
     let mut region_corrected = false;
-    let mut bucket_missing = false;
-    match detect_region(creds, subject.bucket).await {
-        Ok(found) => {
-            region_corrected = given_region.as_deref().is_some_and(|g| g != found);
+    match check_location(creds, subject.bucket, given_region.as_deref(), lang).await {
+        Location::Found {
+            region: found,
+            corrected,
+        } => {
             region = found;
+            region_corrected = corrected;
             checks.push(passed(
                 CheckId::GetBucketLocation,
                 lang.pick(
@@ -314,130 +503,31 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
                 ),
             ));
         }
-        Err(failure) => {
-            if is_key_failure(&failure) {
-                // The identity check could not tell (no STS, or an answer without a code);
-                // S3 just did: report it there and stop, as for a failed identity check.
-                checks.retain(|c| c.id != CheckId::Identity);
-                return key_unusable(checks, &failure, region, lang);
-            }
-            bucket_missing = failure == AwsFailure::NoSuchBucket;
-            checks.push(failed(CheckId::GetBucketLocation, &failure, lang));
+        Location::KeyUnusable(failure) => {
+            // The identity check could not tell (no STS, or an answer without a code);
+            // S3 just did: report it there and stop, as for a failed identity check.
+            checks.retain(|c| c.id != CheckId::Identity);
+            return key_unusable(checks, &failure, region, lang);
         }
+        Location::Failed {
+            check,
+            missing: true,
+        } => {
+            checks.push(check);
+            return bucket_missing(checks, region, region_corrected, lang);
+        }
+        Location::Failed { check, .. } => checks.push(check),
     }
 
-    if bucket_missing {
-        let why = lang.pick(
-            "버킷이 없어 건너뛰었습니다.".to_owned(),
-            "Skipped: the bucket does not exist.".to_owned(),
-        );
-        checks.push(skipped(CheckId::ListBucket, why.clone()));
-        checks.push(skipped(CheckId::GetObject, why));
-        return VerifyReport {
-            ok: false,
-            region,
-            region_corrected,
-            checks,
-            sample_key: None,
-            cdn_url: None,
-            warnings,
-        };
-    }
-
-    // 3. May it list the BasePath? Find a sample object on the way.
     let s3 = aws::s3_client(&aws::sdk_config(&target(creds, &region)).await);
-    let prefix = match subject.base_path.trim_matches('/') {
-        "" => String::new(),
-        p => format!("{p}/"),
-    };
-    let mut sample = None;
-    match s3
-        .list_objects_v2()
-        .bucket(subject.bucket)
-        .prefix(&prefix)
-        .max_keys(50)
-        .send()
-        .await
-    {
-        Ok(out) => {
-            sample = out
-                .contents()
-                .iter()
-                .filter_map(|o| o.key())
-                .find(|k| !k.ends_with('/'))
-                .map(str::to_owned);
-            checks.push(passed(
-                CheckId::ListBucket,
-                lang.pick(
-                    "객체 목록을 볼 수 있습니다.".to_owned(),
-                    "The key can list objects.".to_owned(),
-                ),
-            ));
-        }
-        Err(e) => checks.push(failed(
-            CheckId::ListBucket,
-            &AwsFailure::from_sdk(&e, "s3:ListBucket"),
-            lang,
-        )),
-    }
+    let (listing, sample) = check_listing(&s3, subject.bucket, subject.base_path, lang).await;
+    let listed = listing.status == CheckStatus::Passed;
+    checks.push(listing);
+    let (read, empty) = check_read(&s3, subject.bucket, sample.as_deref(), listed, lang).await;
+    checks.push(read);
+    warnings.extend(empty);
 
-    // 4. May it read an object? One byte of the sample is enough.
-    match &sample {
-        Some(key) => match s3
-            .get_object()
-            .bucket(subject.bucket)
-            .key(key)
-            .range("bytes=0-0")
-            .send()
-            .await
-        {
-            Ok(_) => checks.push(passed(
-                CheckId::GetObject,
-                lang.pick(
-                    format!("객체를 읽을 수 있습니다: {key}"),
-                    format!("The key can read objects: {key}"),
-                ),
-            )),
-            Err(e) => checks.push(failed(
-                CheckId::GetObject,
-                &AwsFailure::from_sdk(&e, "s3:GetObject"),
-                lang,
-            )),
-        },
-        None => {
-            let listed = checks
-                .iter()
-                .any(|c| c.id == CheckId::ListBucket && c.status == CheckStatus::Passed);
-            checks.push(skipped(
-                CheckId::GetObject,
-                if listed {
-                    lang.pick(
-                        "BasePath 아래에 객체가 없어 읽기를 확인하지 못했습니다.".to_owned(),
-                        "No object under the BasePath to try reading.".to_owned(),
-                    )
-                } else {
-                    lang.pick(
-                        "목록을 볼 수 없어 읽어 볼 객체를 찾지 못했습니다.".to_owned(),
-                        "No object to try: the key cannot list.".to_owned(),
-                    )
-                },
-            ));
-            if listed {
-                warnings.push(lang.pick(
-                    "BasePath 아래에 객체가 없습니다. 경로가 맞는지 확인하세요.".to_owned(),
-                    "There are no objects under the BasePath; check the path.".to_owned(),
-                ));
-            }
-        }
-    }
-
-    // More than a reader needs? Listing every bucket is the cheap, read-only tell.
-    if list_buckets(creds).await.is_ok() {
-        warnings.push(lang.pick(
-            "이 키는 계정의 모든 버킷 목록을 볼 수 있습니다. CDN 리더에게는 필요 없는 권한입니다. 전용 리더 키를 쓰세요.".to_owned(),
-            "This key can list every bucket in the account, which a CDN reader does not need. Prefer a dedicated reader key.".to_owned(),
-        ));
-    }
+    warnings.extend(over_permission_warning(creds, lang).await);
     if region_corrected {
         warnings.push(lang.pick(
             format!("리전을 버킷의 실제 리전 {region}(으)로 고쳤습니다."),
@@ -451,7 +541,6 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
         (Some(name), Some(key)) => Some(cdn_url(name, key)),
         _ => None,
     };
-
     VerifyReport {
         ok,
         region,

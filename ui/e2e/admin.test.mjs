@@ -117,6 +117,9 @@ test("admin: a reader created from the wizard, then its key rotated from the lis
     await app.$('[data-testid="iam-key-row"]', { timeout: 20000 });
     await app.assertTablesFit("IAM keys");
     await app.screenshot("05b-iam-keys-tab");
+    await app.setTheme("dark");
+    await app.screenshot("05b-iam-keys-tab-dark");
+    await app.setTheme("light");
     await (await app.byTestId("iam-tab-policies")).click();
     await type(app, "policy-bucket", BUCKET);
     await type(app, "policy-base-path", "photos");

@@ -272,6 +272,43 @@ export class App {
     if (overflowing.length > 0) throw new Error(`${where}: tables run off the window: ${overflowing.join("; ")}`);
   }
 
+  /**
+   * Fails when any visible input, select, textarea or button (or element with the role of a
+   * button, tab or menu item) has no accessible name: an
+   * aria-label, an aria-labelledby that points at text, a <label>, or (buttons) text, an
+   * image's alt or a title. A placeholder is not a name. Returns how many were checked.
+   */
+  async assertLabelled(where) {
+    const { checked, unnamed } = await this.execute(`
+      const text = (el) => (el ? (el.textContent || "").replace(/\\s+/g, " ").trim() : "");
+      const visible = (el) => {
+        const style = getComputedStyle(el);
+        const box = el.getBoundingClientRect();
+        return style.display !== "none" && style.visibility !== "hidden" && box.width > 0 && box.height > 0;
+      };
+      const named = (el) => {
+        if ((el.getAttribute("aria-label") || "").trim()) return true;
+        const ids = (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean);
+        if (ids.some((id) => text(document.getElementById(id)))) return true;
+        if (el.labels && [...el.labels].some((label) => text(label))) return true;
+        if (el.tagName === "BUTTON" || el.getAttribute("role")) {
+          if (text(el)) return true;
+          if ([...el.querySelectorAll("img[alt]")].some((img) => img.alt.trim())) return true;
+        }
+        if (el.tagName === "INPUT" && ["button", "submit", "reset"].includes(el.type) && el.value.trim()) return true;
+        return (el.getAttribute("title") || "").trim() !== "";
+      };
+      const controls = [...document.querySelectorAll("input, select, textarea, button, [role=button], [role=tab], [role=menuitem]")]
+        .filter((el) => el.type !== "hidden" && visible(el));
+      const unnamed = controls.filter((el) => !named(el)).map((el) => {
+        const id = el.dataset.testid ? "[data-testid=" + el.dataset.testid + "]" : "";
+        return el.tagName.toLowerCase() + (el.type ? "[type=" + el.type + "]" : "") + id + " " + el.outerHTML.slice(0, 160);
+      });
+      return { checked: controls.length, unnamed };`);
+    if (unnamed.length > 0) throw new Error(`${where}: controls without an accessible name:\n  ${unnamed.join("\n  ")}`);
+    return checked;
+  }
+
   /** Switches the app's theme through its own document hook (the Settings choice's effect). */
   async setTheme(theme) {
     await this.execute(`document.documentElement.dataset.theme = ${JSON.stringify(theme)};`);

@@ -1,5 +1,6 @@
 // The app shell: it starts, every page is reachable from the navigation, and the language
-// switch changes the UI at once and survives a restart.
+// switch changes the UI at once and survives a restart; every page's controls are labelled
+// for screen readers.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -40,6 +41,9 @@ test("shell: navigation and the language switch, kept across a restart", async (
     for (const page of PAGES) {
       await (await app.byTestId(`nav-${page}`)).click();
       await app.byTestId(`page-${page}`);
+      // What the page shows once its first answer is in (a list, or why there is none).
+      await app.nextPaint();
+      await app.assertLabelled(`the ${page} page`);
     }
 
     await app.waitForText("nav-settings", "Settings");
@@ -47,6 +51,7 @@ test("shell: navigation and the language switch, kept across a restart", async (
 
     await language.selectByValue("ko");
     await app.waitForText("nav-settings", "설정");
+    await app.assertLabelled("the settings page in Korean");
     await app.screenshot("02-korean");
 
     await language.selectByValue("en");

@@ -1,6 +1,7 @@
 // The Add Source wizard clicked through in the real app against the sandbox's IAM-enforcing
 // moto: a least-privilege reader key (made with boto3 as an admin would) passes every check,
-// the source is saved, and it appears in the list. A screenshot of every step.
+// the source is saved, and it appears in the list. A screenshot of every step, and every
+// control of each labelled for screen readers.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -58,12 +59,14 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
     await (await app.byTestId("wizard-provider-compatible")).click();
     await type(app, "wizard-endpoint", admin.endpoint);
     await type(app, "wizard-region", REGION);
+    await app.assertLabelled("wizard step 1");
     await app.screenshot("01-provider");
     await (await app.byTestId("wizard-next")).click();
 
     // 2. Credentials.
     await type(app, "wizard-key-id", reader.accessKeyId);
     await type(app, "wizard-secret", reader.secretAccessKey);
+    await app.assertLabelled("wizard step 2");
     await app.screenshot("02-credentials");
     await (await app.byTestId("wizard-next")).click();
 
@@ -71,11 +74,13 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
     await type(app, "wizard-bucket-input", BUCKET);
     await app.waitForText("wizard-detected-region", REGION, { timeout: 20000 });
     await type(app, "wizard-base-path", "사진 모음/");
+    await app.assertLabelled("wizard step 3");
     await app.screenshot("03-bucket");
     await (await app.byTestId("wizard-next")).click();
 
     // 4. Unique identifier.
     await type(app, "wizard-name", "sandbox-photos");
+    await app.assertLabelled("wizard step 4");
     await app.screenshot("04-name");
     await (await app.byTestId("wizard-next")).click();
 
@@ -86,12 +91,14 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
         timeout: 30000,
       });
     }
+    await app.assertLabelled("wizard step 5");
     await app.screenshot("05-verified");
     await (await app.byTestId("wizard-next")).click();
 
     // 6. Save: the production CDN URL of a sample image is shown.
     await (await app.byTestId("wizard-save")).click();
     await app.waitForText("wizard-cdn-url", "https://cdn.weekerp.com/image/sandbox-photos/", { timeout: 30000 });
+    await app.assertLabelled("wizard step 6");
     await app.screenshot("06-saved");
     await (await app.byTestId("wizard-done")).click();
 
@@ -99,6 +106,7 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
       app.execute(`return !!document.querySelector('[data-testid="source-row"][data-name="sandbox-photos"]');`),
     );
     await app.assertTablesFit("sources");
+    await app.assertLabelled("the source list");
     await app.screenshot("07-listed");
 
     // Browse it: the BasePath's folders, a Korean key with spaces, its URLs.
@@ -113,6 +121,7 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
     );
     await (await app.byTestId("presign-generate")).click();
     await app.waitForText("presign-url", "X-Amz-Expires=3600", { timeout: 20000 });
+    await app.assertLabelled("the browser");
     await app.screenshot("08-browser");
 
     // The CDN preview of that photo through the in-app loopback server: the default card
@@ -131,6 +140,7 @@ test("wizard: a reader key is verified and saved, and the source is listed", asy
     await app.waitForText("preview-problem", "w", { timeout: 5000 });
     await type(app, "preview-w", "240");
     await app.waitForText("preview-result", "240×", { timeout: 60000 });
+    await app.assertLabelled("the CDN preview");
     await app.screenshot("09-cdn-preview");
     await waitFor("a row thumbnail from the local CDN", async () =>
       app.execute(`return [...document.querySelectorAll('.vrow .thumb')].some((img) => img.complete && img.naturalWidth === 64);`),

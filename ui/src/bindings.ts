@@ -182,6 +182,40 @@ async createReader(input: ReaderInput) : Promise<Result<SourceSummary, ApiError>
 }
 },
 /**
+ * What "Create the reader" will attach: the policy document and its lint findings.
+ */
+async readerPlan(input: ReaderInput) : Promise<Result<ReaderPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reader_plan", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The buckets the admin may list (the reader path's bucket picker); `access_denied` when
+ * it may not.
+ */
+async readerBuckets() : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reader_buckets") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The bucket's region, asked with the admin's credentials.
+ */
+async readerBucketRegion(bucket: string) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reader_bucket_region", { bucket }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every IAM user with tags, groups, policies and keys.
  */
 async listIamUsers() : Promise<Result<UserInfo[], ApiError>> {
@@ -1460,6 +1494,16 @@ source: string;
  * `AmazonS3ReadOnlyAccess` instead of the least-privilege reader policy.
  */
 managedReadOnly: boolean }
+/**
+ * What "Create the reader" will attach, shown before it runs: the user, the policy's name
+ * (the inline policy's, or the managed policy's ARN) and its document as IAM will hold it,
+ * pretty-printed, with what the lint finds in it.
+ */
+export type ReaderPlan = { user: string; policyName: string; 
+/**
+ * `AmazonS3ReadOnlyAccess` (AWS's document) instead of the inline reader policy.
+ */
+managed: boolean; document: string; findings: Finding[] }
 /**
  * Which of the user's other key phase 1 may delete to make room (IAM allows two).
  */

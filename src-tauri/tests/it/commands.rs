@@ -164,6 +164,43 @@ fn iam_policies_come_from_the_core_with_their_findings() {
 }
 
 #[test]
+fn the_reader_plan_is_the_cores_and_bad_input_is_refused_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = MockApp::new(dir.path());
+    let input = json!({
+        "bucket": "acme-photos", "basePath": "/assets", "user": null, "source": "shop",
+        "managedReadOnly": false,
+    });
+    let plan = app
+        .invoke("reader_plan", json!({ "input": input }))
+        .expect("the least-privilege plan needs no network");
+    assert_eq!(
+        plan["user"], "weekerp-cdn-reader",
+        "the core's default user"
+    );
+    assert_eq!(plan["policyName"], "bucketdesk-cdn-reader-acme-photos");
+    assert_eq!(plan["managed"], false);
+    let shown: Value = serde_json::from_str(plan["document"].as_str().unwrap()).unwrap();
+    let generated = bucketdesk::iam::policy::generate(
+        bucketdesk::iam::policy::Template::CdnReader,
+        "acme-photos",
+        "/assets",
+    )
+    .unwrap();
+    assert_eq!(shown, generated);
+    assert_eq!(plan["findings"], json!([]));
+
+    let mut bad = input.clone();
+    bad["user"] = json!("two words");
+    let (code, message) = app.error("reader_plan", json!({ "input": bad }));
+    assert_eq!(code, "invalid_input");
+    assert!(message.contains("User name"), "{message}");
+    let (code, message) = app.error("reader_bucket_region", json!({ "bucket": "Bad_Bucket" }));
+    assert_eq!(code, "invalid_input");
+    assert!(!message.is_empty());
+}
+
+#[test]
 fn keys_a_source_uses_are_not_deleted_without_force() {
     let dir = tempfile::tempdir().unwrap();
     add_source(dir.path(), "shop", "AKIAIOSFODNN7EXAMPLE");

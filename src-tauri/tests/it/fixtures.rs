@@ -106,7 +106,35 @@ fn policies_fixture() -> Value {
             "error": error,
         }));
     }
-    json!({ "cases": cases })
+    json!({ "cases": cases, "readerPlans": reader_plans() })
+}
+
+/// What the wizard shows before "Create the reader" (the least-privilege plan; the managed
+/// one is read from IAM), and what a bad user name gets, in both languages.
+fn reader_plans() -> Value {
+    use bucketdesk::iam::reader::{self, ReaderRequest};
+    let mut plans = Vec::new();
+    // The wizard sends the user as shown (the core's default, filled in, or another).
+    for user in [reader::DEFAULT_USER, "shop-reader"] {
+        for base_path in ["/", "/assets", "photos"] {
+            let request = ReaderRequest::new("acme-photos", base_path, Some(user.to_owned()), None);
+            let plan = reader::inline_plan(&request).expect("a plan");
+            plans.push(json!({
+                "bucket": "acme-photos", "basePath": base_path, "user": user, "plan": plan,
+            }));
+        }
+    }
+    for lang in [Language::En, Language::Ko] {
+        let request = ReaderRequest::new("acme-photos", "/", Some("two words".into()), None);
+        let error: ApiError = reader::inline_plan(&request)
+            .in_language(lang)
+            .expect_err("a bad user is refused");
+        plans.push(json!({
+            "bucket": "acme-photos", "basePath": "/", "user": "two words", "language": lang,
+            "error": error,
+        }));
+    }
+    Value::Array(plans)
 }
 
 fn settings_fixture() -> Value {

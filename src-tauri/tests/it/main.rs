@@ -17,3 +17,4 @@ mod sandbox;
 mod sources;
 mod support;
 mod transfer;
+mod wizard;

@@ -22,6 +22,7 @@ import type {
   PolicyAttachment,
   Template,
   GeneratedPolicy,
+  ReaderPlan,
   NewAccessKey,
   ImageUrls,
   Handoff,
@@ -91,6 +92,7 @@ export type {
   PolicyAttachment,
   Template,
   GeneratedPolicy,
+  ReaderPlan,
   KeyInfo,
   NewAccessKey,
   ImageUrls,
@@ -210,6 +212,12 @@ export interface Backend {
   adminIdentity(): Promise<AdminInfo>;
   /** "Create a dedicated reader for me": user, policy, key → keychain, verified source. */
   createReader(input: ReaderInput): Promise<SourceSummary>;
+  /** What `createReader` will attach: the policy document (as attached) and its lint findings. */
+  readerPlan(input: ReaderInput): Promise<ReaderPlan>;
+  /** Bucket names the admin may list (the reader path's picker); `access_denied` when not. */
+  readerBuckets(): Promise<string[]>;
+  /** The bucket's region, asked with the admin's credentials. */
+  readerBucketRegion(bucket: string): Promise<string>;
   listIamUsers(): Promise<UserInfo[]>;
   listIamGroups(): Promise<GroupInfo[]>;
   /** Creates a user tagged `managed-by=bucketdesk`, with a policy when given. */

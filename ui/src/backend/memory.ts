@@ -29,6 +29,7 @@ import {
   type PolicyAttachment,
   type Template,
   type GeneratedPolicy,
+  type ReaderPlan,
   type ImageUrls,
   type Language,
   type Handoff,
@@ -135,6 +136,9 @@ export class MemoryBackend implements Backend {
     presignGet: 0,
     adminIdentity: 0,
     createReader: 0,
+    readerPlan: 0,
+    readerBuckets: 0,
+    readerBucketRegion: 0,
     listIamUsers: 0,
     listIamGroups: 0,
     createIamUser: 0,
@@ -460,6 +464,35 @@ export class MemoryBackend implements Backend {
       accessKeyId: "AKIAREADER0000000001",
       secretAccessKey: "reader",
     });
+  }
+
+  /** Whether the admin may call ListAllMyBuckets (the reader path's picker). */
+  adminMayList = true;
+
+  async readerPlan(input: ReaderInput): Promise<ReaderPlan> {
+    this.enter("readerPlan");
+    if (input.managedReadOnly) throw unscripted("readerPlan(managedReadOnly): AWS's document comes from IAM");
+    const found = policiesFixture.readerPlans.find(
+      (c) =>
+        c.bucket === input.bucket &&
+        c.basePath === input.basePath &&
+        c.user === input.user &&
+        (!("language" in c) || c.language === this.language()),
+    );
+    if (found && "error" in found && found.error) throw scripted(found.error);
+    if (found && "plan" in found && found.plan) return structuredClone(found.plan) as ReaderPlan;
+    throw unscripted(`readerPlan(${input.bucket}, ${input.basePath}, ${input.user})`);
+  }
+
+  async readerBuckets(): Promise<string[]> {
+    this.enter("readerBuckets");
+    if (!this.adminMayList) throw new BackendError("access_denied", "s3:ListAllMyBuckets: access denied.");
+    return Object.keys(this.buckets);
+  }
+
+  async readerBucketRegion(bucket: string): Promise<string> {
+    this.enter("readerBucketRegion");
+    return this.bucket(bucket).region;
   }
 
   /** The whole key ID of each source this backend saved (summaries show it masked). */

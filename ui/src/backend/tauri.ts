@@ -46,6 +46,9 @@ export const tauriBackend: Backend = {
   presignGet: (name, key, expiresSecs) => unwrap(() => commands.presignGet(name, key, expiresSecs)),
   adminIdentity: () => unwrap(() => commands.adminIdentity()),
   createReader: (input) => unwrap(() => commands.createReader(input)),
+  readerPlan: (input) => unwrap(() => commands.readerPlan(input)),
+  readerBuckets: () => unwrap(() => commands.readerBuckets()),
+  readerBucketRegion: (bucket) => unwrap(() => commands.readerBucketRegion(bucket)),
   listIamUsers: () => unwrap(() => commands.listIamUsers()),
   listIamGroups: () => unwrap(() => commands.listIamGroups()),
   createIamUser: async (user, policy) => {

@@ -360,11 +360,11 @@ export function IamPage({ backend }: { backend: Backend }) {
                 {t("iam.createGroup")}
               </button>
               <p>
-                <select data-testid="iam-member-user" value={memberUser} onChange={(e) => setMemberUser(e.target.value)}>
+                <select data-testid="iam-member-user" aria-label={t("iam.memberUser")} value={memberUser} onChange={(e) => setMemberUser(e.target.value)}>
                   <option value="">{t("iam.user")}</option>
                   {(users ?? []).map((u) => <option key={u.name} value={u.name}>{u.name}</option>)}
                 </select>{" "}
-                <select data-testid="iam-member-group" value={memberGroup} onChange={(e) => setMemberGroup(e.target.value)}>
+                <select data-testid="iam-member-group" aria-label={t("iam.memberGroup")} value={memberGroup} onChange={(e) => setMemberGroup(e.target.value)}>
                   <option value="">{t("iam.groups")}</option>
                   {groups.map((g) => <option key={g.name} value={g.name}>{g.name}</option>)}
                 </select>{" "}

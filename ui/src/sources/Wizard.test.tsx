@@ -5,6 +5,7 @@
 import { act } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { MemoryBackend } from "../backend/memory";
+import policiesFixture from "../fixtures/policies.json";
 import verifyFixture from "../fixtures/verify-reports.json";
 import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
 
@@ -174,6 +175,91 @@ describe("admin flows", () => {
     await click("wizard-done");
     await settle(50);
     expect(dom.container.querySelector('[data-testid="source-row"][data-name="acme-cdn"]')).not.toBeNull();
+  });
+
+  it("on the reader path picks the bucket from the admin's list, shows its region and the policy to attach", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await click("wizard-mode-reader");
+    await click("wizard-next");
+    await settle(50);
+    expect(backend.calls.readerBuckets, "the admin's credentials list the buckets").toBe(1);
+    expect(backend.calls.listBuckets, "no key of its own to list with").toBe(0);
+    const options = [...byTestId<HTMLSelectElement>("wizard-bucket-select").options].map((o) => o.value).filter(Boolean);
+    expect(options).toEqual(Object.keys(backend.buckets));
+    await choose("wizard-bucket-select", "acme-photos");
+    await settle();
+    expect(backend.calls.readerBucketRegion).toBe(1);
+    expect(byTestId("wizard-detected-region").textContent).toContain("ap-northeast-2");
+    expect(query("wizard-region"), "a reader's region is the one the core detects").toBeNull();
+    await type("wizard-base-path", "/assets");
+    await click("wizard-next");
+    await type("wizard-name", "acme-cdn");
+    await click("wizard-next");
+    await settle(50);
+    // The core's plan, shown as it comes: the document is not rebuilt here.
+    const expected = policiesFixture.readerPlans.find((c) => c.basePath === "/assets" && c.user === backend.info.defaultReaderUser)!;
+    expect(byTestId("wizard-policy-document").textContent).toBe(expected.plan!.document);
+    expect(byTestId("wizard-policy").textContent).toContain("bucketdesk-cdn-reader-acme-photos");
+    expect(byTestId("wizard-policy-findings").dataset.count).toBe("0");
+    const writeText = vi.fn(() => Promise.resolve());
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    await click("wizard-policy-copy");
+    expect(writeText).toHaveBeenCalledWith(expected.plan!.document);
+    await click("wizard-create-reader");
+    await settle(50);
+    expect(backend.calls.createReader).toBe(1);
+  });
+
+  it("shows the bucket list even when it comes after the step has re-rendered", async () => {
+    // Over IPC the answer arrives after React has re-rendered for "loading"; an answer
+    // dropped then left the step on "Looking up the buckets…" for good.
+    const backend = new MemoryBackend();
+    const list = backend.readerBuckets.bind(backend);
+    backend.readerBuckets = () => new Promise((resolve, reject) => setTimeout(() => list().then(resolve, reject), 100));
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await click("wizard-mode-reader");
+    await click("wizard-next");
+    await settle(300);
+    expect(query("wizard-bucket-select"), "the late answer is shown").not.toBeNull();
+  });
+
+  it("asks for the bucket name when the admin may not list buckets", async () => {
+    const backend = new MemoryBackend();
+    backend.adminMayList = false;
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await click("wizard-mode-reader");
+    await click("wizard-next");
+    await settle(50);
+    expect(query("wizard-bucket-select")).toBeNull();
+    expect(byTestId("wizard-bucket-note").textContent).toContain("admin credentials may not list buckets");
+    expect(query("wizard-error"), "being refused the list is not an error").toBeNull();
+  });
+
+  it("creates no reader while the policy to attach cannot be shown", async () => {
+    const backend = new MemoryBackend();
+    await render(backend);
+    await click("sources-add");
+    await click("wizard-next");
+    await click("wizard-mode-reader");
+    await click("wizard-next");
+    await settle(50);
+    await choose("wizard-bucket-select", "acme-photos");
+    await click("wizard-next");
+    await type("wizard-name", "acme-cdn");
+    backend.failNext("readerPlan", "sandbox_not_ready", "The sandbox is still starting.");
+    await click("wizard-next");
+    await settle(50);
+    expect(byTestId("wizard-error").textContent).toBe("The sandbox is still starting.");
+    expect(query("wizard-policy")).toBeNull();
+    expect(byTestId<HTMLButtonElement>("wizard-create-reader").disabled).toBe(true);
+    expect(backend.calls.createReader).toBe(0);
   });
 
   it("rotates a source's key in two phases: asks first, shows the new key for Weekerp, then finishes", async () => {

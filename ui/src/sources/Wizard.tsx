@@ -3,7 +3,7 @@
 // lives in this component's state only until it is saved or the wizard is closed.
 
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
-import { BackendError, type Backend, type CheckId, type Credentials, type SourceInput, type VerifyReport } from "../backend/backend";
+import { BackendError, type Backend, type CheckId, type Credentials, type ReaderPlan, type SourceInput, type VerifyReport } from "../backend/backend";
 import { useI18n } from "../i18n/context";
 import { HandoffPanel } from "./HandoffPanel";
 import { cdnUrl, isValidBucket, isValidEndpoint, isValidName, normalizeBasePath, parseAccessKeysCsv } from "./rules";
@@ -31,8 +31,8 @@ type FieldId = keyof Draft;
 
 const EMPTY: Draft = { compatible: false, reader: false, user: "", managedReadOnly: false, endpoint: "", region: "", keyId: "", secret: "", bucket: "", basePath: "/", name: "" };
 
-/** Fields whose change makes the bucket list (fetched with the key) stale. */
-const KEY_FIELDS: FieldId[] = ["compatible", "endpoint", "region", "keyId", "secret"];
+/** Fields whose change makes the bucket list (fetched with the key, or the admin's) stale. */
+const KEY_FIELDS: FieldId[] = ["compatible", "endpoint", "region", "keyId", "secret", "reader"];
 
 /** The buckets the key may list, or why the name is typed instead. */
 type Buckets = { state: "loading" } | { state: "listed"; names: string[] } | { state: "typed"; denied: boolean };
@@ -53,10 +53,14 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
   const [detected, setDetected] = useState<string | null>(null);
   const [detecting, setDetecting] = useState(false);
   const [report, setReport] = useState<VerifyReport | null>(null);
+  /** The reader path: what "Create the reader" will attach, as the core will attach it. */
+  const [plan, setPlan] = useState<ReaderPlan | null>(null);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
   /** Bumped on every edit: a result computed from an older draft is dropped. */
   const version = useRef(0);
+  /** Bumped for each bucket listing asked, and when the key fields change: older answers are dropped. */
+  const listing = useRef(0);
 
   const set = (patch: Partial<Draft>) => {
     version.current += 1;
@@ -66,7 +70,10 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     setReport(null);
     // Another key or endpoint may list other buckets (the region typed beside the bucket in
     // step 3 does not change which buckets there are).
-    if (step < 3 && KEY_FIELDS.some((f) => f in patch)) setBuckets(null);
+    if (step < 3 && KEY_FIELDS.some((f) => f in patch)) {
+      listing.current += 1;
+      setBuckets(null);
+    }
   };
   const creds = (): Credentials => ({
     endpointUrl: draft.compatible ? draft.endpoint.trim() : null,
@@ -84,6 +91,13 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     basePath: draft.basePath,
   });
   const fail = (thrown: unknown) => setError(BackendError.from(thrown).message);
+  const readerInput = () => ({
+    bucket: draft.bucket.trim(),
+    basePath: draft.basePath,
+    user: draft.user.trim(),
+    source: draft.name,
+    managedReadOnly: draft.managedReadOnly,
+  });
 
   // The reader's default user is the core's (shown, and sent as typed).
   useEffect(() => {
@@ -102,24 +116,24 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     root.current?.querySelector<HTMLElement>(".field-set input, .field-set select, [data-first]")?.focus();
   }, [step, draft.reader]);
 
-  // Step 3: list buckets when the key may; otherwise the name is typed.
+  // Step 3: list buckets when the credentials in use may (the key, or the admin's for a
+  // reader the wizard creates); otherwise the name is typed. The effect sets `buckets`
+  // itself, so an answer is matched to its request by `listing` (bumped when the key
+  // fields change), not by the effect's cleanup, which that very change would run.
   useEffect(() => {
-    if (step !== 3 || buckets !== null || draft.reader) return;
-    let current = true;
+    if (step !== 3 || buckets !== null) return;
+    const asked = ++listing.current;
     setBuckets({ state: "loading" });
-    backend.listBuckets(creds()).then(
-      (names) => current && setBuckets(names.length > 0 ? { state: "listed", names } : { state: "typed", denied: false }),
+    (draft.reader ? backend.readerBuckets() : backend.listBuckets(creds())).then(
+      (names) => asked === listing.current && setBuckets(names.length > 0 ? { state: "listed", names } : { state: "typed", denied: false }),
       (thrown) => {
-        if (!current) return;
+        if (asked !== listing.current) return;
         const denied = BackendError.from(thrown).code === "access_denied";
         setBuckets({ state: "typed", denied });
         // Not being allowed to list is expected of a reader key; anything else is shown.
         if (!denied) fail(thrown);
       },
     );
-    return () => {
-      current = false;
-    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [step, buckets === null]);
 
@@ -127,18 +141,18 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
   useEffect(() => {
     const bucket = draft.bucket.trim();
     setDetected(null);
-    if (step !== 3 || draft.reader || !isValidBucket(bucket)) return;
+    if (step !== 3 || !isValidBucket(bucket)) return;
     let current = true;
     const timer = setTimeout(() => {
       setDetecting(true);
-      backend
-        .detectRegion(creds(), bucket)
+      (draft.reader ? backend.readerBucketRegion(bucket) : backend.detectRegion(creds(), bucket))
         .then(
           (region) => {
             if (!current) return;
             setDetected(region);
-            // S3-compatible: the detected region is a suggestion the admin may change.
-            if (draft.compatible) setDraft((d) => ({ ...d, region }));
+            // S3-compatible with a key: the detected region is a suggestion the admin may
+            // change (a reader's source gets the region the core detects).
+            if (draft.compatible && !draft.reader) setDraft((d) => ({ ...d, region }));
           },
           (thrown) => current && fail(thrown),
         )
@@ -150,6 +164,21 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [draft.bucket, step]);
+
+  // Step 5 of the reader path: the policy that will be attached, from the core.
+  useEffect(() => {
+    setPlan(null);
+    if (step !== 5 || !draft.reader || saved) return;
+    let current = true;
+    backend.readerPlan(readerInput()).then(
+      (p) => current && setPlan(p),
+      (thrown) => current && fail(thrown),
+    );
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [step, draft.reader, draft.managedReadOnly]);
 
   /** What is wrong with each field of the current step (the core's rules, checked first). */
   const problems = (): Partial<Record<FieldId, string>> => {
@@ -209,7 +238,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     setBusy(true);
     setError(null);
     try {
-      await backend.createReader({ bucket: draft.bucket.trim(), basePath: draft.basePath, user: draft.user.trim(), source: draft.name, managedReadOnly: draft.managedReadOnly });
+      await backend.createReader(readerInput());
       setSaved(true);
       setStep(6);
       // The core verified the new key before saving; this report is what is shown (and
@@ -387,7 +416,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
           )}
           {buckets?.state === "typed" && (
             <p className="muted" data-testid="wizard-bucket-note">
-              {buckets.denied ? t("wizard.bucketTyped") : t("wizard.bucketNone")}
+              {buckets.denied ? (draft.reader ? t("wizard.bucketTypedAdmin") : t("wizard.bucketTyped")) : t("wizard.bucketNone")}
             </p>
           )}
           <Field label={buckets?.state === "listed" ? t("wizard.bucketOrType") : t("wizard.bucketName")} problem={problemOf("bucket")}>
@@ -396,7 +425,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
           <p className="muted" data-testid="wizard-detected-region" aria-live="polite">
             {detecting ? t("wizard.detecting") : detected ? t("wizard.detectedRegion", { region: detected }) : ""}
           </p>
-          {draft.compatible && (
+          {draft.compatible && !draft.reader && (
             <Field label={t("wizard.region")}>
               <input data-testid="wizard-region" value={draft.region} placeholder="us-east-1" spellCheck={false} onChange={(e) => set({ region: e.target.value })} />
             </Field>
@@ -429,7 +458,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
       {step === 5 && draft.reader && (
         <div>
           <p className="muted">{t("wizard.readerExplain")}</p>
-          <button type="button" className="button-primary" data-testid="wizard-create-reader" disabled={busy} onClick={() => void createReader()}>
+          {plan ? <PolicyPreview plan={plan} /> : !error && <p className="muted">{t("wizard.policyLoading")}</p>}
+          <button type="button" className="button-primary" data-testid="wizard-create-reader" disabled={busy || plan === null} onClick={() => void createReader()}>
             {busy ? t("wizard.creatingReader") : t("wizard.createReaderRun")}
           </button>
         </div>
@@ -503,7 +533,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
 }
 
 /** Copies `text`, saying so for a moment. */
-export function CopyButton({ text }: { text: string }) {
+export function CopyButton({ text, label, testId }: { text: string; label?: string; testId?: string }) {
   const { t } = useI18n();
   const [copied, setCopied] = useState(false);
   useEffect(() => {
@@ -515,6 +545,8 @@ export function CopyButton({ text }: { text: string }) {
     <button
       type="button"
       className="button-quiet"
+      data-testid={testId}
+      aria-label={copied ? undefined : label}
       onClick={() => {
         void navigator.clipboard?.writeText(text).then(() => setCopied(true), () => {});
       }}
@@ -590,5 +622,37 @@ function SamplePreview({ backend, source, sampleKey }: { backend: Backend; sourc
       <img src={url} alt={t("wizard.samplePreview")} data-testid="wizard-sample-preview" width={400} />
       <figcaption className="muted">{t("wizard.samplePreview")}</figcaption>
     </figure>
+  );
+}
+
+/** What "Create the reader" will attach: the policy document as the core will attach it, with
+ * the core's lint findings and a Copy button. */
+function PolicyPreview({ plan }: { plan: ReaderPlan }) {
+  const { t } = useI18n();
+  return (
+    <section className="policy-preview" data-testid="wizard-policy" aria-labelledby="wizard-policy-title">
+      <h3 id="wizard-policy-title">
+        {plan.managed ? t("wizard.policyManaged", { user: plan.user, policy: plan.policyName }) : t("wizard.policyInline", { user: plan.user, policy: plan.policyName })}
+      </h3>
+      <pre className="policy-document" data-testid="wizard-policy-document" tabIndex={0} aria-label={t("wizard.policyDocument")}>
+        {plan.document}
+      </pre>
+      <p className="actions-row">
+        <CopyButton text={plan.document} label={t("wizard.policyCopy")} testId="wizard-policy-copy" />
+      </p>
+      {plan.findings.length === 0 ? (
+        <p className="muted" data-testid="wizard-policy-findings" data-count={0}>
+          {t("iam.noFindings")}
+        </p>
+      ) : (
+        <ul className="findings" data-testid="wizard-policy-findings" data-count={plan.findings.length} aria-label={t("wizard.policyFindings")}>
+          {plan.findings.map((f) => (
+            <li key={`${f.issue}:${f.detail}`} className="warning">
+              <strong>{f.issue}</strong>: {f.detail}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

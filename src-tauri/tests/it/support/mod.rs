@@ -11,6 +11,7 @@
 
 pub mod drift;
 pub mod moto;
+pub mod s3s;
 pub mod url_table;
 
 use std::sync::atomic::{AtomicU32, Ordering};
