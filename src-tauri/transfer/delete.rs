@@ -30,7 +30,7 @@ pub struct DeletePlan {
 
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
-pub struct FailedKey {
+pub struct KeyNotDeleted {
     /// Relative to the BasePath.
     pub key: String,
     pub error: ApiError,
@@ -40,7 +40,7 @@ pub struct FailedKey {
 #[serde(rename_all = "camelCase")]
 pub struct DeleteReport {
     pub deleted: u32,
-    pub failed: Vec<FailedKey>,
+    pub failed: Vec<KeyNotDeleted>,
     pub batches: u32,
 }
 
@@ -292,7 +292,7 @@ fn merge(
                 } else {
                     TransferError::Aws(AwsFailure::Other { code, message })
                 };
-                report.failed.push(FailedKey {
+                report.failed.push(KeyNotDeleted {
                     key,
                     error: ApiError::from_err(&failure, lang),
                 });
@@ -300,7 +300,7 @@ fn merge(
         }
         Err(e) => {
             let error = ApiError::from_err(&e, lang);
-            report.failed.extend(chunk.iter().map(|k| FailedKey {
+            report.failed.extend(chunk.iter().map(|k| KeyNotDeleted {
                 key: k.clone(),
                 error: error.clone(),
             }));
