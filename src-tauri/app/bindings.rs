@@ -60,6 +60,8 @@ macro_rules! ui_commands {
             $crate::app::weekerp::cancel_weekerp_check,
             $crate::app::cdn::cdn_info,
             $crate::app::cdn::cdn_urls,
+            $crate::app::cdn::cdn_compare,
+            $crate::app::cdn::cdn_srcset,
         ]
     };
 }

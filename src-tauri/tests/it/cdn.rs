@@ -1038,6 +1038,114 @@ fn with_comment(original: &[u8], n: usize) -> Vec<u8> {
     out
 }
 
+/// `n` copies of `original` under `assets/big-{i}.jpg`, each with other bytes (and ETag).
+async fn put_distinct_originals(endpoint: &Endpoint, bucket: &str, original: &[u8], n: usize) {
+    let s3 = endpoint.s3().await;
+    s3.create_bucket().bucket(bucket).send().await.unwrap();
+    let mut puts = Vec::new();
+    for i in 0..n {
+        let (s3, bucket, body) = (s3.clone(), bucket.to_owned(), with_comment(original, i));
+        puts.push(tokio::spawn(async move {
+            s3.put_object()
+                .bucket(&bucket)
+                .key(format!("assets/big-{i}.jpg"))
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .unwrap();
+        }));
+    }
+    for p in puts {
+        p.await.unwrap();
+    }
+}
+
+/// A `cdn serve` child, killed when dropped (also when an assertion fails).
+struct ServeChild {
+    child: std::process::Child,
+    port: u16,
+    token: String,
+}
+
+impl ServeChild {
+    /// Starts `bucketdesk --json cdn serve --port 0` on `store` with the environment `env`
+    /// and reads the address it prints first.
+    fn start(store: &ConfigStore, cache: &std::path::Path, env: &[(&str, String)]) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+            .args(["--json", "cdn", "serve", "--port", "0"])
+            .env("BUCKETDESK_CONFIG_DIR", store.dir())
+            .env("BUCKETDESK_CACHE_DIR", cache)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("LANG", "en_US.UTF-8")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+            &mut first,
+        )
+        .unwrap();
+        let info: serde_json::Value = serde_json::from_str(&first).expect("the address as JSON");
+        ServeChild {
+            port: u16::try_from(info["port"].as_u64().unwrap()).unwrap(),
+            token: info["token"].as_str().unwrap().to_owned(),
+            child,
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServeChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GETs `/image/shop/big-{i}.jpg?w=1500&f=jpeg` for every `i < n` at once, each retried
+/// after its `Retry-After` while the server answers 503; every answer must be the 1500×1000
+/// JPEG. Returns the server's metrics afterwards and how many 503s were answered.
+async fn get_all_retrying_when_busy(port: u16, token: &str, n: usize) -> (serde_json::Value, u32) {
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let token = token.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let target = format!("/image/shop/big-{i}.jpg?w=1500&f=jpeg&token={token}");
+            // A 503 says when to come back (Retry-After): a client that listens gets it.
+            let mut busy = 0;
+            loop {
+                let reply = http(port, &target, &[]).await;
+                if reply.status == 503 {
+                    let after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+                    busy += 1;
+                    tokio::time::sleep(Duration::from_secs(after)).await;
+                    continue;
+                }
+                assert_eq!(reply.status, 200, "{target}: {}", reply.text());
+                assert_eq!(reply.dimensions(), (1500, 1000));
+                return busy;
+            }
+        }));
+    }
+    let mut busy = 0;
+    for t in tasks {
+        busy += t.await.unwrap();
+    }
+    let m = http(port, &format!("/metrics?token={token}"), &[]).await;
+    let m: serde_json::Value = serde_json::from_slice(&m.body).unwrap();
+    // The binary is the one cargo built for this test (a shared target dir can hold
+    // another checkout's build: then this says so rather than failing on a missing key).
+    assert!(
+        m["memoryReservedPeak"].is_u64(),
+        "the server's metrics: {m}"
+    );
+    (m, busy)
+}
+
 #[test]
 fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
     keyring_guard();
@@ -1047,26 +1155,7 @@ fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
     let store = ConfigStore::new(dir.path().join("config"));
     let bucket = unique_name("cdn-rss");
     let original = jpeg(3000, 2000);
-    runtime().block_on(async {
-        let s3 = endpoint.s3().await;
-        s3.create_bucket().bucket(&bucket).send().await.unwrap();
-        let mut puts = Vec::new();
-        for i in 0..64 {
-            let (s3, bucket, body) = (s3.clone(), bucket.clone(), with_comment(&original, i));
-            puts.push(tokio::spawn(async move {
-                s3.put_object()
-                    .bucket(&bucket)
-                    .key(format!("assets/big-{i}.jpg"))
-                    .body(ByteStream::from(body))
-                    .send()
-                    .await
-                    .unwrap();
-            }));
-        }
-        for p in puts {
-            p.await.unwrap();
-        }
-    });
+    runtime().block_on(put_distinct_originals(endpoint, &bucket, &original, 64));
     // `cdn serve` uses the install's keychain service: this is the private session's.
     Keychain::new(bucketdesk::secrets::SERVICE)
         .store(
@@ -1082,72 +1171,17 @@ fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
         .unwrap();
     // Eight workers: without the budget, eight full 6 MP decodes (~30 MB each held, ~72 MB
     // estimated) would run at once; with 100 MB, one at a time.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
-        .args(["--json", "cdn", "serve", "--port", "0"])
-        .env("BUCKETDESK_CONFIG_DIR", store.dir())
-        .env("BUCKETDESK_CACHE_DIR", dir.path().join("cache"))
-        .env("BUCKETDESK_CDN_TRANSFORM_MB", BUDGET_MB.to_string())
-        .env("BUCKETDESK_CDN_WORKERS", "8")
-        .env("LANG", "en_US.UTF-8")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-        &mut first,
-    )
-    .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).expect("the address as JSON");
-    let port = u16::try_from(info["port"].as_u64().unwrap()).unwrap();
-    let token = info["token"].as_str().unwrap().to_owned();
-    let pid = child.id();
-    // The child ends with the test, also when an assertion fails.
-    struct Reaper(std::process::Child);
-    impl Drop for Reaper {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let child = Reaper(child);
+    let child = ServeChild::start(
+        &store,
+        &dir.path().join("cache"),
+        &[
+            ("BUCKETDESK_CDN_TRANSFORM_MB", BUDGET_MB.to_string()),
+            ("BUCKETDESK_CDN_WORKERS", "8".to_owned()),
+        ],
+    );
+    let pid = child.pid();
     let baseline = proc_status_kb(pid, "VmRSS:");
-    let (metrics, busy) = runtime().block_on(async {
-        let mut tasks = Vec::new();
-        for i in 0..64 {
-            let token = token.clone();
-            tasks.push(tokio::spawn(async move {
-                let target = format!("/image/shop/big-{i}.jpg?w=1500&f=jpeg&token={token}");
-                // A 503 says when to come back (Retry-After): a client that listens gets it.
-                let mut busy = 0;
-                loop {
-                    let reply = http(port, &target, &[]).await;
-                    if reply.status == 503 {
-                        let after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
-                        busy += 1;
-                        tokio::time::sleep(Duration::from_secs(after)).await;
-                        continue;
-                    }
-                    assert_eq!(reply.status, 200, "{target}: {}", reply.text());
-                    assert_eq!(reply.dimensions(), (1500, 1000));
-                    return busy;
-                }
-            }));
-        }
-        let mut busy = 0;
-        for t in tasks {
-            busy += t.await.unwrap();
-        }
-        let m = http(port, &format!("/metrics?token={token}"), &[]).await;
-        let m: serde_json::Value = serde_json::from_slice(&m.body).unwrap();
-        // The binary is the one cargo built for this test (a shared target dir can hold
-        // another checkout's build: then this says so rather than failing on a missing key).
-        assert!(
-            m["memoryReservedPeak"].is_u64(),
-            "the server's metrics: {m}"
-        );
-        (m, busy)
-    });
+    let (metrics, busy) = runtime().block_on(get_all_retrying_when_busy(child.port, &child.token, 64));
     let peak = proc_status_kb(pid, "VmHWM:");
     drop(child);
     let mib = |b: u64| b / (1024 * 1024);
