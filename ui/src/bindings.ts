@@ -431,6 +431,29 @@ async cdnUrls(name: string, key: string, options: ([string, string])[]) : Promis
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * JPEG, WebP and AVIF of an image at the preview's size, as the local CDN serves them, with
+ * bytes, SSIM against the lossless render and the smallest above `threshold` (default 0.95).
+ */
+async cdnCompare(name: string, key: string, options: ([string, string])[], threshold: number | null) : Promise<Result<Comparison, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cdn_compare", { name, key, options, threshold }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * `<img srcset>` and `<picture>` HTML with production URLs for `widths` (as typed).
+ */
+async cdnSrcset(name: string, key: string, widths: string, options: ([string, string])[], sizes: string, alt: string) : Promise<Result<Srcset, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cdn_srcset", { name, key, widths, options, sizes, alt }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -470,6 +493,30 @@ oldKey: string;
  */
 deletedKey: string | null }
 /**
+ * One format of the comparison.
+ */
+export type Candidate = { format: Format; 
+/**
+ * Its production and local URLs (`local` is what the GUI shows).
+ */
+urls: ImageUrls; 
+/**
+ * Bytes as served; `None` when the local CDN refused this format.
+ */
+bytes: number | null; 
+/**
+ * SSIM against the lossless reference, 1 = identical.
+ */
+ssim: number | null; 
+/**
+ * Whether it keeps `ssim ≥ threshold`.
+ */
+aboveThreshold: boolean; 
+/**
+ * The local CDN's message when it refused this format (e.g. AVIF's lower area cap).
+ */
+refusal: string | null }
+/**
  * How the UI reaches the local CDN. The token goes only into local preview URLs.
  */
 export type CdnInfo = { 
@@ -496,6 +543,22 @@ export type CheckId =
  */
 "identity" | "get_bucket_location" | "list_bucket" | "get_object"
 export type CheckStatus = "passed" | "failed" | "skipped"
+/**
+ * The answer of [`compare`].
+ */
+export type Comparison = { 
+/**
+ * The output size (the reference's; every candidate has it).
+ */
+width: number; height: number; threshold: number; candidates: Candidate[]; 
+/**
+ * The smallest candidate with `ssim ≥ threshold`; `None` when none keeps it.
+ */
+chosen: Format | null; 
+/**
+ * The canonical query of the lossless reference.
+ */
+referenceQuery: string }
 /**
  * A key and where to use it, as typed in the wizard (the secret only on the way in).
  */
@@ -609,6 +672,10 @@ export type Finished = { source: string; sources: string[]; oldKey: string; newK
  * `deleted`, `inactive`, or `inactive_until_deleted` (a grace period runs).
  */
 oldKeyState: string; deleteAfter: string | null }
+/**
+ * Output (and recognised input) formats.
+ */
+export type Format = "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff"
 /**
  * A generated policy as the GUI and the CLI show it: pretty JSON and what the lint finds.
  */
@@ -888,6 +955,26 @@ export type SourceSummary = { name: string; bucket: string; region: string; base
  * The editable, non-secret fields of a source, and optionally a replacement key.
  */
 export type SourceUpdate = { bucket: string; region: string | null; basePath: string; endpointUrl: string | null; newKey: NewKey | null }
+/**
+ * The generated HTML.
+ */
+export type Srcset = { 
+/**
+ * The widths used, ascending, each once.
+ */
+widths: number[]; 
+/**
+ * The `sizes` attribute's value (unescaped).
+ */
+sizes: string; 
+/**
+ * `<img src srcset sizes alt>` in the requested format (or the original's).
+ */
+img: string; 
+/**
+ * `<picture>` with AVIF and WebP `<source>`s and a JPEG `<img>`.
+ */
+picture: string }
 export type TAURI_CHANNEL<TSend> = null
 /**
  * The templates the generator offers.

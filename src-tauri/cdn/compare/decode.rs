@@ -49,7 +49,9 @@ impl Rgba {
 /// Decodes `bytes` in `format` (what the local CDN served for that format).
 pub fn decode(bytes: &[u8], format: Format) -> Result<Rgba, String> {
     match format {
-        Format::Avif => avif(bytes),
+        // avif-parse asserts on some damaged files (a panic, not an error): contained here.
+        Format::Avif => std::panic::catch_unwind(|| avif(bytes))
+            .unwrap_or_else(|_| Err("the AVIF container or AV1 data is damaged".into())),
         other => {
             let kind = match other {
                 Format::Jpeg => image::ImageFormat::Jpeg,

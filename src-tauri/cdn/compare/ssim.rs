@@ -42,15 +42,15 @@ pub fn ssim(a: &Plane, b: &Plane) -> f64 {
     if a.width < n || a.height < n {
         return whole_image(a, b);
     }
-    // Separable valid filtering of x, y, x², y², xy: first along rows, then along columns.
+    // Separable valid filtering of x, y, x², y², xy: along each row, then down the columns
+    // over a ring of the last 11 filtered rows (memory in the width, not the area).
     let k = kernel();
     let (w, h) = (a.width, a.height);
     let ow = w - 2 * RADIUS;
     let oh = h - 2 * RADIUS;
-    let mut rows = vec![[0.0f64; 5]; ow * h];
-    for y in 0..h {
+    let horizontal = |y: usize, out: &mut [[f64; 5]]| {
         let (ra, rb) = (&a.data[y * w..(y + 1) * w], &b.data[y * w..(y + 1) * w]);
-        for x in 0..ow {
+        for (x, slot) in out.iter_mut().enumerate() {
             let mut acc = [0.0f64; 5];
             for (i, &kw) in k.iter().enumerate() {
                 let (p, q) = (f64::from(ra[x + i]), f64::from(rb[x + i]));
@@ -60,17 +60,23 @@ pub fn ssim(a: &Plane, b: &Plane) -> f64 {
                 acc[3] += kw * q * q;
                 acc[4] += kw * p * q;
             }
-            rows[y * ow + x] = acc;
+            *slot = acc;
         }
+    };
+    let mut ring = vec![[0.0f64; 5]; n * ow];
+    for y in 0..n - 1 {
+        horizontal(y, &mut ring[y * ow..(y + 1) * ow]);
     }
     let mut total = 0.0;
     for y in 0..oh {
+        let newest = (y + n - 1) % n;
+        horizontal(y + n - 1, &mut ring[newest * ow..(newest + 1) * ow]);
         for x in 0..ow {
             let mut m = [0.0f64; 5];
             for (i, &kw) in k.iter().enumerate() {
-                let r = &rows[(y + i) * ow + x];
-                for c in 0..5 {
-                    m[c] += kw * r[c];
+                let r = &ring[((y + i) % n) * ow + x];
+                for (mc, rc) in m.iter_mut().zip(r) {
+                    *mc += kw * rc;
                 }
             }
             total += index(m);

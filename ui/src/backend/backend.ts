@@ -35,6 +35,8 @@ import type {
   OldKeyFate,
   RetireChoice,
   SourceStatus,
+  Comparison,
+  Srcset,
 } from "../bindings";
 import type { CdnEndpoint } from "../sources/cdnPreview";
 
@@ -84,6 +86,10 @@ export type {
   HandoffFieldId,
   RotationState,
   Verdict,
+  Comparison,
+  Candidate,
+  Format,
+  Srcset,
 } from "../bindings";
 
 /**
@@ -188,6 +194,14 @@ export interface Backend {
    * core's one canonicalizer; rejects with `invalid_input` naming a bad option.
    */
   cdnUrls(name: string, key: string, options: [string, string][]): Promise<ImageUrls>;
+  /**
+   * JPEG, WebP and AVIF of an image with these options (any `f` replaced), as the local CDN
+   * serves them: bytes, SSIM against the lossless render, and the core's choice (the
+   * smallest with SSIM ≥ `threshold`; `null`: the core's default).
+   */
+  cdnCompare(name: string, key: string, options: [string, string][], threshold: number | null): Promise<Comparison>;
+  /** `<img srcset>` and `<picture>` HTML with production URLs for `widths` as typed (`320,640`). */
+  cdnSrcset(name: string, key: string, widths: string, options: [string, string][], sizes: string, alt: string): Promise<Srcset>;
   /** Each source's Weekerp registration and rotation in progress (no network). */
   sourceStatuses(): Promise<SourceStatus[]>;
   /** Weekerp's Add Source → Amazon S3 values, in its order; the secret only with `reveal`. */
