@@ -9,11 +9,11 @@ use serde::Serialize;
 use tauri::State;
 
 use super::AppState;
-use crate::cdn::origin::S3Origin;
 use crate::cdn::compare::{self, Comparison};
+use crate::cdn::origin::S3Origin;
 use crate::cdn::security::Token;
-use crate::cdn::srcset::{self, Srcset, SrcsetRequest};
 use crate::cdn::server::{CdnError, CdnServer, ServerConfig};
+use crate::cdn::srcset::{self, Srcset, SrcsetRequest};
 use crate::cdn::urls::{self, ImageUrls, LocalServer};
 use crate::error::{ApiError, InLanguage};
 

@@ -118,7 +118,11 @@ impl Described for SrcsetError {
 pub fn parse_widths(text: &str) -> Result<Vec<u32>, SrcsetError> {
     let max = Limits::default().max_output_dimension;
     let mut widths = Vec::new();
-    for part in text.split([',', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let w = part
             .strip_suffix('w')
             .unwrap_or(part)
@@ -261,7 +265,8 @@ mod tests {
         r.alt = "A & B";
         let out = srcset("https://cdn.weekerp.com", &r).unwrap();
         assert_eq!(out.widths, [320, 640, 1280]);
-        let u = |w: u32| format!("https://cdn.weekerp.com/image/shop/a.jpg?w={w}&amp;f=webp&amp;q=70");
+        let u =
+            |w: u32| format!("https://cdn.weekerp.com/image/shop/a.jpg?w={w}&amp;f=webp&amp;q=70");
         assert_eq!(
             out.img,
             format!(
@@ -307,7 +312,9 @@ mod tests {
         let url = "https://cdn.weekerp.com/image/shop/%EB%B4%84%20%EC%BB%AC%EB%A0%89%EC%85%98/%22%EB%B2%9A%EA%BD%83%22%2001%2C%20%3Cb%3E%27x%27%3C/b%3E%26y.jpg?w=320";
         assert_eq!(
             out.img,
-            format!(r#"<img src="{url}" srcset="{url} 320w" sizes="100vw" alt="&quot;벚꽃&quot; &lt;사진&gt;">"#)
+            format!(
+                r#"<img src="{url}" srcset="{url} 320w" sizes="100vw" alt="&quot;벚꽃&quot; &lt;사진&gt;">"#
+            )
         );
         for html in [&out.img, &out.picture] {
             // Every quote is an attribute delimiter of ours: an even number per tag, none inside.
@@ -322,7 +329,12 @@ mod tests {
     #[test]
     fn the_urls_are_the_canonicalizers() {
         let mut r = request("a.jpg", "400");
-        r.options = vec![("f", "jpg"), ("rotate", "-90"), ("fit", "cover"), ("position", "center")];
+        r.options = vec![
+            ("f", "jpg"),
+            ("rotate", "-90"),
+            ("fit", "cover"),
+            ("position", "center"),
+        ];
         let out = srcset("https://cdn.weekerp.com", &r).unwrap();
         let options = ImageOptions::parse_pairs([
             ("w", "400"),
@@ -332,9 +344,21 @@ mod tests {
             ("position", "center"),
         ])
         .unwrap();
-        let canonical = crate::cdn::urls::production_url_at("https://cdn.weekerp.com", "shop", "a.jpg", &options);
-        assert_eq!(canonical, "https://cdn.weekerp.com/image/shop/a.jpg?w=400&f=jpeg&rotate=270");
-        assert!(out.img.contains(&escape_attribute(&canonical)), "{}", out.img);
+        let canonical = crate::cdn::urls::production_url_at(
+            "https://cdn.weekerp.com",
+            "shop",
+            "a.jpg",
+            &options,
+        );
+        assert_eq!(
+            canonical,
+            "https://cdn.weekerp.com/image/shop/a.jpg?w=400&f=jpeg&rotate=270"
+        );
+        assert!(
+            out.img.contains(&escape_attribute(&canonical)),
+            "{}",
+            out.img
+        );
     }
 
     #[test]
@@ -356,6 +380,10 @@ mod tests {
         assert!(problem("320", vec![("width", "200")], "").starts_with("Image option width:"));
         assert!(problem("320", vec![("q", "0")], "").starts_with("Image option q"));
         assert!(problem("320", vec![], "a\u{7}b").starts_with("sizes:"));
-        assert_eq!(parse_widths("320w 640w").unwrap(), [320, 640], "a trailing w is allowed");
+        assert_eq!(
+            parse_widths("320w 640w").unwrap(),
+            [320, 640],
+            "a trailing w is allowed"
+        );
     }
 }

@@ -167,10 +167,20 @@ mod tests {
     fn another_production_base_keeps_the_path_and_query() {
         let options = ImageOptions::parse_pairs([("width", "320"), ("f", "jpg")]).unwrap();
         assert_eq!(
-            production_url_at("https://staging.example/", "shop", "a b/\"x\".jpg", &options),
+            production_url_at(
+                "https://staging.example/",
+                "shop",
+                "a b/\"x\".jpg",
+                &options
+            ),
             "https://staging.example/image/shop/a%20b/%22x%22.jpg?w=320&f=jpeg"
         );
-        let default = production_url_at(crate::config::PRODUCTION_CDN_BASE, "shop", "a.jpg", &options);
+        let default = production_url_at(
+            crate::config::PRODUCTION_CDN_BASE,
+            "shop",
+            "a.jpg",
+            &options,
+        );
         assert_eq!(default, super::production_url("shop", "a.jpg", &options));
     }
 

@@ -212,10 +212,20 @@ async fn compare(
     );
     for candidate in &c.candidates {
         let format = format!("{:?}", candidate.format).to_lowercase();
-        let mark = if c.chosen == Some(candidate.format) { "  ← " } else { "" };
-        let chosen = if mark.is_empty() { "" } else { cx.pick("가장 작음", "smallest") };
+        let mark = if c.chosen == Some(candidate.format) {
+            "  ← "
+        } else {
+            ""
+        };
+        let chosen = if mark.is_empty() {
+            ""
+        } else {
+            cx.pick("가장 작음", "smallest")
+        };
         let line = match (candidate.bytes, candidate.ssim, &candidate.refusal) {
-            (Some(bytes), Some(ssim), _) => format!("{format:5} {bytes:>9} B  SSIM {ssim:.4}{mark}{chosen}"),
+            (Some(bytes), Some(ssim), _) => {
+                format!("{format:5} {bytes:>9} B  SSIM {ssim:.4}{mark}{chosen}")
+            }
             (_, _, refusal) => format!("{format:5} {}", refusal.as_deref().unwrap_or("?")),
         };
         text.push('\n');

@@ -76,7 +76,8 @@ pub fn decode(bytes: &[u8], format: Format) -> Result<Rgba, String> {
 /// An AVIF still: the colour item (and the alpha item when there is one), full-range BT.601
 /// YCbCr as `ravif` writes it, converted to RGB as a browser would.
 fn avif(bytes: &[u8]) -> Result<Rgba, String> {
-    let data = avif_parse::read_avif(&mut std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let data =
+        avif_parse::read_avif(&mut std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let colour = av1(&data.primary_item)?;
     if !colour.full_range || colour.matrix != DAV1D_MC_BT601 || colour.planes.len() != 3 {
         return Err(format!(
@@ -193,7 +194,7 @@ fn av1(obus: &[u8]) -> Result<Frame, String> {
     for _ in 0..64 {
         if data.sz > 0 {
             // SAFETY: the context is open; `data` came from `dav1d_data_create`.
-            let sent = unsafe { dav1d::dav1d_send_data(context.0.clone(), Some(NonNull::from(&mut data))) };
+            let sent = unsafe { dav1d::dav1d_send_data(context.0, Some(NonNull::from(&mut data))) };
             if sent.0 != 0 && sent.0 != EAGAIN {
                 // SAFETY: `data` is unreferenced once, on this path.
                 unsafe { dav1d::dav1d_data_unref(Some(NonNull::from(&mut data))) };
@@ -201,7 +202,8 @@ fn av1(obus: &[u8]) -> Result<Frame, String> {
             }
         }
         // SAFETY: the context is open; `picture` is a live `Dav1dPicture`.
-        let res = unsafe { dav1d::dav1d_get_picture(context.0.clone(), Some(NonNull::from(&mut picture.0))) };
+        let res =
+            unsafe { dav1d::dav1d_get_picture(context.0, Some(NonNull::from(&mut picture.0))) };
         if res.0 == 0 {
             got = true;
             break;
@@ -252,9 +254,7 @@ fn copy_frame(p: &Dav1dPicture) -> Result<Frame, String> {
         let mut plane = Vec::with_capacity(w * h);
         for y in 0..h {
             // SAFETY: rav1d's planes hold `h` rows of at least `w` bytes, `stride` apart.
-            let row = unsafe {
-                std::slice::from_raw_parts(base.offset(stride * y as isize), w)
-            };
+            let row = unsafe { std::slice::from_raw_parts(base.offset(stride * y as isize), w) };
             plane.extend_from_slice(row);
         }
         planes.push(plane);

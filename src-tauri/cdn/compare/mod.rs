@@ -242,7 +242,8 @@ type Scores = (u32, u32, Vec<Result<(u32, f64), String>>);
 
 fn score(reference: &[u8], answers: Vec<(u16, Bytes)>) -> Result<Scores, CompareError> {
     let undecodable = |format, reason| CompareError::Decode { format, reason };
-    let reference = decode::decode(reference, Format::Png).map_err(|e| undecodable(Format::Png, e))?;
+    let reference =
+        decode::decode(reference, Format::Png).map_err(|e| undecodable(Format::Png, e))?;
     let luma = reference.luma();
     let mut scores = Vec::with_capacity(answers.len());
     for (&format, (status, body)) in COMPARED.iter().zip(answers) {
@@ -361,9 +362,17 @@ mod tests {
             candidate(Format::Webp, Some(9_000), Some(0.96)),
             candidate(Format::Avif, Some(5_000), Some(0.94)),
         ];
-        assert_eq!(choose(&all, 0.95), Some(Format::Webp), "AVIF is smaller but under");
+        assert_eq!(
+            choose(&all, 0.95),
+            Some(Format::Webp),
+            "AVIF is smaller but under"
+        );
         assert_eq!(choose(&all, 0.90), Some(Format::Avif));
-        assert_eq!(choose(&all, 0.97), Some(Format::Jpeg), "at the threshold counts");
+        assert_eq!(
+            choose(&all, 0.97),
+            Some(Format::Jpeg),
+            "at the threshold counts"
+        );
         assert_eq!(choose(&all, 0.98), None, "none keeps it");
     }
 
@@ -384,15 +393,22 @@ mod tests {
         assert_eq!(check_threshold(Some(0.5)).unwrap(), 0.5);
         for bad in [0.49, 1.01, f64::NAN, -1.0] {
             let err = check_threshold(Some(bad)).unwrap_err();
-            assert!(err.describe(Language::En).starts_with("threshold:"), "{err}");
+            assert!(
+                err.describe(Language::En).starts_with("threshold:"),
+                "{err}"
+            );
             assert_eq!(err.code(), ErrorCode::InvalidInput);
         }
     }
 
     #[test]
     fn each_format_replaces_f_and_a_lossless_reference_drops_q() {
-        let options = ImageOptions::parse_pairs([("w", "400"), ("f", "webp"), ("q", "70")]).unwrap();
-        assert_eq!(as_format(&options, Format::Avif).to_query(), "w=400&f=avif&q=70");
+        let options =
+            ImageOptions::parse_pairs([("w", "400"), ("f", "webp"), ("q", "70")]).unwrap();
+        assert_eq!(
+            as_format(&options, Format::Avif).to_query(),
+            "w=400&f=avif&q=70"
+        );
         assert_eq!(as_format(&options, Format::Png).to_query(), "w=400&f=png");
     }
 

@@ -88,8 +88,7 @@ pub fn ssim(a: &Plane, b: &Plane) -> f64 {
 /// SSIM of one window from its weighted moments `[μx, μy, E x², E y², E xy]`.
 fn index([mx, my, xx, yy, xy]: [f64; 5]) -> f64 {
     let (vx, vy, cov) = (xx - mx * mx, yy - my * my, xy - mx * my);
-    ((2.0 * mx * my + C1) * (2.0 * cov + C2))
-        / ((mx * mx + my * my + C1) * (vx + vy + C2))
+    ((2.0 * mx * my + C1) * (2.0 * cov + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2))
 }
 
 fn whole_image(a: &Plane, b: &Plane) -> f64 {

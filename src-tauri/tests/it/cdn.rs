@@ -1181,7 +1181,8 @@ fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
     );
     let pid = child.pid();
     let baseline = proc_status_kb(pid, "VmRSS:");
-    let (metrics, busy) = runtime().block_on(get_all_retrying_when_busy(child.port, &child.token, 64));
+    let (metrics, busy) =
+        runtime().block_on(get_all_retrying_when_busy(child.port, &child.token, 64));
     let peak = proc_status_kb(pid, "VmHWM:");
     drop(child);
     let mib = |b: u64| b / (1024 * 1024);
@@ -1213,8 +1214,12 @@ fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_
     use bucketdesk::cdn::urls::LocalServer;
     runtime().block_on(async {
         let rig = Rig::new(moto::shared(), |_| {}).await;
-        rig.put("제품 이미지/벚꽃 \"01\".jpg", jpeg(1200, 800), Some("image/jpeg"))
-            .await;
+        rig.put(
+            "제품 이미지/벚꽃 \"01\".jpg",
+            jpeg(1200, 800),
+            Some("image/jpeg"),
+        )
+        .await;
         let token = Token::new(rig.token.clone());
         let base = format!("http://127.0.0.1:{}", rig.port);
         let local = LocalServer {
@@ -1222,9 +1227,15 @@ fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_
             token: &token,
         };
         let options = [("w", "300"), ("h", "200"), ("f", "webp"), ("q", "75")];
-        let c = compare::compare(local, "shop", "제품 이미지/벚꽃 \"01\".jpg", options, Some(0.9))
-            .await
-            .unwrap();
+        let c = compare::compare(
+            local,
+            "shop",
+            "제품 이미지/벚꽃 \"01\".jpg",
+            options,
+            Some(0.9),
+        )
+        .await
+        .unwrap();
         assert_eq!((c.width, c.height), (300, 200));
         assert_eq!(c.reference_query, "w=300&h=200&f=png");
         let formats: Vec<Format> = c.candidates.iter().map(|c| c.format).collect();
@@ -1237,10 +1248,22 @@ fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_
             assert_eq!(Some(served.body.len() as u32), candidate.bytes, "{path}");
             let decoded = compare::decode::decode(&served.body, candidate.format).unwrap();
             assert_eq!((decoded.width, decoded.height), (300, 200));
-            assert!(candidate.urls.query.ends_with("&q=75"), "q applies to all three");
-            assert!(candidate.urls.production.starts_with("https://cdn.weekerp.com/image/shop/"));
+            assert!(
+                candidate.urls.query.ends_with("&q=75"),
+                "q applies to all three"
+            );
+            assert!(
+                candidate
+                    .urls
+                    .production
+                    .starts_with("https://cdn.weekerp.com/image/shop/")
+            );
             let ssim = candidate.ssim.unwrap();
-            assert!(ssim > 0.8 && ssim < 1.0, "{:?} SSIM {ssim}", candidate.format);
+            assert!(
+                ssim > 0.8 && ssim < 1.0,
+                "{:?} SSIM {ssim}",
+                candidate.format
+            );
             assert_eq!(candidate.above_threshold, ssim >= 0.9);
         }
         assert_eq!(
@@ -1249,9 +1272,15 @@ fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_
             "the answer carries the core's choice"
         );
         // Impossible to keep: no format is chosen; a missing object fails the whole comparison.
-        let strict = compare::compare(local, "shop", "제품 이미지/벚꽃 \"01\".jpg", options, Some(1.0))
-            .await
-            .unwrap();
+        let strict = compare::compare(
+            local,
+            "shop",
+            "제품 이미지/벚꽃 \"01\".jpg",
+            options,
+            Some(1.0),
+        )
+        .await
+        .unwrap();
         assert_eq!(strict.chosen, None);
         let missing = compare::compare(local, "shop", "nope.jpg", options, None)
             .await
@@ -1262,7 +1291,10 @@ fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_
         );
         let metrics = rig.get("/metrics").await;
         let m: serde_json::Value = serde_json::from_slice(&metrics.body).unwrap();
-        assert_eq!(m["transforms"], 4, "three formats and the reference, each once: {m}");
+        assert_eq!(
+            m["transforms"], 4,
+            "three formats and the reference, each once: {m}"
+        );
     });
 }
 
@@ -1274,7 +1306,8 @@ fn compare_lists_a_format_over_its_output_cap_with_the_servers_message() {
     runtime().block_on(async {
         // AVIF's lower output cap, lowered further so that a small render is over it.
         let rig = Rig::new(moto::shared(), |c| c.limits.max_slow_output_pixels = 10_000).await;
-        rig.put("wide.jpg", jpeg(600, 400), Some("image/jpeg")).await;
+        rig.put("wide.jpg", jpeg(600, 400), Some("image/jpeg"))
+            .await;
         let token = Token::new(rig.token.clone());
         let base = format!("http://127.0.0.1:{}", rig.port);
         let local = LocalServer {
@@ -1284,10 +1317,17 @@ fn compare_lists_a_format_over_its_output_cap_with_the_servers_message() {
         let c = compare::compare(local, "shop", "wide.jpg", [("w", "300")], None)
             .await
             .unwrap();
-        let avif = c.candidates.iter().find(|c| c.format == Format::Avif).unwrap();
+        let avif = c
+            .candidates
+            .iter()
+            .find(|c| c.format == Format::Avif)
+            .unwrap();
         assert_eq!((avif.bytes, avif.ssim), (None, None));
         let refusal = avif.refusal.as_deref().unwrap();
-        assert!(refusal.starts_with("400: ") && refusal.contains("width"), "{refusal}");
+        assert!(
+            refusal.starts_with("400: ") && refusal.contains("width"),
+            "{refusal}"
+        );
         assert_ne!(c.chosen, Some(Format::Avif));
         assert_eq!(c.candidates.iter().filter(|c| c.bytes.is_some()).count(), 2);
         assert!(c.chosen.is_some(), "JPEG or WebP keeps 0.95 on a gradient");

@@ -263,7 +263,8 @@ fn cdn_urls_match_the_cli_and_the_fixture_byte_for_byte() {
 }
 
 #[test]
-fn cdn_srcset_matches_the_cli_on_the_configured_production_base_and_compare_names_a_bad_threshold() {
+fn cdn_srcset_matches_the_cli_on_the_configured_production_base_and_compare_names_a_bad_threshold()
+{
     let dir = tempfile::tempdir().unwrap();
     add_source(dir.path(), SOURCE, "AKIAIOSFODNN7EXAMPLE");
     ConfigStore::new(dir.path())
@@ -282,12 +283,19 @@ fn cdn_srcset_matches_the_cli_on_the_configured_production_base_and_compare_name
         )
         .expect("srcset");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
-        .args(["--json", "cdn", "srcset", SOURCE, key, "--widths", "640,320", "--sizes", "50vw", "--alt", "벚꽃", "--q", "70"])
+        .args([
+            "--json", "cdn", "srcset", SOURCE, key, "--widths", "640,320", "--sizes", "50vw",
+            "--alt", "벚꽃", "--q", "70",
+        ])
         .env("BUCKETDESK_CONFIG_DIR", dir.path())
         .env("LANG", "en_US.UTF-8")
         .output()
         .expect("run bucketdesk");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cli: Value = serde_json::from_slice(&out.stdout).expect("--json output");
     assert_eq!(gui, cli, "the GUI and the CLI get the same HTML");
     assert_eq!(gui["widths"], json!([320, 640]));

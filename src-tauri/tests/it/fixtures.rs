@@ -401,10 +401,17 @@ const CDN_SRCSET: &str = "ui/src/fixtures/cdn-srcset.json";
 fn cdn_srcset_fixture() -> Value {
     use bucketdesk::cdn::srcset::{self, SrcsetRequest};
     const PHOTO: &str = "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg";
-    let requests: &[(&str, &[(&str, &str)], &str, &str)] = &[
+    /// Widths, options, sizes, alt.
+    type Request<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let requests: &[Request] = &[
         ("320,640,1280", &[("f", "webp")], "", ""),
         ("320, 960", &[("f", "webp")], "", ""),
-        ("320,640,1280", &[("f", "webp")], "(max-width: 600px) 100vw, 600px", "벚꽃 \"01\""),
+        (
+            "320,640,1280",
+            &[("f", "webp")],
+            "(max-width: 600px) 100vw, 600px",
+            "벚꽃 \"01\"",
+        ),
         ("320,640,1280", &[("f", "avif")], "", ""),
         ("0", &[("f", "webp")], "", ""),
         ("320,abc", &[("f", "webp")], "", ""),
@@ -427,7 +434,8 @@ fn cdn_srcset_fixture() -> Value {
             Err(e) => {
                 for lang in [Language::En, Language::Ko] {
                     let error = ApiError::from_err(&e, lang);
-                    cases.push(json!({ "request": json_request, "language": lang, "error": error }));
+                    cases
+                        .push(json!({ "request": json_request, "language": lang, "error": error }));
                 }
             }
         }
@@ -437,5 +445,10 @@ fn cdn_srcset_fixture() -> Value {
 
 #[test]
 fn committed_srcset_fixture_matches_the_core() {
-    drift::assert_committed(CDN_SRCSET, UPDATE, "fixtures", &pretty(&cdn_srcset_fixture()));
+    drift::assert_committed(
+        CDN_SRCSET,
+        UPDATE,
+        "fixtures",
+        &pretty(&cdn_srcset_fixture()),
+    );
 }
