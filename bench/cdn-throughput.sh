@@ -8,7 +8,8 @@
 #
 #   bench/cdn-throughput.sh          (called by bench/cdn-transform.sh; runnable alone)
 #
-# BENCH_WIDTHS (default 12 widths from 300 px), BENCH_CONCURRENCY (default 2 × nproc).
+# BENCH_WIDTHS (default 12 widths from 300 px), BENCH_CONCURRENCY (default 2 × nproc),
+# BENCH_PROFILE=release (default) or dev (a smoke run only: the app crate unoptimised).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 
@@ -23,10 +24,12 @@ if [ "${BENCH_IN_KEYRING:-}" != 1 ]; then
     for p in "${PHOTOS[@]}"; do [ -f "$p" ] || die "$p is missing: apt install lomiri-wallpapers-20.04 lomiri-wallpapers-16.04"; done
     [ -d "$SHARP_DIR/node_modules/sharp" ] || die "sharp is not installed in $SHARP_DIR: run bench/cdn-transform.sh once"
     [ -f "$BUCKETDESK_ROOT/ui/dist/index.html" ] || "$BUCKETDESK_ROOT/scripts/ui-build.sh" >/dev/null
-    step "cargo build --release (bucketdesk cdn serve)"
-    cargo build --release --features "$BUCKETDESK_FEATURES" --manifest-path "$BUCKETDESK_ROOT/Cargo.toml"
+    profile="${BENCH_PROFILE:-release}"
+    step "cargo build --profile $profile (bucketdesk cdn serve)"
+    cargo build --profile "$profile" --features "$BUCKETDESK_FEATURES" --manifest-path "$BUCKETDESK_ROOT/Cargo.toml"
+    dir="$profile"; [ "$profile" = dev ] && dir=debug
     [ -x "$BUCKETDESK_VENV/bin/aws" ] || "$BUCKETDESK_VENV/bin/pip" install -q awscli
-    export BUCKETDESK_BIN="$CARGO_TARGET_DIR/release/bucketdesk" BENCH_IN_KEYRING=1 SHARP_DIR
+    export BUCKETDESK_BIN="$CARGO_TARGET_DIR/$dir/bucketdesk" BENCH_IN_KEYRING=1 SHARP_DIR
     exec "$BUCKETDESK_ROOT/scripts/with-keyring.sh" bash "${BASH_SOURCE[0]}" "$@"
 fi
 
