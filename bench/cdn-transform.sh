@@ -5,6 +5,10 @@
 #
 #   bench/cdn-transform.sh [runs]        (default 5 timed runs per cell, median reported)
 #
+# Then the throughput run (bench/cdn-throughput.sh): cold transforms per second at 2 × CPU
+# count concurrent requests through `bucketdesk cdn serve` against sharp, with peak RSS.
+# BENCH_THROUGHPUT=0 skips it.
+#
 # Needs: a release build (done here), Node + npm (sharp is installed once into
 # $BUCKETDESK_TOOLS/bench-node), vipsthumbnail (apt libvips-tools) and the Debian wallpapers
 # (apt lomiri-wallpapers-20.04 lomiri-wallpapers-16.04).
@@ -108,3 +112,8 @@ for p in "${PHOTOS[@]}"; do
     printf '%-42s %12s %12s\n' "$name" "$(psnr "$OUT/bucketdesk-$name.png" "$OUT/ref.v")" \
         "$(psnr "$OUT/sharp-$name.png" "$OUT/ref.v")"
 done
+
+if [ "${BENCH_THROUGHPUT:-1}" != 0 ]; then
+    step "Throughput (bench/cdn-throughput.sh)"
+    SHARP_DIR="$SHARP_DIR" bash bench/cdn-throughput.sh
+fi

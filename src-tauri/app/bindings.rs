@@ -93,6 +93,8 @@ macro_rules! ui_commands {
             $crate::app::transfer::has_unfinished_uploads,
             $crate::app::transfer::list_unfinished_uploads,
             $crate::app::transfer::abort_unfinished_uploads,
+            $crate::app::cdn::cdn_compare,
+            $crate::app::cdn::cdn_srcset,
         ]
     };
 }

@@ -1,6 +1,7 @@
 //! The local CDN in the app: started with the window, stopped on exit, and the commands the
-//! preview UI calls: `cdn_info` (where the server is) and `cdn_urls` (every URL of an image,
-//! from the core's one canonicalizer, `cdn::urls`).
+//! preview UI calls: `cdn_info` (where the server is), `cdn_urls` (every URL of an image,
+//! from the core's one canonicalizer, `cdn::urls`), `cdn_compare` (JPEG, WebP and AVIF side
+//! by side, `cdn::compare`) and `cdn_srcset` (the `srcset`/`<picture>` HTML, `cdn::srcset`).
 
 use std::sync::Arc;
 
@@ -8,9 +9,11 @@ use serde::Serialize;
 use tauri::State;
 
 use super::AppState;
+use crate::cdn::compare::{self, Comparison};
 use crate::cdn::origin::S3Origin;
 use crate::cdn::security::Token;
 use crate::cdn::server::{CdnError, CdnServer, ServerConfig};
+use crate::cdn::srcset::{self, Srcset, SrcsetRequest};
 use crate::cdn::urls::{self, ImageUrls, LocalServer};
 use crate::error::{ApiError, InLanguage};
 
@@ -109,4 +112,54 @@ pub fn cdn_urls(
     };
     let pairs = options.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     urls::image_urls(&name, &key, pairs, local).in_language(lang)
+}
+
+/// JPEG, WebP and AVIF of an image at the preview's size, as the local CDN serves them, with
+/// bytes, SSIM against the lossless render and the smallest above `threshold` (default 0.95).
+#[tauri::command]
+#[specta::specta]
+pub async fn cdn_compare(
+    state: State<'_, AppState>,
+    name: String,
+    key: String,
+    options: Vec<(String, String)>,
+    threshold: Option<f64>,
+) -> Result<Comparison, ApiError> {
+    let lang = state.language();
+    let info = info(&state)?;
+    let token = Token::new(info.token);
+    let local = LocalServer {
+        base_url: &info.base_url,
+        token: &token,
+    };
+    let pairs = options.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+    compare::compare(local, &name, &key, pairs, threshold)
+        .await
+        .in_language(lang)
+}
+
+/// `<img srcset>` and `<picture>` HTML with production URLs for `widths` (as typed).
+#[tauri::command]
+#[specta::specta]
+pub fn cdn_srcset(
+    state: State<'_, AppState>,
+    name: String,
+    key: String,
+    widths: String,
+    options: Vec<(String, String)>,
+    sizes: String,
+    alt: String,
+) -> Result<Srcset, ApiError> {
+    let request = SrcsetRequest {
+        source: &name,
+        key: &key,
+        widths: &widths,
+        options: options
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect(),
+        sizes: &sizes,
+        alt: &alt,
+    };
+    srcset::srcset_for_install(&state.sources, &request).in_language(state.language())
 }

@@ -625,6 +625,12 @@ pub fn running_base(store: &ConfigStore) -> Result<String, CdnError> {
     Ok(format!("http://127.0.0.1:{}", settings.cdn_port))
 }
 
+/// The base URL of a local CDN that runs for this install now (the app's or `cdn serve`'s),
+/// if one does.
+pub fn running_server_base(store: &ConfigStore) -> Option<String> {
+    running_port(&store.dir().join(RUNNING_FILE)).map(|port| format!("http://127.0.0.1:{port}"))
+}
+
 /// The port in a running file, if its process is alive and something listens there.
 fn running_port(path: &Path) -> Option<u16> {
     let text = std::fs::read_to_string(path).ok()?;

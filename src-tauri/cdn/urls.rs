@@ -41,12 +41,32 @@ pub fn image_urls<'a>(
     local: LocalServer<'_>,
 ) -> Result<ImageUrls, OptionError> {
     let options = ImageOptions::parse_pairs(options)?;
-    Ok(ImageUrls {
-        production: production_url(source, key, &options),
-        local: local_url(local.base_url, local.token, source, key, &options),
+    Ok(urls_with(source, key, &options, local))
+}
+
+/// [`image_urls`] with options already parsed (the canonical form is theirs).
+pub fn urls_with(
+    source: &str,
+    key: &str,
+    options: &ImageOptions,
+    local: LocalServer<'_>,
+) -> ImageUrls {
+    ImageUrls {
+        production: production_url(source, key, options),
+        local: local_url(local.base_url, local.token, source, key, options),
         local_file: file_url(local, source, key),
         query: options.to_query(),
-    })
+    }
+}
+
+/// The production URL of an image on another production base than Weekerp's default
+/// (`settings.productionCdnBase`, e.g. a staging CDN): the same path and query.
+pub fn production_url_at(base: &str, source: &str, key: &str, options: &ImageOptions) -> String {
+    format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        super::server::image_path(source, key, options)
+    )
 }
 
 /// The browser's row thumbnail: a small square WebP.
@@ -141,6 +161,27 @@ mod tests {
             u.local_file,
             "http://127.0.0.1:7390/file/shop/%EC%A0%9C%ED%92%88%20%EC%9D%B4%EB%AF%B8%EC%A7%80/%EB%B2%9A%EA%BD%83%2001.jpg?token=t0k"
         );
+    }
+
+    #[test]
+    fn another_production_base_keeps_the_path_and_query() {
+        let options = ImageOptions::parse_pairs([("width", "320"), ("f", "jpg")]).unwrap();
+        assert_eq!(
+            production_url_at(
+                "https://staging.example/",
+                "shop",
+                "a b/\"x\".jpg",
+                &options
+            ),
+            "https://staging.example/image/shop/a%20b/%22x%22.jpg?w=320&f=jpeg"
+        );
+        let default = production_url_at(
+            crate::config::PRODUCTION_CDN_BASE,
+            "shop",
+            "a.jpg",
+            &options,
+        );
+        assert_eq!(default, super::production_url("shop", "a.jpg", &options));
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! `bucketdesk cdn …`: the local CDN in the foreground, and the URLs of an image.
+//! `bucketdesk cdn …`: the local CDN in the foreground, the URLs of an image, formats compared
+//! (`cdn::compare`) and the `srcset` HTML (`cdn::srcset`).
 
 use clap::{Args, Subcommand};
 
 use super::Context;
 use super::output::Output;
+use crate::cdn::compare;
 use crate::cdn::server::{CdnServer, ServerConfig};
+use crate::cdn::srcset::{self, SrcsetRequest};
 use crate::cdn::urls::{self, LocalServer};
 use crate::error::{ApiError, ErrorCode, InLanguage};
 
@@ -26,6 +29,44 @@ pub enum CdnCommand {
         options: Vec<String>,
         #[command(flatten)]
         flags: CdnOptionFlags,
+    },
+    /// Compare JPEG, WebP and AVIF of an image at one size: bytes, SSIM against the lossless
+    /// render, and the smallest that keeps the threshold (through the running local CDN, or
+    /// one started for the comparison)
+    Compare {
+        name: String,
+        /// Object key, relative to the source's BasePath
+        key: String,
+        /// Image options as NAME=VALUE (any f is replaced by each format)
+        options: Vec<String>,
+        #[command(flatten)]
+        flags: CdnOptionFlags,
+        /// The lowest SSIM a format may have, 0.5-1 (default 0.95)
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+    /// Print <img srcset> and <picture> HTML with production URLs for the given widths
+    Srcset {
+        name: String,
+        /// Object key, relative to the source's BasePath
+        key: String,
+        /// Widths in px, e.g. 320,640,1280
+        #[arg(long, value_name = "W,W,…")]
+        widths: String,
+        /// The sizes attribute (default 100vw)
+        #[arg(long, default_value = "")]
+        sizes: String,
+        /// The alt text
+        #[arg(long, default_value = "")]
+        alt: String,
+        /// Other image options as NAME=VALUE (q, rotate, v; f for the plain <img>)
+        options: Vec<String>,
+        /// webp, avif, jpg, png, gif, tiff: the plain <img>'s format
+        #[arg(long = "f", alias = "format")]
+        format: Option<String>,
+        /// 1-100
+        #[arg(long = "q", alias = "quality")]
+        quality: Option<String>,
     },
 }
 
@@ -89,19 +130,52 @@ pub async fn exec(command: CdnCommand, cx: &Context) -> Result<Output, ApiError>
             flags,
         } => url(cx, &name, &key, &options, &flags),
         CdnCommand::Serve { port } => serve(cx, port).await,
+        CdnCommand::Compare {
+            name,
+            key,
+            options,
+            flags,
+            threshold,
+        } => compare(cx, &name, &key, &options, &flags, threshold).await,
+        CdnCommand::Srcset {
+            name,
+            key,
+            widths,
+            sizes,
+            alt,
+            options,
+            format,
+            quality,
+        } => {
+            let flags = CdnOptionFlags {
+                format,
+                quality,
+                ..CdnOptionFlags::default()
+            };
+            let pairs = option_pairs(cx, &flags, &options)?;
+            let request = SrcsetRequest {
+                source: &name,
+                key: &key,
+                widths: &widths,
+                options: pairs,
+                sizes: &sizes,
+                alt: &alt,
+            };
+            let html = srcset::srcset_for_install(&cx.sources, &request).in_language(cx.lang)?;
+            Ok(Output::new(
+                format!("{}\n\n{}", html.img, html.picture),
+                &html,
+            ))
+        }
     }
 }
 
-/// `cdn url`: the production URL (never a token) and the local preview URL (the install's
-/// token, the port the running local CDN bound, else the configured one).
-fn url(
+/// The flags, then the `NAME=VALUE` arguments, as decoded option pairs.
+fn option_pairs<'a>(
     cx: &Context,
-    name: &str,
-    key: &str,
-    positional: &[String],
-    flags: &CdnOptionFlags,
-) -> Result<Output, ApiError> {
-    cx.sources.get(name).in_language(cx.lang)?;
+    flags: &'a CdnOptionFlags,
+    positional: &'a [String],
+) -> Result<Vec<(&'a str, &'a str)>, ApiError> {
     let mut pairs = flags.pairs();
     for option in positional {
         let (n, v) = option.split_once('=').ok_or_else(|| {
@@ -115,6 +189,69 @@ fn url(
         })?;
         pairs.push((n, v));
     }
+    Ok(pairs)
+}
+
+/// `cdn compare`: one line per format (bytes, SSIM, the chosen one marked).
+async fn compare(
+    cx: &Context,
+    name: &str,
+    key: &str,
+    positional: &[String],
+    flags: &CdnOptionFlags,
+    threshold: Option<f64>,
+) -> Result<Output, ApiError> {
+    cx.sources.get(name).in_language(cx.lang)?;
+    let pairs = option_pairs(cx, flags, positional)?;
+    let c = compare::compare_on_install(&cx.store, &cx.sources, name, key, pairs, threshold)
+        .await
+        .in_language(cx.lang)?;
+    let mut text = cx.pick(
+        format!("{}×{}, 기준 SSIM ≥ {}", c.width, c.height, c.threshold),
+        format!("{}×{}, threshold SSIM ≥ {}", c.width, c.height, c.threshold),
+    );
+    for candidate in &c.candidates {
+        let format = format!("{:?}", candidate.format).to_lowercase();
+        let mark = if c.chosen == Some(candidate.format) {
+            "  ← "
+        } else {
+            ""
+        };
+        let chosen = if mark.is_empty() {
+            ""
+        } else {
+            cx.pick("가장 작음", "smallest")
+        };
+        let line = match (candidate.bytes, candidate.ssim, &candidate.refusal) {
+            (Some(bytes), Some(ssim), _) => {
+                format!("{format:5} {bytes:>9} B  SSIM {ssim:.4}{mark}{chosen}")
+            }
+            (_, _, refusal) => format!("{format:5} {}", refusal.as_deref().unwrap_or("?")),
+        };
+        text.push('\n');
+        text.push_str(&line);
+    }
+    if c.chosen.is_none() {
+        text.push('\n');
+        text.push_str(cx.pick(
+            "기준을 넘는 형식이 없습니다.",
+            "No format keeps the threshold.",
+        ));
+    }
+    Ok(Output::new(text, &c))
+}
+
+/// `cdn url`: the production URL (never a token) and the local preview URL (the install's
+/// token, the port the running local CDN bound, else the configured one).
+fn url(
+    cx: &Context,
+    name: &str,
+    key: &str,
+    positional: &[String],
+    flags: &CdnOptionFlags,
+) -> Result<Output, ApiError> {
+    cx.sources.get(name).in_language(cx.lang)?;
+    let pairs = option_pairs(cx, flags, positional)?;
     let token = crate::cdn::security::Token::load_or_create(cx.store.dir())
         .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
     // The port a running server bound (the app's or `cdn serve`'s), else the configured one.

@@ -1038,6 +1038,114 @@ fn with_comment(original: &[u8], n: usize) -> Vec<u8> {
     out
 }
 
+/// `n` copies of `original` under `assets/big-{i}.jpg`, each with other bytes (and ETag).
+async fn put_distinct_originals(endpoint: &Endpoint, bucket: &str, original: &[u8], n: usize) {
+    let s3 = endpoint.s3().await;
+    s3.create_bucket().bucket(bucket).send().await.unwrap();
+    let mut puts = Vec::new();
+    for i in 0..n {
+        let (s3, bucket, body) = (s3.clone(), bucket.to_owned(), with_comment(original, i));
+        puts.push(tokio::spawn(async move {
+            s3.put_object()
+                .bucket(&bucket)
+                .key(format!("assets/big-{i}.jpg"))
+                .body(ByteStream::from(body))
+                .send()
+                .await
+                .unwrap();
+        }));
+    }
+    for p in puts {
+        p.await.unwrap();
+    }
+}
+
+/// A `cdn serve` child, killed when dropped (also when an assertion fails).
+struct ServeChild {
+    child: std::process::Child,
+    port: u16,
+    token: String,
+}
+
+impl ServeChild {
+    /// Starts `bucketdesk --json cdn serve --port 0` on `store` with the environment `env`
+    /// and reads the address it prints first.
+    fn start(store: &ConfigStore, cache: &std::path::Path, env: &[(&str, String)]) -> Self {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+            .args(["--json", "cdn", "serve", "--port", "0"])
+            .env("BUCKETDESK_CONFIG_DIR", store.dir())
+            .env("BUCKETDESK_CACHE_DIR", cache)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("LANG", "en_US.UTF-8")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+            &mut first,
+        )
+        .unwrap();
+        let info: serde_json::Value = serde_json::from_str(&first).expect("the address as JSON");
+        ServeChild {
+            port: u16::try_from(info["port"].as_u64().unwrap()).unwrap(),
+            token: info["token"].as_str().unwrap().to_owned(),
+            child,
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServeChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GETs `/image/shop/big-{i}.jpg?w=1500&f=jpeg` for every `i < n` at once, each retried
+/// after its `Retry-After` while the server answers 503; every answer must be the 1500×1000
+/// JPEG. Returns the server's metrics afterwards and how many 503s were answered.
+async fn get_all_retrying_when_busy(port: u16, token: &str, n: usize) -> (serde_json::Value, u32) {
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let token = token.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let target = format!("/image/shop/big-{i}.jpg?w=1500&f=jpeg&token={token}");
+            // A 503 says when to come back (Retry-After): a client that listens gets it.
+            let mut busy = 0;
+            loop {
+                let reply = http(port, &target, &[]).await;
+                if reply.status == 503 {
+                    let after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+                    busy += 1;
+                    tokio::time::sleep(Duration::from_secs(after)).await;
+                    continue;
+                }
+                assert_eq!(reply.status, 200, "{target}: {}", reply.text());
+                assert_eq!(reply.dimensions(), (1500, 1000));
+                return busy;
+            }
+        }));
+    }
+    let mut busy = 0;
+    for t in tasks {
+        busy += t.await.unwrap();
+    }
+    let m = http(port, &format!("/metrics?token={token}"), &[]).await;
+    let m: serde_json::Value = serde_json::from_slice(&m.body).unwrap();
+    // The binary is the one cargo built for this test (a shared target dir can hold
+    // another checkout's build: then this says so rather than failing on a missing key).
+    assert!(
+        m["memoryReservedPeak"].is_u64(),
+        "the server's metrics: {m}"
+    );
+    (m, busy)
+}
+
 #[test]
 fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
     keyring_guard();
@@ -1047,26 +1155,7 @@ fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
     let store = ConfigStore::new(dir.path().join("config"));
     let bucket = unique_name("cdn-rss");
     let original = jpeg(3000, 2000);
-    runtime().block_on(async {
-        let s3 = endpoint.s3().await;
-        s3.create_bucket().bucket(&bucket).send().await.unwrap();
-        let mut puts = Vec::new();
-        for i in 0..64 {
-            let (s3, bucket, body) = (s3.clone(), bucket.clone(), with_comment(&original, i));
-            puts.push(tokio::spawn(async move {
-                s3.put_object()
-                    .bucket(&bucket)
-                    .key(format!("assets/big-{i}.jpg"))
-                    .body(ByteStream::from(body))
-                    .send()
-                    .await
-                    .unwrap();
-            }));
-        }
-        for p in puts {
-            p.await.unwrap();
-        }
-    });
+    runtime().block_on(put_distinct_originals(endpoint, &bucket, &original, 64));
     // `cdn serve` uses the install's keychain service: this is the private session's.
     Keychain::new(bucketdesk::secrets::SERVICE)
         .store(
@@ -1082,72 +1171,18 @@ fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
         .unwrap();
     // Eight workers: without the budget, eight full 6 MP decodes (~30 MB each held, ~72 MB
     // estimated) would run at once; with 100 MB, one at a time.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
-        .args(["--json", "cdn", "serve", "--port", "0"])
-        .env("BUCKETDESK_CONFIG_DIR", store.dir())
-        .env("BUCKETDESK_CACHE_DIR", dir.path().join("cache"))
-        .env("BUCKETDESK_CDN_TRANSFORM_MB", BUDGET_MB.to_string())
-        .env("BUCKETDESK_CDN_WORKERS", "8")
-        .env("LANG", "en_US.UTF-8")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-        &mut first,
-    )
-    .unwrap();
-    let info: serde_json::Value = serde_json::from_str(&first).expect("the address as JSON");
-    let port = u16::try_from(info["port"].as_u64().unwrap()).unwrap();
-    let token = info["token"].as_str().unwrap().to_owned();
-    let pid = child.id();
-    // The child ends with the test, also when an assertion fails.
-    struct Reaper(std::process::Child);
-    impl Drop for Reaper {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let child = Reaper(child);
+    let child = ServeChild::start(
+        &store,
+        &dir.path().join("cache"),
+        &[
+            ("BUCKETDESK_CDN_TRANSFORM_MB", BUDGET_MB.to_string()),
+            ("BUCKETDESK_CDN_WORKERS", "8".to_owned()),
+        ],
+    );
+    let pid = child.pid();
     let baseline = proc_status_kb(pid, "VmRSS:");
-    let (metrics, busy) = runtime().block_on(async {
-        let mut tasks = Vec::new();
-        for i in 0..64 {
-            let token = token.clone();
-            tasks.push(tokio::spawn(async move {
-                let target = format!("/image/shop/big-{i}.jpg?w=1500&f=jpeg&token={token}");
-                // A 503 says when to come back (Retry-After): a client that listens gets it.
-                let mut busy = 0;
-                loop {
-                    let reply = http(port, &target, &[]).await;
-                    if reply.status == 503 {
-                        let after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
-                        busy += 1;
-                        tokio::time::sleep(Duration::from_secs(after)).await;
-                        continue;
-                    }
-                    assert_eq!(reply.status, 200, "{target}: {}", reply.text());
-                    assert_eq!(reply.dimensions(), (1500, 1000));
-                    return busy;
-                }
-            }));
-        }
-        let mut busy = 0;
-        for t in tasks {
-            busy += t.await.unwrap();
-        }
-        let m = http(port, &format!("/metrics?token={token}"), &[]).await;
-        let m: serde_json::Value = serde_json::from_slice(&m.body).unwrap();
-        // The binary is the one cargo built for this test (a shared target dir can hold
-        // another checkout's build: then this says so rather than failing on a missing key).
-        assert!(
-            m["memoryReservedPeak"].is_u64(),
-            "the server's metrics: {m}"
-        );
-        (m, busy)
-    });
+    let (metrics, busy) =
+        runtime().block_on(get_all_retrying_when_busy(child.port, &child.token, 64));
     let peak = proc_status_kb(pid, "VmHWM:");
     drop(child);
     let mib = |b: u64| b / (1024 * 1024);
@@ -1170,4 +1205,131 @@ fn sixty_four_concurrent_large_originals_stay_under_the_memory_budget() {
         mib(peak),
         mib(baseline)
     );
+}
+
+#[test]
+fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_the_threshold() {
+    use bucketdesk::cdn::compare;
+    use bucketdesk::cdn::transform::Format;
+    use bucketdesk::cdn::urls::LocalServer;
+    runtime().block_on(async {
+        let rig = Rig::new(moto::shared(), |_| {}).await;
+        rig.put(
+            "제품 이미지/벚꽃 \"01\".jpg",
+            jpeg(1200, 800),
+            Some("image/jpeg"),
+        )
+        .await;
+        let token = Token::new(rig.token.clone());
+        let base = format!("http://127.0.0.1:{}", rig.port);
+        let local = LocalServer {
+            base_url: &base,
+            token: &token,
+        };
+        let options = [("w", "300"), ("h", "200"), ("f", "webp"), ("q", "75")];
+        let c = compare::compare(
+            local,
+            "shop",
+            "제품 이미지/벚꽃 \"01\".jpg",
+            options,
+            Some(0.9),
+        )
+        .await
+        .unwrap();
+        assert_eq!((c.width, c.height), (300, 200));
+        assert_eq!(c.reference_query, "w=300&h=200&f=png");
+        let formats: Vec<Format> = c.candidates.iter().map(|c| c.format).collect();
+        assert_eq!(formats, [Format::Jpeg, Format::Webp, Format::Avif]);
+        for candidate in &c.candidates {
+            // What was scored is what the server serves for that URL (a memory hit now).
+            let path = candidate.urls.local.split_once(&base).unwrap().1;
+            let served = http(rig.port, path, &[]).await;
+            assert_eq!(served.status, 200, "{path}");
+            assert_eq!(Some(served.body.len() as u32), candidate.bytes, "{path}");
+            let decoded = compare::decode::decode(&served.body, candidate.format).unwrap();
+            assert_eq!((decoded.width, decoded.height), (300, 200));
+            assert!(
+                candidate.urls.query.ends_with("&q=75"),
+                "q applies to all three"
+            );
+            assert!(
+                candidate
+                    .urls
+                    .production
+                    .starts_with("https://cdn.weekerp.com/image/shop/")
+            );
+            let ssim = candidate.ssim.unwrap();
+            assert!(
+                ssim > 0.8 && ssim < 1.0,
+                "{:?} SSIM {ssim}",
+                candidate.format
+            );
+            assert_eq!(candidate.above_threshold, ssim >= 0.9);
+        }
+        assert_eq!(
+            c.chosen,
+            compare::choose(&c.candidates, 0.9),
+            "the answer carries the core's choice"
+        );
+        // Impossible to keep: no format is chosen; a missing object fails the whole comparison.
+        let strict = compare::compare(
+            local,
+            "shop",
+            "제품 이미지/벚꽃 \"01\".jpg",
+            options,
+            Some(1.0),
+        )
+        .await
+        .unwrap();
+        assert_eq!(strict.chosen, None);
+        let missing = compare::compare(local, "shop", "nope.jpg", options, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(missing, compare::CompareError::Refused { status: 404, .. }),
+            "{missing:?}"
+        );
+        let metrics = rig.get("/metrics").await;
+        let m: serde_json::Value = serde_json::from_slice(&metrics.body).unwrap();
+        assert_eq!(
+            m["transforms"], 4,
+            "three formats and the reference, each once: {m}"
+        );
+    });
+}
+
+#[test]
+fn compare_lists_a_format_over_its_output_cap_with_the_servers_message() {
+    use bucketdesk::cdn::compare;
+    use bucketdesk::cdn::transform::Format;
+    use bucketdesk::cdn::urls::LocalServer;
+    runtime().block_on(async {
+        // AVIF's lower output cap, lowered further so that a small render is over it.
+        let rig = Rig::new(moto::shared(), |c| c.limits.max_slow_output_pixels = 10_000).await;
+        rig.put("wide.jpg", jpeg(600, 400), Some("image/jpeg"))
+            .await;
+        let token = Token::new(rig.token.clone());
+        let base = format!("http://127.0.0.1:{}", rig.port);
+        let local = LocalServer {
+            base_url: &base,
+            token: &token,
+        };
+        let c = compare::compare(local, "shop", "wide.jpg", [("w", "300")], None)
+            .await
+            .unwrap();
+        let avif = c
+            .candidates
+            .iter()
+            .find(|c| c.format == Format::Avif)
+            .unwrap();
+        assert_eq!((avif.bytes, avif.ssim), (None, None));
+        let refusal = avif.refusal.as_deref().unwrap();
+        assert!(
+            refusal.starts_with("400: ") && refusal.contains("width"),
+            "{refusal}"
+        );
+        assert_ne!(c.chosen, Some(Format::Avif));
+        assert_eq!(c.candidates.iter().filter(|c| c.bytes.is_some()).count(), 2);
+        assert!(c.chosen.is_some(), "JPEG or WebP keeps 0.95 on a gradient");
+    });
 }

@@ -589,3 +589,64 @@ fn transfers_preview_upload_download_and_delete_through_the_commands() {
     );
     assert_eq!(code, "not_found");
 }
+
+#[test]
+fn cdn_srcset_matches_the_cli_on_the_configured_production_base_and_compare_names_a_bad_threshold()
+{
+    let dir = tempfile::tempdir().unwrap();
+    add_source(dir.path(), SOURCE, "AKIAIOSFODNN7EXAMPLE");
+    ConfigStore::new(dir.path())
+        .update(|c| {
+            c.settings.production_cdn_base = Some("https://img.example.com/".into());
+            Ok(())
+        })
+        .unwrap();
+    let app = MockApp::new(dir.path());
+    wait_for_cdn(&app);
+    let key = "봄 컬렉션/\"벚꽃\" 01.jpg";
+    let gui = app
+        .invoke(
+            "cdn_srcset",
+            json!({ "name": SOURCE, "key": key, "widths": "640,320", "options": [["q", "70"]], "sizes": "50vw", "alt": "벚꽃" }),
+        )
+        .expect("srcset");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bucketdesk"))
+        .args([
+            "--json", "cdn", "srcset", SOURCE, key, "--widths", "640,320", "--sizes", "50vw",
+            "--alt", "벚꽃", "--q", "70",
+        ])
+        .env("BUCKETDESK_CONFIG_DIR", dir.path())
+        .env("LANG", "en_US.UTF-8")
+        .output()
+        .expect("run bucketdesk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: Value = serde_json::from_slice(&out.stdout).expect("--json output");
+    assert_eq!(gui, cli, "the GUI and the CLI get the same HTML");
+    assert_eq!(gui["widths"], json!([320, 640]));
+    let img = gui["img"].as_str().unwrap();
+    assert!(
+        img.starts_with("<img src=\"https://img.example.com/image/shop/%EB%B4%84%20%EC%BB%AC%EB%A0%89%EC%85%98/%22%EB%B2%9A%EA%BD%83%22%2001.jpg?w=640&amp;q=70\""),
+        "the configured production base, the canonical URL: {img}"
+    );
+    let (code, message) = app.error(
+        "cdn_srcset",
+        json!({ "name": SOURCE, "key": key, "widths": "320,x", "options": [], "sizes": "", "alt": "" }),
+    );
+    assert_eq!(code, "invalid_input");
+    assert!(message.starts_with("widths: 'x'"), "{message}");
+    let (code, message) = app.error(
+        "cdn_srcset",
+        json!({ "name": "nosuch", "key": key, "widths": "320", "options": [], "sizes": "", "alt": "" }),
+    );
+    assert_eq!(code, "not_found", "{message}");
+    let (code, message) = app.error(
+        "cdn_compare",
+        json!({ "name": SOURCE, "key": key, "options": [["w", "300"]], "threshold": 1.5 }),
+    );
+    assert_eq!(code, "invalid_input");
+    assert!(message.starts_with("threshold: '1.5'"), "{message}");
+}

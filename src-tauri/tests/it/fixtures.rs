@@ -658,3 +658,63 @@ fn buckets_fixture() -> Value {
 fn committed_bucket_fixtures_match_the_core() {
     drift::assert_committed(BUCKETS, UPDATE, "fixtures", &pretty(&buckets_fixture()));
 }
+
+const CDN_SRCSET: &str = "ui/src/fixtures/cdn-srcset.json";
+
+/// What the core's `srcset` generator answers for the requests the UI's tests make (the
+/// preview's card preset gives `f=webp`), on Weekerp's default production base; refusals in
+/// both languages.
+fn cdn_srcset_fixture() -> Value {
+    use bucketdesk::cdn::srcset::{self, SrcsetRequest};
+    const PHOTO: &str = "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg";
+    /// Widths, options, sizes, alt.
+    type Request<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let requests: &[Request] = &[
+        ("320,640,1280", &[("f", "webp")], "", ""),
+        ("320, 960", &[("f", "webp")], "", ""),
+        (
+            "320,640,1280",
+            &[("f", "webp")],
+            "(max-width: 600px) 100vw, 600px",
+            "벚꽃 \"01\"",
+        ),
+        ("320,640,1280", &[("f", "avif")], "", ""),
+        ("0", &[("f", "webp")], "", ""),
+        ("320,abc", &[("f", "webp")], "", ""),
+    ];
+    let mut cases = Vec::new();
+    for &(widths, options, sizes, alt) in requests {
+        let request = SrcsetRequest {
+            source: SOURCE,
+            key: PHOTO,
+            widths,
+            options: options.to_vec(),
+            sizes,
+            alt,
+        };
+        let json_request = json!({
+            "source": SOURCE, "key": PHOTO, "widths": widths, "options": options, "sizes": sizes, "alt": alt,
+        });
+        match srcset::srcset(bucketdesk::config::PRODUCTION_CDN_BASE, &request) {
+            Ok(html) => cases.push(json!({ "request": json_request, "html": html })),
+            Err(e) => {
+                for lang in [Language::En, Language::Ko] {
+                    let error = ApiError::from_err(&e, lang);
+                    cases
+                        .push(json!({ "request": json_request, "language": lang, "error": error }));
+                }
+            }
+        }
+    }
+    json!({ "cases": cases })
+}
+
+#[test]
+fn committed_srcset_fixture_matches_the_core() {
+    drift::assert_committed(
+        CDN_SRCSET,
+        UPDATE,
+        "fixtures",
+        &pretty(&cdn_srcset_fixture()),
+    );
+}

@@ -59,6 +59,8 @@ import type {
   WriterChoice,
   Writer,
   PathChoice,
+  Comparison,
+  Srcset,
 } from "../bindings";
 import type { CdnEndpoint } from "../sources/cdnPreview";
 import type { BucketAdmin } from "../buckets/bucketAdmin";
@@ -133,6 +135,10 @@ export type {
   WriterChoice,
   Writer,
   PathChoice,
+  Comparison,
+  Candidate,
+  Format,
+  Srcset,
 } from "../bindings";
 
 /**
@@ -245,6 +251,14 @@ export interface Backend {
    * core's one canonicalizer; rejects with `invalid_input` naming a bad option.
    */
   cdnUrls(name: string, key: string, options: [string, string][]): Promise<ImageUrls>;
+  /**
+   * JPEG, WebP and AVIF of an image with these options (any `f` replaced), as the local CDN
+   * serves them: bytes, SSIM against the lossless render, and the core's choice (the
+   * smallest with SSIM ≥ `threshold`; `null`: the core's default).
+   */
+  cdnCompare(name: string, key: string, options: [string, string][], threshold: number | null): Promise<Comparison>;
+  /** `<img srcset>` and `<picture>` HTML with production URLs for `widths` as typed (`320,640`). */
+  cdnSrcset(name: string, key: string, widths: string, options: [string, string][], sizes: string, alt: string): Promise<Srcset>;
   /** Each source's Weekerp registration and rotation in progress (no network). */
   sourceStatuses(): Promise<SourceStatus[]>;
   /** Weekerp's Add Source → Amazon S3 values, in its order; the secret only with `reveal`. */

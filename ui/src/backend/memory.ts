@@ -58,9 +58,12 @@ import {
   type UploadRequest,
   type Writer,
   type WriterChoice,
+  type Comparison,
+  type Srcset,
 } from "./backend";
 import { cdnUrl, normalizeBasePath } from "../sources/rules";
 import cdnUrlsFixture from "../fixtures/cdn-urls.json";
+import cdnSrcsetFixture from "../fixtures/cdn-srcset.json";
 import policiesFixture from "../fixtures/policies.json";
 import settingsFixture from "../fixtures/settings.json";
 import verifyFixture from "../fixtures/verify-reports.json";
@@ -152,6 +155,8 @@ export class MemoryBackend implements Backend {
     createAccessKey: 0,
     cdnEndpoint: 0,
     cdnUrls: 0,
+    cdnCompare: 0,
+    cdnSrcset: 0,
     sourceStatuses: 0,
     sourceHandoff: 0,
     copySourceSecret: 0,
@@ -206,6 +211,8 @@ export class MemoryBackend implements Backend {
   readonly inWeekerp = new Map<string, string>();
   /** Rotations waiting for Finish or Cancel, by source. */
   readonly pendingRotations = new Map<string, RotationStatus>();
+  /** What "Compare formats" answers next (a test sets it; the choice in it is the core's). */
+  comparison: Comparison | null = null;
   /** What "Check Weekerp" answers next (a test sets it). */
   weekerpAnswer: ProductionCheck = {
     url: "https://cdn.weekerp.com/image/…?w=64",
@@ -620,6 +627,24 @@ export class MemoryBackend implements Backend {
     const refusal = cdnUrlsFixture.errors.find((c) => sameValue(c.options, options) && c.language === this.language());
     if (refusal) throw scripted(refusal.error);
     throw unscripted(`cdnUrls(${name}, ${key}, ${JSON.stringify(options)})`);
+  }
+
+  async cdnCompare(name: string, key: string, options: [string, string][], threshold: number | null): Promise<Comparison> {
+    this.enter("cdnCompare");
+    this.source(name);
+    if (!this.comparison) throw unscripted(`cdnCompare(${name}, ${key}, ${JSON.stringify(options)}, ${threshold})`);
+    return structuredClone(this.comparison);
+  }
+
+  async cdnSrcset(name: string, key: string, widths: string, options: [string, string][], sizes: string, alt: string): Promise<Srcset> {
+    this.enter("cdnSrcset");
+    this.source(name);
+    const request = { source: name, key, widths, options, sizes, alt };
+    const found = cdnSrcsetFixture.cases.find((c) => sameValue(c.request, request));
+    if (found && "html" in found && found.html) return structuredClone(found.html);
+    const refusal = cdnSrcsetFixture.cases.find((c) => sameValue(c.request, request) && c.language === this.language());
+    if (refusal && "error" in refusal && refusal.error) throw scripted(refusal.error);
+    throw unscripted(`cdnSrcset(${JSON.stringify(request)})`);
   }
 
   async sourceStatuses(): Promise<SourceStatus[]> {

@@ -81,6 +81,8 @@ export const tauriBackend: Backend = {
     }
   },
   cdnUrls: (name, key, options) => unwrap(() => commands.cdnUrls(name, key, options)),
+  cdnCompare: (name, key, options, threshold) => unwrap(() => commands.cdnCompare(name, key, options, threshold)),
+  cdnSrcset: (name, key, widths, options, sizes, alt) => unwrap(() => commands.cdnSrcset(name, key, widths, options, sizes, alt)),
   sourceStatuses: () => unwrap(() => commands.sourceStatuses()),
   sourceHandoff: (name, reveal) => unwrap(() => commands.sourceHandoff(name, reveal)),
   copySourceSecret: (name) => unwrap(() => commands.copySourceSecret(name)),

@@ -78,7 +78,7 @@ describe("CDN preview", () => {
     await settle(700);
     expect(requests.at(-1)).toBe(coreUrls([["w", "12"], ["f", "avif"], ["rotate", "90"]]).local);
     expect(backend.calls.cdnUrls, "the UI asks the core for its URLs").toBeGreaterThan(2);
-  });
+  }, 20000);
 
   it("shows the server's message when it refuses", async () => {
     vi.stubGlobal("fetch", async () => new Response(JSON.stringify({ code: "made_up", message: "fit: expected cover, contain, fill, inside or outside" }), { status: 400 }));

@@ -11,6 +11,8 @@ import { humanSize } from "./rules";
 import { CopyButton } from "./Wizard";
 import { FITS, FORMATS, POSITIONS, PRESETS, optionPairs, type PreviewOptions } from "./cdnPreview";
 import type { ImageUrls } from "../backend/backend";
+import { CompareFormats } from "../cdn/CompareFormats";
+import { SrcsetGenerator } from "../cdn/SrcsetGenerator";
 
 type Result =
   | { state: "loading" }
@@ -208,6 +210,13 @@ export function CdnPreview({ backend, source, relativeKey }: { backend: Backend;
           </figure>
         </div>
       )}
+      <CompareFormats backend={backend} source={source} relativeKey={relativeKey} options={optionPairs(options)} />
+      <SrcsetGenerator
+        backend={backend}
+        source={source}
+        relativeKey={relativeKey}
+        options={optionPairs(options).filter(([name]) => name === "f" || name === "q" || name === "rotate")}
+      />
     </section>
   );
 }
