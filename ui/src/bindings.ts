@@ -182,6 +182,40 @@ async createReader(input: ReaderInput) : Promise<Result<SourceSummary, ApiError>
 }
 },
 /**
+ * What "Create the reader" will attach: the policy document and its lint findings.
+ */
+async readerPlan(input: ReaderInput) : Promise<Result<ReaderPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reader_plan", { input }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The buckets the admin may list (the reader path's bucket picker); `access_denied` when
+ * it may not.
+ */
+async readerBuckets() : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reader_buckets") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The bucket's region, asked with the admin's credentials.
+ */
+async readerBucketRegion(bucket: string) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reader_bucket_region", { bucket }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every IAM user with tags, groups, policies and keys.
  */
 async listIamUsers() : Promise<Result<UserInfo[], ApiError>> {
@@ -433,6 +467,320 @@ async cdnUrls(name: string, key: string, options: ([string, string])[]) : Promis
 }
 },
 /**
+ * Every bucket with its badges and the sources using it.
+ */
+async bucketList() : Promise<Result<BucketSummary[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("bucket_list") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One bucket's settings: badges, policy, lifecycle rules, Object Lock.
+ */
+async bucketDetails(bucket: string) : Promise<Result<BucketDetails, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("bucket_details", { bucket }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The regions the Create form offers.
+ */
+async bucketRegions() : Promise<string[]> {
+    return await TAURI_INVOKE("bucket_regions");
+},
+/**
+ * Checks a Create request without any call: the first naming rule the name breaks, in
+ * plain words, or the region's shape.
+ */
+async validateBucket(request: CreateRequest) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("validate_bucket", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async createBucket(request: CreateRequest) : Promise<Result<CreatedBucket, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_bucket", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The four Block Public Access settings of `access`, each with its one-line explanation.
+ */
+async explainPublicAccess(access: PublicAccess) : Promise<SettingView[]> {
+    return await TAURI_INVOKE("explain_public_access", { access });
+},
+/**
+ * Sets the four settings together; turning any off needs the bucket's name typed as
+ * `acknowledgement`.
+ */
+async setPublicAccess(bucket: string, access: PublicAccess, acknowledgement: string | null) : Promise<Result<PublicAccess, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_public_access", { bucket, access, acknowledgement }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The draft with a template's statements added (same `Sid` replaced, the rest kept).
+ */
+async applyPolicyTemplate(bucket: string, draft: string | null, template: PolicyTemplate, prefix: string | null) : Promise<Result<string, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("apply_policy_template", { bucket, draft, template, prefix }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The lint of a draft, and the Block Public Access setting that would refuse it (no call).
+ */
+async reviewBucketPolicy(bucket: string, draft: string, access: PublicAccess) : Promise<Result<DraftReview, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("review_bucket_policy", { bucket, draft, access }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Saves the policy (refused before the call when Block Public Access would reject it),
+ * then checks whether the bucket is public.
+ */
+async saveBucketPolicy(bucket: string, text: string) : Promise<Result<SavedPolicy, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_bucket_policy", { bucket, text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async deleteBucketPolicy(bucket: string) : Promise<Result<null, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_bucket_policy", { bucket }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Adds the abort-unfinished-uploads rule; the bucket's other rules are kept.
+ */
+async addAbortRule(bucket: string, days: number) : Promise<Result<Lifecycle, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_abort_rule", { bucket, days }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What emptying will delete, and whether Object Lock forbids it.
+ */
+async emptyPlan(bucket: string) : Promise<Result<EmptyPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("empty_plan", { bucket }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Empties the bucket (confirmed by its name, typed), reporting on `progress`;
+ * `cancel_bucket_job` stops it, and running it again continues with what is left.
+ */
+async emptyBucket(bucket: string, typed: string, progress: TAURI_CHANNEL<EmptyProgress>) : Promise<Result<EmptyReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("empty_bucket", { bucket, typed, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes an empty bucket (confirmed by its name, typed), and its sources when asked.
+ */
+async deleteBucket(bucket: string, typed: string, removeSources: boolean) : Promise<Result<DeletedBucket, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_bucket", { bucket, typed, removeSources }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Stop the costs", the plan: what goes and what stays, step by step. Changes nothing.
+ */
+async teardownPlan(bucket: string, deleteUsers: boolean) : Promise<Result<TeardownPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("teardown_plan", { bucket, deleteUsers }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Runs the plan shown (confirmed by the bucket's name, typed), step by step on
+ * `progress`; stops at the first failure, which the report names with what was done.
+ */
+async teardownBucket(plan: TeardownPlan, typed: string, progress: TAURI_CHANNEL<TeardownProgress>) : Promise<Result<TeardownReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("teardown_bucket", { plan, typed, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stops the running empty or teardown between batches (what is in flight finishes).
+ */
+async cancelBucketJob() : Promise<void> {
+    await TAURI_INVOKE("cancel_bucket_job");
+},
+/**
+ * Opens the native dialog and resolves to the chosen paths (empty when dismissed).
+ */
+async choosePaths(kind: PathChoice) : Promise<Result<string[], ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("choose_paths", { kind }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Who a write would run as, to show before it starts (no network).
+ */
+async describeWriter(name: string, writer: WriterChoice) : Promise<Result<Writer, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("describe_writer", { name, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancels the running upload or download (its multipart uploads are aborted).
+ */
+async cancelTransfer() : Promise<void> {
+    await TAURI_INVOKE("cancel_transfer");
+},
+/**
+ * The preview of uploading `paths` (files, and folders whole) into `prefix`: the keys,
+ * NFC changes, collisions, problems and the first image's production URL. Sends nothing.
+ */
+async planUpload(name: string, paths: string[], prefix: string) : Promise<Result<UploadPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_upload", { name, paths, prefix }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Uploads as previewed (planned again, so a key made meanwhile is still seen), reporting
+ * progress on `progress`.
+ */
+async uploadFiles(name: string, request: UploadRequest, progress: TAURI_CHANNEL<ProgressSnapshot>) : Promise<Result<UploadReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("upload_files", { name, request, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * What downloading the selection (`keys` and folders `prefixes`, relative to the BasePath)
+ * into the folder `dest` writes, and which files exist already.
+ */
+async planDownload(name: string, keys: string[], prefixes: string[], dest: string) : Promise<Result<DownloadPlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_download", { name, keys, prefixes, dest }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Downloads the planned items with the source's own key; existing files are replaced
+ * only with `overwrite` (which the UI asks for first).
+ */
+async downloadFiles(name: string, items: DownloadItem[], overwrite: boolean, progress: TAURI_CHANNEL<ProgressSnapshot>) : Promise<Result<DownloadReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("download_files", { name, items, overwrite, progress }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every key a delete of the selection removes, for the confirmation with the count.
+ */
+async planDelete(name: string, keys: string[], prefixes: string[]) : Promise<Result<DeletePlan, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("plan_delete", { name, keys, prefixes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Deletes the confirmed keys (relative to the BasePath) as `writer`; every key that
+ * failed is in the report.
+ */
+async deleteObjects(name: string, keys: string[], writer: WriterChoice) : Promise<Result<DeleteReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_objects", { name, keys, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Whether the bucket has unfinished multipart uploads (the browser's notice).
+ */
+async hasUnfinishedUploads(name: string, writer: WriterChoice) : Promise<Result<boolean, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("has_unfinished_uploads", { name, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The bucket's unfinished uploads with age, part bytes and monthly cost.
+ */
+async listUnfinishedUploads(name: string, writer: WriterChoice) : Promise<Result<UnfinishedUploads, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_unfinished_uploads", { name, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Aborts the chosen unfinished uploads, each confirmed gone with `ListParts`.
+ */
+async abortUnfinishedUploads(name: string, uploads: UnfinishedUpload[], writer: WriterChoice) : Promise<Result<AbortReport, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("abort_unfinished_uploads", { name, uploads, writer }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * JPEG, WebP and AVIF of an image at the preview's size, as the local CDN serves them, with
  * bytes, SSIM against the lossless render and the smallest above `threshold` (default 0.95).
  */
@@ -467,10 +815,28 @@ async cdnSrcset(name: string, key: string, widths: string, options: ([string, st
 
 /** user-defined types **/
 
+export type AbortFailure = { key: string; uploadId: string; error: ApiError }
+export type AbortReport = { 
+/**
+ * Aborted and confirmed gone.
+ */
+aborted: UnfinishedUpload[]; failed: AbortFailure[] }
 /**
  * Who the admin credentials are, and where they come from.
  */
 export type AdminInfo = { profile: string | null; sandbox: boolean; identity: Identity }
+/**
+ * A statement that lets anyone in: the editor's prominent warning.
+ */
+export type AnyoneStatement = { 
+/**
+ * Position in the Statement list, from 0.
+ */
+index: number; sid: string | null; actions: string[]; resources: string[]; 
+/**
+ * Allowed to anyone with no narrowing condition: this statement makes the bucket public.
+ */
+public: boolean }
 /**
  * The error every command returns across IPC and in `--json` output.
  */
@@ -481,13 +847,33 @@ export type AppInfo = { version: string; configDir: string; osLanguage: Language
  */
 defaultReaderUser: string }
 /**
+ * An opened bucket: its badges and its settings.
+ */
+export type BucketDetails = { summary: BucketSummary; policy: CurrentPolicy | null; lifecycle: Lifecycle; objectLock: ObjectLock }
+/**
+ * A row of the list.
+ */
+export type BucketSummary = { name: string; region: string | null; created: string | null; publicAccess: PublicAccess | null; 
+/**
+ * `GetBucketPolicyStatus`; `None` where the endpoint does not have it.
+ */
+publicByPolicy: boolean | null; versioning: Versioning | null; hasUnfinishedUploads: boolean | null; 
+/**
+ * Sources of this config that use the bucket.
+ */
+sources: string[]; 
+/**
+ * The actions that could not be read for a badge (e.g. `s3:GetBucketVersioning`).
+ */
+unreadable: string[] }
+/**
  * What a cancel did.
  */
 export type Cancelled = { source: string; sources: string[]; 
 /**
  * The key the sources use again.
  */
-oldKey: string; 
+oldKey: string; oldKeyMasked: string; 
 /**
  * The key that was deleted (`None` when the rotation had not created one yet).
  */
@@ -560,13 +946,144 @@ chosen: Format | null;
  */
 referenceQuery: string }
 /**
+ * What the Create form (or `bucket create`) asks for.
+ */
+export type CreateRequest = { name: string; region: string; 
+/**
+ * All four Block Public Access settings on (default).
+ */
+blockPublicAccess?: boolean; 
+/**
+ * Add the abort-incomplete-multipart rule after this many days (default 7; `None`:
+ * no rule).
+ */
+abortMultipartAfterDays?: number | null }
+/**
+ * The bucket as created.
+ */
+export type CreatedBucket = { name: string; region: string; publicAccess: PublicAccess; abortMultipartAfterDays: number | null }
+/**
  * A key and where to use it, as typed in the wizard (the secret only on the way in).
  */
 export type Credentials = { endpointUrl: string | null; region: string | null; accessKeyId: string; secretAccessKey: string }
+export type CurrentPolicy = { 
+/**
+ * Pretty-printed JSON.
+ */
+text: string; review: PolicyReview }
+/**
+ * What a delete will remove, for the confirmation.
+ */
+export type DeletePlan = { 
+/**
+ * Keys relative to the BasePath.
+ */
+keys: string[]; count: number; bytes: number }
+export type DeleteReport = { deleted: number; failed: KeyNotDeleted[]; batches: number }
+/**
+ * What deleting did.
+ */
+export type DeletedBucket = { bucket: string; 
+/**
+ * Sources removed with it (when asked).
+ */
+removedSources: string[]; 
+/**
+ * Sources that still point at the deleted bucket (when not asked to remove them).
+ */
+orphanedSources: string[] }
 /**
  * What deleting a user removed, in the order it was removed.
  */
 export type DeletedUser = { user: string; keys: string[]; inlinePolicies: string[]; detachedPolicies: string[]; groups: string[]; loginProfile: boolean }
+/**
+ * One object to fetch, and where to.
+ */
+export type DownloadItem = { 
+/**
+ * The full object key.
+ */
+key: string; path: string; size: number; 
+/**
+ * The destination exists already (replaced only with `overwrite`).
+ */
+exists: boolean }
+export type DownloadPlan = { items: DownloadItem[]; bytes: number; 
+/**
+ * Destinations that exist already: ask before replacing them.
+ */
+existing: number; 
+/**
+ * Keys that cannot be a file name below the folder (`..`, empty segments).
+ */
+refused: string[] }
+export type DownloadReport = { downloaded: DownloadedFile[]; failed: FailedFile[]; cancelled: string[] }
+export type DownloadedFile = { key: string; path: string; bytes: number; 
+/**
+ * Bytes that a partial file from an earlier run already held.
+ */
+resumedFrom: number; 
+/**
+ * The object's CRC32C the bytes were checked against, when it has one.
+ */
+checksumCrc32C: string | null }
+/**
+ * What the editor shows while a policy is typed: the review, and which Block Public Access
+ * setting would refuse it (before any call) or leave it without effect.
+ */
+export type DraftReview = { review: PolicyReview; 
+/**
+ * Saving is refused while this setting is on (see [`blocking_setting`]).
+ */
+blockedBy: Setting | null; 
+/**
+ * Saved, the policy would change nothing while this setting is on.
+ */
+withoutEffectBecause: Setting | null }
+/**
+ * What emptying will delete.
+ */
+export type EmptyPlan = { bucket: string; region: string; 
+/**
+ * Current versions (what a plain listing shows).
+ */
+objects: number; 
+/**
+ * Noncurrent versions.
+ */
+olderVersions: number; deleteMarkers: number; unfinishedUploads: number; 
+/**
+ * Bytes of every version.
+ */
+bytes: number; objectLock: ObjectLock; locked: LockedVersions; 
+/**
+ * `false` when compliance-mode versions make emptying impossible (see `locked`).
+ */
+canRun: boolean }
+/**
+ * Where the run is, reported after every batch and every abort.
+ */
+export type EmptyProgress = { 
+/**
+ * Versions and delete markers deleted.
+ */
+deleted: number; bytesDeleted: number; uploadsAborted: number; 
+/**
+ * Keys S3 refused to delete so far.
+ */
+failed: number }
+/**
+ * What the run did.
+ */
+export type EmptyReport = { bucket: string; deleted: number; bytesDeleted: number; uploadsAborted: number; failed: FailedKey[]; 
+/**
+ * Stopped by the cancel token; run again to continue.
+ */
+cancelled: boolean; 
+/**
+ * Checked at the end: no version, delete marker or unfinished upload is left.
+ */
+verifiedEmpty: boolean }
 /**
  * What a caller may branch on.
  */
@@ -632,6 +1149,10 @@ export type ErrorCode =
  */
 "name_taken" | 
 /**
+ * The bucket still holds objects, versions or unfinished uploads: empty it first.
+ */
+"bucket_not_empty" | 
+/**
  * The service asked us to slow down.
  */
 "throttled" | 
@@ -656,6 +1177,36 @@ export type ErrorCode =
  * Anything else: a bug or an unexpected state.
  */
 "internal"
+export type FailedFile = { key: string; error: ApiError }
+/**
+ * A key S3 would not delete, with its reason.
+ */
+export type FailedKey = { key: string; versionId: string | null; 
+/**
+ * An unfinished upload's ID, when it is the abort that failed.
+ */
+uploadId: string | null; code: string; message: string }
+/**
+ * The step that failed, and why (in the caller's language).
+ */
+export type FailedStep = { step: TeardownStep; code: ErrorCode; message: string }
+export type FileProgress = { 
+/**
+ * The object key (relative to the BasePath where the caller gave it so).
+ */
+key: string; bytesTotal: number; bytesDone: number; 
+/**
+ * Bytes per second since the file started.
+ */
+rate: number; 
+/**
+ * Seconds left at that rate; `None` before the first acknowledged byte.
+ */
+etaSecs: number | null; state: FileState }
+/**
+ * Where one file of the batch is.
+ */
+export type FileState = "queued" | "running" | "done" | "skipped" | "failed" | "cancelled"
 /**
  * One finding.
  */
@@ -725,7 +1276,23 @@ localFile: string;
  * The canonical query alone (fixed order, short names; empty for the original).
  */
 query: string }
-export type KeyInfo = { accessKeyId: string; user: string; 
+/**
+ * A key the teardown leaves alone, and why.
+ */
+export type KeptKey = { accessKeyId: string; user: string | null; 
+/**
+ * Sources of other buckets that use it (kept so they keep working).
+ */
+usedElsewhereBy: string[]; 
+/**
+ * The key's user was not made by Bucketdesk (no `managed-by=bucketdesk` tag).
+ */
+notMadeByBucketdesk: boolean }
+export type KeyInfo = { accessKeyId: string; 
+/**
+ * The ID as lists show it (`AKIA…ABCD`, `secrets::mask_key_id`).
+ */
+maskedId: string; user: string; 
 /**
  * `Active` or `Inactive`.
  */
@@ -734,6 +1301,27 @@ status: string; created: string | null; ageDays: number | null; lastUsed: string
  * Sources of this config that use the key.
  */
 sources: string[] }
+export type KeyNotDeleted = { 
+/**
+ * Relative to the BasePath.
+ */
+key: string; error: ApiError }
+/**
+ * Why a key cannot be used.
+ */
+export type KeyProblem = 
+/**
+ * Longer than S3's 1,024 bytes (with the BasePath).
+ */
+{ kind: "tooLong"; bytes: number } | 
+/**
+ * Control characters (tabs, newlines) break URLs and listings.
+ */
+{ kind: "controlCharacter" } | 
+/**
+ * Another file of the batch makes the same key (e.g. its NFD and NFC spellings).
+ */
+{ kind: "sameKeyAs"; other: string }
 /**
  * Which keychain the sandbox's secrets go to (the banner says "sandbox keychain" for
  * `sandbox`).
@@ -760,6 +1348,34 @@ export type LastVerified = {
  */
 at: string; ok: boolean }
 /**
+ * The bucket's lifecycle rules and whether unfinished uploads are aborted bucket-wide.
+ */
+export type Lifecycle = { rules: RuleSummary[]; 
+/**
+ * The days of an enabled abort rule that covers the whole bucket, if there is one.
+ */
+abortIncompleteMultipartAfterDays: number | null }
+/**
+ * Versions that Object Lock keeps, found by asking each version (only when Lock is on).
+ */
+export type LockedVersions = { 
+/**
+ * Compliance-mode retention still running: nobody can delete these.
+ */
+compliance: number; 
+/**
+ * Governance-mode retention still running: only with `s3:BypassGovernanceRetention`.
+ */
+governance: number; 
+/**
+ * Legal holds on.
+ */
+legalHolds: number; 
+/**
+ * The latest compliance retain-until date.
+ */
+complianceUntil: string | null }
+/**
  * A key just created, with its secret for the one time it is shown.
  */
 export type NewAccessKey = { accessKeyId: string; user: string; 
@@ -781,6 +1397,14 @@ key: string;
  * The last path segment.
  */
 name: string; size: number; lastModified: string | null; etag: string | null; storageClass: string | null }
+/**
+ * The bucket's Object Lock configuration.
+ */
+export type ObjectLock = { enabled: boolean; 
+/**
+ * `COMPLIANCE` or `GOVERNANCE`: the retention new objects get by default.
+ */
+defaultMode: string | null; defaultDays: number | null; defaultYears: number | null }
 export type ObjectPage = { prefix: string; 
 /**
  * Relative to the BasePath, ending in `/`.
@@ -804,6 +1428,46 @@ export type OldKeyFate =
  */
 { kind: "deleteAfter"; hours: number }
 /**
+ * What to do with keys that already exist, chosen once for the batch.
+ */
+export type OnCollision = "overwrite" | "skip" | 
+/**
+ * `name (1).jpg`, `name (2).jpg`, … whichever is free.
+ */
+"rename"
+/**
+ * Which native dialog to open.
+ */
+export type PathChoice = 
+/**
+ * Files to upload.
+ */
+"files" | 
+/**
+ * A folder to upload whole.
+ */
+"folder" | 
+/**
+ * The folder downloads go into.
+ */
+"downloadFolder"
+/**
+ * One file of the preview.
+ */
+export type PlannedFile = { path: string; 
+/**
+ * The key relative to the BasePath (what the browser shows).
+ */
+key: string; size: number; contentType: string; 
+/**
+ * The name as it was on disk, when NFC normalization changed it.
+ */
+normalizedFrom: string | null; 
+/**
+ * A key of that name is already in the bucket.
+ */
+exists: boolean; problem: KeyProblem | null }
+/**
  * A policy to give a user or group.
  */
 export type PolicyAttachment = 
@@ -815,6 +1479,39 @@ export type PolicyAttachment =
  * An inline policy document (JSON text).
  */
 { kind: "inline"; name: string; document: string }
+/**
+ * What the editor shows while the policy is typed.
+ */
+export type PolicyReview = { 
+/**
+ * The built-in lint's findings plus the bucket policy's own (`NO_PRINCIPAL`,
+ * `RESOURCE_OTHER_BUCKET`).
+ */
+findings: Finding[]; 
+/**
+ * Every Allow statement with `Principal: "*"`.
+ */
+anyone: AnyoneStatement[]; 
+/**
+ * S3 would consider the policy public.
+ */
+public: boolean }
+/**
+ * The templates of the policy editor.
+ */
+export type PolicyTemplate = 
+/**
+ * Anyone may read every object (`s3:GetObject` on `BUCKET/*`).
+ */
+"public-read" | 
+/**
+ * Anyone may read the objects under one prefix (e.g. the CDN's BasePath).
+ */
+"public-read-prefix" | 
+/**
+ * Every request over plain HTTP is refused.
+ */
+"deny-insecure-transport"
 /**
  * One check, in plain words.
  */
@@ -831,6 +1528,23 @@ fix: string | null }
  * Where "check again until it works" is.
  */
 export type Progress = { attempt: number; elapsedSecs: number; limitSecs: number; last: ProductionCheck }
+export type ProgressSnapshot = { files: FileProgress[]; filesTotal: number; filesDone: number; bytesTotal: number; bytesDone: number; 
+/**
+ * Bytes per second since the batch started.
+ */
+rate: number; etaSecs: number | null; elapsedSecs: number; cancelled: boolean }
+/**
+ * The four settings of a bucket (`true`: protection on).
+ */
+export type PublicAccess = { blockPublicAcls: boolean; ignorePublicAcls: boolean; blockPublicPolicy: boolean; restrictPublicBuckets: boolean }
+/**
+ * The answer to "is it public?".
+ */
+export type PublicCheck = { 
+/**
+ * S3's `GetBucketPolicyStatus`; `None` where the endpoint does not have it.
+ */
+policyStatusPublic: boolean | null; unsignedGet: UnsignedGet }
 /**
  * What the wizard's "create a dedicated reader for me" asks for.
  */
@@ -847,6 +1561,16 @@ source: string;
  * `AmazonS3ReadOnlyAccess` instead of the least-privilege reader policy.
  */
 managedReadOnly: boolean }
+/**
+ * What "Create the reader" will attach, shown before it runs: the user, the policy's name
+ * (the inline policy's, or the managed policy's ARN) and its document as IAM will hold it,
+ * pretty-printed, with what the lint finds in it.
+ */
+export type ReaderPlan = { user: string; policyName: string; 
+/**
+ * `AmazonS3ReadOnlyAccess` (AWS's document) instead of the inline reader policy.
+ */
+managed: boolean; document: string; findings: Finding[] }
 /**
  * Which of the user's other key phase 1 may delete to make room (IAM allows two).
  */
@@ -887,7 +1611,11 @@ export type RotationState =
 /**
  * A rotation in progress, for the source list's badge and the hand-off panel.
  */
-export type RotationStatus = { source: string; sources: string[]; user: string; oldKey: string; newKey: string | null; state: RotationState; 
+export type RotationStatus = { source: string; sources: string[]; user: string; oldKey: string; newKey: string | null; 
+/**
+ * Both keys as lists show them (`AKIA…ABCD`).
+ */
+oldKeyMasked: string; newKeyMasked: string | null; state: RotationState; 
 /**
  * The old key's last use as IAM reported it (RFC 3339), `None`: never used.
  */
@@ -896,6 +1624,14 @@ oldKeyLastUsed: string | null;
  * When that was read (RFC 3339).
  */
 lastUsedReadAt: string | null; switchedAt: string | null; deleteAfter: string | null }
+/**
+ * One lifecycle rule, as the screen shows it.
+ */
+export type RuleSummary = { id: string | null; enabled: boolean; 
+/**
+ * `None`: the rule has a tag, size or combined filter (not a plain prefix).
+ */
+prefix: string | null; abortIncompleteMultipartAfterDays: number | null; expirationDays: number | null; noncurrentExpirationDays: number | null; transitions: number }
 /**
  * What the UI shows about a running sandbox.
  */
@@ -910,6 +1646,22 @@ keychain?: KeychainKind }
  * The sandbox as the UI shows it.
  */
 export type SandboxState = { state: "off" } | { state: "starting" } | ({ state: "ready" } & SandboxInfo) | { state: "failed"; message: string }
+/**
+ * What saving did.
+ */
+export type SavedPolicy = { review: PolicyReview; 
+/**
+ * A public policy saved while RestrictPublicBuckets keeps strangers out anyway.
+ */
+withoutEffectBecause: Setting | null; check: PublicCheck }
+/**
+ * One of the four settings.
+ */
+export type Setting = "blockPublicAcls" | "ignorePublicAcls" | "blockPublicPolicy" | "restrictPublicBuckets"
+/**
+ * One setting with its explanation, for the screen.
+ */
+export type SettingView = { setting: Setting; name: string; on: boolean; explanation: string }
 /**
  * What the Settings screen edits.
  */
@@ -977,6 +1729,58 @@ img: string;
 picture: string }
 export type TAURI_CHANNEL<TSend> = null
 /**
+ * What the teardown will do.
+ */
+export type TeardownPlan = { bucket: string; 
+/**
+ * `None` when the bucket is already gone (a teardown run again after a failure).
+ */
+empty: EmptyPlan | null; sources: string[]; keptKeys: KeptKey[]; 
+/**
+ * Users whose every key goes, made by Bucketdesk for this bucket.
+ */
+users: string[]; deleteUsers: boolean; 
+/**
+ * The steps, in the order they run.
+ */
+steps: TeardownStep[]; 
+/**
+ * `false` when the empty plan refuses (Object Lock); the reason is in `empty`.
+ */
+canRun: boolean }
+/**
+ * Where the run is.
+ */
+export type TeardownProgress = { 
+/**
+ * Index into the plan's steps.
+ */
+index: number; step: TeardownStep; 
+/**
+ * While emptying.
+ */
+empty: EmptyProgress | null }
+/**
+ * What the run did.
+ */
+export type TeardownReport = { bucket: string; 
+/**
+ * The steps done, in order.
+ */
+done: TeardownStep[]; 
+/**
+ * The first failure; the steps after it were not started.
+ */
+failed: FailedStep | null; empty: EmptyReport | null }
+/**
+ * One step of the teardown.
+ */
+export type TeardownStep = 
+/**
+ * Delete every version, delete marker and unfinished upload.
+ */
+{ step: "empty" } | { step: "deleteBucket" } | { step: "removeSource"; name: string } | { step: "deleteKey"; accessKeyId: string; user: string } | { step: "deleteUser"; name: string }
+/**
  * The templates the generator offers.
  */
 export type Template = 
@@ -993,6 +1797,36 @@ export type Template =
  */
 "public-read"
 export type Theme = "system" | "light" | "dark"
+export type UnfinishedUpload = { 
+/**
+ * The full object key.
+ */
+key: string; uploadId: string; 
+/**
+ * RFC 3339.
+ */
+initiated: string | null; ageDays: number; parts: number; bytes: number; monthlyCostUsd: number }
+export type UnfinishedUploads = { bucket: string; uploads: UnfinishedUpload[]; bytes: number; monthlyCostUsd: number; usdPerGbMonth: number }
+/**
+ * What an anonymous GET of one object gave.
+ */
+export type UnsignedGet = 
+/**
+ * Anyone on the internet can read this object.
+ */
+{ outcome: "readable"; key: string } | 
+/**
+ * Refused (403): not public.
+ */
+{ outcome: "denied"; key: string } | 
+/**
+ * The bucket has no object to try.
+ */
+{ outcome: "noObject" } | 
+/**
+ * Something else (the endpoint does not allow anonymous requests, a network error).
+ */
+{ outcome: "unknown"; detail: string }
 /**
  * How "check again until it works" ended.
  */
@@ -1001,7 +1835,75 @@ export type UntilServed = { kind: "served"; check: ProductionCheck; attempts: nu
  * The limit passed without an image; `check` is the last answer.
  */
 { kind: "gaveUp"; check: ProductionCheck; attempts: number } | { kind: "cancelled"; check: ProductionCheck | null; attempts: number }
-export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[] }
+export type UploadPlan = { 
+/**
+ * The prefix the files go into, relative to the BasePath.
+ */
+prefix: string; files: PlannedFile[]; totalBytes: number; 
+/**
+ * Files whose names NFC normalization changed (each shown with a warning).
+ */
+normalized: number; 
+/**
+ * Files whose key already exists: overwrite, skip or rename, asked once.
+ */
+collisions: number; 
+/**
+ * Files that cannot be uploaded as named (see each file's problem).
+ */
+problems: number; 
+/**
+ * The production CDN URL of the first image of the batch.
+ */
+firstImageUrl: string | null }
+export type UploadReport = { uploaded: UploadedFile[]; failed: FailedFile[]; 
+/**
+ * Keys not uploaded because the batch was cancelled (their multipart uploads aborted).
+ */
+cancelled: string[]; 
+/**
+ * Keys of the plan left out: existing keys skipped, or names with a problem.
+ */
+skipped: string[] }
+/**
+ * What an upload batch is asked to do.
+ */
+export type UploadRequest = { paths: string[]; prefix: string; onCollision: OnCollision; cacheControl: string | null; writer: WriterChoice }
+export type UploadedFile = { 
+/**
+ * The full object key.
+ */
+key: string; bytes: number; 
+/**
+ * 0 for a single PUT.
+ */
+parts: number; 
+/**
+ * Parts sent by this run.
+ */
+partsSent: number; 
+/**
+ * Parts a resume did not send again, as `ListParts` confirmed them.
+ */
+partsReused: number; 
+/**
+ * Resumed from the journal after a crash or a restart.
+ */
+resumed: boolean; 
+/**
+ * A journaled upload of this file was aborted and started again: the file changed.
+ */
+restarted: boolean; 
+/**
+ * The object's CRC32C (`…-N` for a multipart upload), where checksums are sent.
+ */
+checksumCrc32C: string | null }
+export type UserInfo = { name: string; arn: string; created: string | null; tags: ([string, string])[]; groups: string[]; inlinePolicies: string[]; attachedPolicies: string[]; keys: KeyInfo[]; 
+/**
+ * IAM's limit of access keys per user is reached (inactive keys count): no new key
+ * until one is deleted.
+ */
+atKeyLimit: boolean }
 /**
  * What the production CDN answered.
  */
@@ -1035,6 +1937,11 @@ sampleKey: string | null;
  * The production CDN URL of the sample, when there is a name to build it with.
  */
 cdnUrl: string | null; warnings: string[] }
+export type Versioning = 
+/**
+ * Never turned on.
+ */
+"off" | "enabled" | "suspended"
 /**
  * The admin's confirmation that a source is registered in Weekerp, with the key it was
  * registered with: after a rotation Weekerp needs the new key, so the registration of the
@@ -1045,6 +1952,31 @@ export type WeekerpRegistration = { accessKeyId: string;
  * RFC 3339.
  */
 confirmedAt: string }
+/**
+ * Who a write runs as, to show before it starts.
+ */
+export type Writer = { 
+/**
+ * `admin` or `key`.
+ */
+kind: string; 
+/**
+ * The admin profile's name (`None`: the default chain), or the masked key ID.
+ */
+label: string | null }
+/**
+ * Who should write, as the user chose it (the GUI's writer picker, the CLI's
+ * `--uploader-key`): never implied, always shown.
+ */
+export type WriterChoice = 
+/**
+ * The admin profile (the sandbox's while it runs).
+ */
+{ kind: "admin" } | 
+/**
+ * An uploader key; its secret comes from the OS keychain.
+ */
+{ kind: "key"; accessKeyId: string }
 
 /** tauri-specta globals **/
 
