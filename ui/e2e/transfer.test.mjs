@@ -105,6 +105,13 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
       await (await app.byTestId("wizard-next")).click();
       await (await app.byTestId("wizard-create-reader")).click();
       await app.waitForText("wizard-cdn-url", "https://cdn.weekerp.com/image/shop/", { timeout: 60000 });
+      // Step 6 fills in as the hand-off panel and the live sample image arrive, which moves
+      // the Done button: click it once the page has settled.
+      await app.waitForText("handoff-accessKeyId", "AKIA", { timeout: 20000 });
+      await waitFor("the live sample image to load from the local CDN", async () =>
+        app.execute(`const img = document.querySelector('[data-testid="wizard-sample-preview"]'); return !img || (img.complete && img.naturalWidth > 0);`),
+      );
+      await app.execute(`document.querySelector('[data-testid="wizard-done"]').scrollIntoView({ block: "center" });`);
       await (await app.byTestId("wizard-done")).click();
       await (await app.$('[data-testid="source-row"][data-name="shop"] [data-testid="source-browse"]', { timeout: 20000 })).click();
       await (await app.$(`[data-testid="browser-row"][data-key="${FOLDER}"]`, { timeout: 30000 })).click();
