@@ -114,8 +114,8 @@ export function UploadPreview(props: {
         </>
       )}
       <p>
-        <label>
-          {t("transfer.preview.cacheControl")}{" "}
+        <label className="upload-cache-control">
+          {t("transfer.preview.cacheControl")}
           <input
             data-testid="upload-cache-control"
             value={cacheControl}
