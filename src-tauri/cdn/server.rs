@@ -220,6 +220,8 @@ pub struct Metrics {
     pub transforms: AtomicU64,
     pub memory_hits: AtomicU64,
     pub disk_hits: AtomicU64,
+    /// Rendered images written to the disk cache (in the background, after the answer).
+    pub disk_writes: AtomicU64,
     pub not_modified: AtomicU64,
     pub errors: AtomicU64,
     /// Transform memory reserved right now, and the most ever reserved at once (bytes).
@@ -240,6 +242,7 @@ pub struct MetricsSnapshot {
     pub transforms: u64,
     pub memory_hits: u64,
     pub disk_hits: u64,
+    pub disk_writes: u64,
     pub not_modified: u64,
     pub errors: u64,
     pub memory_reserved: u64,
@@ -258,6 +261,7 @@ impl Metrics {
             transforms: g(&self.transforms),
             memory_hits: g(&self.memory_hits),
             disk_hits: g(&self.disk_hits),
+            disk_writes: g(&self.disk_writes),
             not_modified: g(&self.not_modified),
             errors: g(&self.errors),
             memory_reserved: g(&self.memory_reserved),
@@ -1064,11 +1068,10 @@ async fn fill(
         etag: response_etag(&key),
     });
     s.memory.put(key.clone(), entry.clone());
-    let (disk, stored) = (s.disk.clone(), entry.clone());
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = disk.put(&key, &stored) {
-            eprintln!("bucketdesk: the CDN disk cache could not store an image: {e}");
-        }
+    let (disk, stored, metrics) = (s.disk.clone(), entry.clone(), s.metrics.clone());
+    tokio::task::spawn_blocking(move || match disk.put(&key, &stored) {
+        Ok(()) => bump(&metrics.disk_writes),
+        Err(e) => eprintln!("bucketdesk: the CDN disk cache could not store an image: {e}"),
     });
     Ok(entry)
 }
