@@ -61,7 +61,9 @@ enum Command {
         recursive: bool,
         #[arg(long)]
         overwrite: bool,
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = download::DownloadOptions::default().chunk_size_mib)]
+        chunk_size_mib: u32,
+        #[arg(long, default_value_t = download::DownloadOptions::default().chunks_in_flight)]
         chunks_in_flight: u32,
         #[arg(long, default_value_t = 16)]
         files_in_flight: u32,
@@ -158,6 +160,7 @@ fn main() {
                 dest,
                 recursive,
                 overwrite,
+                chunk_size_mib,
                 chunks_in_flight,
                 files_in_flight,
             } => {
@@ -167,9 +170,9 @@ fn main() {
                     .expect("plan");
                 let options = download::DownloadOptions {
                     overwrite,
+                    chunk_size_mib,
                     chunks_in_flight,
                     files_in_flight,
-                    ..Default::default()
                 };
                 let report = download::download_all(
                     &s3,

@@ -744,7 +744,7 @@ async fn download_with(
     download::download_all(s3, bucket, items, &options, &Progress::new(), Language::En).await
 }
 
-/// A crash mid-download of `item` to `dest`: the task is dropped once 4 MiB are written,
+/// A crash mid-download of `item` to `dest`: the task is dropped once 5 MiB are written,
 /// and the temp file stays (never the destination).
 async fn crash_mid_download(
     s3: &aws_sdk_s3::Client,
@@ -765,8 +765,10 @@ async fn crash_mid_download(
             async move { download::download_file(&s3, &bucket, &item, &slow, &handle).await },
         )
     };
-    wait_for("4 MiB written", Duration::from_secs(60), || {
-        progress.snapshot().bytes_done >= (4 * MIB) as f64
+    // One 1 MiB chunk at a time: the fifth is written only after the fourth completed
+    // the sidecar's prefix.
+    wait_for("5 MiB written", Duration::from_secs(60), || {
+        progress.snapshot().bytes_done >= (5 * MIB) as f64
     })
     .await;
     task.abort();
