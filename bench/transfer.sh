@@ -2,7 +2,8 @@
 # Transfer benchmark: Bucketdesk against the AWS CLI, s5cmd and rclone, in one run, against
 # one real S3 server on loopback (s3s-fs, a folder served as S3): one 1 GiB file up and
 # down, and 2,000 files of 64 KiB up. Not a test: it prints times, MiB/s and the ratios
-# (doc/BENCHMARKS.md keeps the last ones).
+# (doc/BENCHMARKS.md keeps the last ones). Each run starts after a `sync`; the download is
+# run BENCH_DOWN_ROUNDS times (3) and its median counts.
 #
 #   bench/transfer.sh            BENCH_PROFILE=release for a release build (~20 min cold);
 #                                the default reuses the dev build of the tests.
@@ -17,6 +18,7 @@ cd "$BUCKETDESK_ROOT"
 PROFILE="${BENCH_PROFILE:-dev}"
 BIG_MIB="${BENCH_BIG_MIB:-1024}"
 SMALL_FILES="${BENCH_SMALL_FILES:-2000}"
+DOWN_ROUNDS="${BENCH_DOWN_ROUNDS:-3}"
 
 S3S="$BUCKETDESK_TOOLS/bin/s3s-fs"
 if [ ! -x "$S3S" ]; then
@@ -92,6 +94,9 @@ time_it() {
     local tool="$1" workload="$2" bytes="$3"
     shift 3
     local start end
+    # Each run starts with the disk idle: the writeback of what the step before wrote (the
+    # test data, another tool's upload or download) is not left to slow the next tool down.
+    sync
     start="$(date +%s.%N)"
     "$@" >"$WORK/last.log" 2>&1 || die "$tool $workload failed: $(tail -5 "$WORK/last.log")"
     end="$(date +%s.%N)"
@@ -142,8 +147,12 @@ for tool in "${TOOLS[@]}"; do
     step "$tool"
     mkbucket "big-$tool"
     time_it "$tool" "$BIG_MIB MiB up" "$BIG_BYTES" up_big "$tool" "big-$tool"
-    time_it "$tool" "$BIG_MIB MiB down" "$BIG_BYTES" down_big "$tool" "big-$tool"
-    check_big "$WORK/down/big.bin"
+    # The download varies most from run to run (page cache, writeback): the median of
+    # DOWN_ROUNDS runs counts.
+    for _ in $(seq "$DOWN_ROUNDS"); do
+        time_it "$tool" "$BIG_MIB MiB down" "$BIG_BYTES" down_big "$tool" "big-$tool"
+        check_big "$WORK/down/big.bin"
+    done
     rm -rf "$WORK/store/big-$tool"
     mkbucket "small-$tool"
     time_it "$tool" "$SMALL_FILES × 64 KiB up" "$SMALL_BYTES" up_small "$tool" "small-$tool"
@@ -156,7 +165,12 @@ step "Results (MiB/s; ratio = Bucketdesk's throughput / the peer's)"
 python3 - "$RESULTS" <<'EOF'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-by = {(t, w): (float(s), float(r)) for t, w, s, r in rows}
+import statistics
+runs = {}
+for t, w, s, r in rows:
+    runs.setdefault((t, w), []).append((float(s), float(r)))
+# Several runs of a workload (the download): the median rate counts.
+by = {k: (statistics.median(s for s, _ in v), statistics.median(r for _, r in v)) for k, v in runs.items()}
 workloads = list(dict.fromkeys(w for _, w, _, _ in rows))
 tools = list(dict.fromkeys(t for t, _, _, _ in rows))
 print(f"{'workload':<20}" + "".join(f"{t:>16}" for t in tools))
