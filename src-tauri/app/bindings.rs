@@ -26,6 +26,7 @@ macro_rules! ui_commands {
             $crate::app::settings::list_aws_profiles,
             $crate::app::settings::admin_identity,
             $crate::app::sources::list_sources,
+            $crate::app::sources::check_source_field,
             $crate::app::sources::list_buckets,
             $crate::app::sources::detect_region,
             $crate::app::sources::verify_source,

@@ -5,12 +5,29 @@ use tauri::State;
 use super::AppState;
 use crate::error::{ApiError, InLanguage};
 use crate::sources::verify::{self, VerifyReport};
-use crate::sources::{self, Credentials, SourceInput, SourceSummary, SourceUpdate};
+use crate::sources::{
+    self, Credentials, FieldCheck, FormField, SourceInput, SourceSummary, SourceUpdate,
+};
 
 #[tauri::command]
 #[specta::specta]
 pub fn list_sources(state: State<'_, AppState>) -> Result<Vec<SourceSummary>, ApiError> {
     state.sources.list().in_language(state.language())
+}
+
+/// One typed value of a source form checked by the core's rules (no call), as it is typed.
+#[tauri::command]
+#[specta::specta]
+pub fn check_source_field(
+    state: State<'_, AppState>,
+    field: FormField,
+    value: String,
+) -> Result<FieldCheck, ApiError> {
+    let lang = state.language();
+    state
+        .sources
+        .check_field(field, &value, lang)
+        .in_language(lang)
 }
 
 /// Bucket names the key may list; `access_denied` when it may not.

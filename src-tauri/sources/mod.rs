@@ -4,6 +4,7 @@
 pub mod browse;
 pub mod handoff;
 mod intake;
+pub use intake::{FieldCheck, FormField};
 pub mod production;
 pub mod status;
 pub mod verify;
@@ -363,15 +364,27 @@ pub fn encode_segment(segment: &str) -> String {
     out
 }
 
-/// The production CDN URL of an object: `https://cdn.weekerp.com/image/{name}/{path}` with the
-/// path relative to the BasePath (the CDN prefixes the BasePath itself).
+/// The production CDN URL of an object on Weekerp's default base:
+/// `https://cdn.weekerp.com/image/{name}/{path}` (see [`cdn_url_at`]).
 pub fn cdn_url(name: &str, relative: &str) -> String {
+    cdn_url_at(CDN_BASE, name, relative)
+}
+
+/// The production CDN URL of an object, `{base}/image/{name}/{path}`, with the path
+/// relative to the BasePath (the CDN prefixes the BasePath itself), each segment
+/// percent-encoded. `base` is the settings' `productionCdnBase`.
+pub fn cdn_url_at(base: &str, name: &str, relative: &str) -> String {
     let path: Vec<String> = relative
         .trim_start_matches('/')
         .split('/')
         .map(encode_segment)
         .collect();
-    format!("{CDN_BASE}/image/{name}/{}", path.join("/"))
+    format!(
+        "{}/image/{}/{}",
+        base.trim_end_matches('/'),
+        encode_segment(name),
+        path.join("/")
+    )
 }
 
 /// Now, as RFC 3339 in UTC.

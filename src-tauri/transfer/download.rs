@@ -366,7 +366,7 @@ impl StretchHasher {
             self.current.update(&data[..take]);
             self.at += take as u64;
             data = &data[take..];
-            if self.part_size.is_some_and(|p| self.at % p == 0) {
+            if self.part_size.is_some_and(|p| self.at.is_multiple_of(p)) {
                 self.cut();
             }
         }

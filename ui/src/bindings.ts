@@ -63,6 +63,17 @@ async listSources() : Promise<Result<SourceSummary[], ApiError>> {
 }
 },
 /**
+ * One typed value of a source form checked by the core's rules (no call), as it is typed.
+ */
+async checkSourceField(field: FormField, value: string) : Promise<Result<FieldCheck, ApiError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("check_source_field", { field, value }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Bucket names the key may list; `access_denied` when it may not.
  */
 async listBuckets(creds: Credentials) : Promise<Result<string[], ApiError>> {
@@ -1190,6 +1201,25 @@ uploadId: string | null; code: string; message: string }
  * The step that failed, and why (in the caller's language).
  */
 export type FailedStep = { step: TeardownStep; code: ErrorCode; message: string }
+/**
+ * What the core says of one typed value, before any call: the same rules that saving
+ * applies, so the form never lets through what the core would refuse.
+ */
+export type FieldCheck = { 
+/**
+ * What is wrong, in plain words with the field named; `None` when the value is fine.
+ */
+problem: string | null; 
+/**
+ * The value as it will be saved (a BasePath normalized, an endpoint without its
+ * trailing slash), when it is fine.
+ */
+savedAs: string | null; 
+/**
+ * For a valid identifier (free or taken): where its images' production URLs start
+ * (`{productionCdnBase}/image/{name}/`).
+ */
+urlPrefix: string | null }
 export type FileProgress = { 
 /**
  * The object key (relative to the BasePath where the caller gave it so).
@@ -1223,6 +1253,22 @@ export type Finished = { source: string; sources: string[]; oldKey: string; newK
  * `deleted`, `inactive`, or `inactive_until_deleted` (a grace period runs).
  */
 oldKeyState: string; deleteAfter: string | null }
+/**
+ * A field of the Add Source and Edit Source forms, checked as it is typed.
+ */
+export type FormField = 
+/**
+ * An S3-compatible provider's endpoint URL.
+ */
+"endpoint" | 
+/**
+ * The IAM user the wizard creates for a dedicated reader.
+ */
+"user" | "bucket" | "basePath" | 
+/**
+ * The unique identifier (Weekerp's source name).
+ */
+"name"
 /**
  * Output (and recognised input) formats.
  */

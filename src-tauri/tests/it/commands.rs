@@ -128,6 +128,43 @@ fn sources_refuse_bad_input_before_any_call() {
 }
 
 #[test]
+fn typed_source_fields_are_checked_by_the_core_as_saving_would() {
+    let dir = tempfile::tempdir().unwrap();
+    add_source(dir.path(), SOURCE, "AKIAIOSFODNN7EXAMPLE");
+    ConfigStore::new(dir.path())
+        .update(|c| {
+            c.settings.production_cdn_base = Some("https://img.example.com/".into());
+            Ok(())
+        })
+        .unwrap();
+    let app = MockApp::new(dir.path());
+    let check = |field: &str, value: &str| {
+        app.invoke(
+            "check_source_field",
+            json!({ "field": field, "value": value }),
+        )
+        .expect("a check, never an error")
+    };
+    let taken = check("name", SOURCE);
+    assert!(
+        taken["problem"].as_str().unwrap().contains("already used"),
+        "{taken}"
+    );
+    let free = check("name", "shop-2");
+    assert_eq!(free["problem"], Value::Null);
+    assert_eq!(
+        free["urlPrefix"], "https://img.example.com/image/shop-2/",
+        "the configured production base"
+    );
+    assert_eq!(check("basePath", "//a//b/")["savedAs"], "/a/b");
+    let bucket = check("bucket", "Bad_Bucket");
+    assert!(
+        bucket["problem"].as_str().unwrap().starts_with("Bucket:"),
+        "{bucket}"
+    );
+}
+
+#[test]
 fn browse_of_an_unknown_source_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let app = MockApp::new(dir.path());

@@ -6,11 +6,13 @@
 
 use bucketdesk::cdn::security::Token;
 use bucketdesk::cdn::urls::{self, LocalServer};
-use bucketdesk::config::{ConfigStore, Settings};
+use bucketdesk::config::{ConfigStore, Settings, SourceConfig};
 use bucketdesk::error::{ApiError, InLanguage};
 use bucketdesk::iam::keys::KeyError;
 use bucketdesk::iam::policy::{self, Template};
 use bucketdesk::locale::Language;
+use bucketdesk::secrets::Keychain;
+use bucketdesk::sources::{FormField, Sources};
 use serde_json::{Value, json};
 
 use crate::support::drift;
@@ -22,6 +24,7 @@ const POLICIES: &str = "ui/src/fixtures/policies.json";
 const SETTINGS: &str = "ui/src/fixtures/settings.json";
 const VERIFY_REPORTS: &str = "ui/src/fixtures/verify-reports.json";
 const KEY_ERRORS: &str = "ui/src/fixtures/key-errors.json";
+const SOURCE_FIELDS: &str = "ui/src/fixtures/source-fields.json";
 
 fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("fixture serializes");
@@ -209,6 +212,100 @@ fn key_errors_fixture() -> Value {
     json!({ "cases": cases })
 }
 
+/// The values the UI's tests type into the source forms, per field.
+const TYPED: &[(FormField, &[&str])] = &[
+    (
+        FormField::Name,
+        &[
+            "",
+            "Ab",
+            "Bad Name",
+            "acme",
+            "acme-cdn",
+            "acme-two",
+            "empty",
+            "minio-photos",
+            "shop-2",
+            "taken",
+            "-shop",
+            "shop",
+        ],
+    ),
+    (
+        FormField::Bucket,
+        &[
+            "",
+            "acme-photos",
+            "acme-web",
+            "empty-bucket",
+            "photos",
+            "Bad_Bucket",
+        ],
+    ),
+    (
+        FormField::BasePath,
+        &["", "/", "photos/", "//assets//", "/assets", "a/../b"],
+    ),
+    (
+        FormField::Endpoint,
+        &[
+            "",
+            "http://127.0.0.1:9000/",
+            "minio.local",
+            "https://s3.example.com",
+        ],
+    ),
+    (FormField::User, &["", "weekerp-cdn-reader", "bad user"]),
+];
+
+/// What the core says of each typed value (`check_source_field`), in both languages; a
+/// name both free and already taken by a saved source.
+fn source_fields_fixture() -> Value {
+    let mut cases = Vec::new();
+    for lang in [Language::En, Language::Ko] {
+        for (field, values) in TYPED {
+            for value in values.iter() {
+                for taken in [false, true] {
+                    if taken && *field != FormField::Name {
+                        continue;
+                    }
+                    let dir = tempfile::tempdir().unwrap();
+                    if taken {
+                        add_named_source(dir.path(), value);
+                    }
+                    let sources =
+                        Sources::new(ConfigStore::new(dir.path()), Keychain::new("unused"));
+                    let check = sources.check_field(*field, value, lang).unwrap();
+                    cases.push(json!({
+                        "field": field, "value": value, "taken": taken,
+                        "language": lang, "check": check,
+                    }));
+                }
+            }
+        }
+    }
+    json!({ "cases": cases })
+}
+
+fn add_named_source(dir: &std::path::Path, name: &str) {
+    ConfigStore::new(dir)
+        .update(|c| {
+            c.sources.push(SourceConfig {
+                name: name.into(),
+                bucket: "acme-photos".into(),
+                region: "us-east-1".into(),
+                base_path: "/".into(),
+                access_key_id: "AKIAEXAMPLEEXAMPLE01".into(),
+                endpoint_url: None,
+                added_at: String::new(),
+                last_verified: None,
+                checksums_when_required: false,
+            });
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// What loading an unreadable config says, with the test's folder shown as the memory
 /// backend's (`/memory/bucketdesk`), and the name a set-aside file gets.
 fn unreadable_configs() -> Value {
@@ -259,6 +356,12 @@ fn committed_fixtures_match_the_core() {
         UPDATE,
         "fixtures",
         &pretty(&key_errors_fixture()),
+    );
+    drift::assert_committed(
+        SOURCE_FIELDS,
+        UPDATE,
+        "fixtures",
+        &pretty(&source_fields_fixture()),
     );
 }
 

@@ -14,6 +14,8 @@ import type {
   SourceSummary,
   SourceUpdate,
   VerifyReport,
+  FormField,
+  FieldCheck,
   AdminInfo,
   ReaderInput,
   UserInfo,
@@ -80,6 +82,8 @@ export type {
   SourceInput,
   SourceUpdate,
   VerifyReport,
+  FormField,
+  FieldCheck,
   Check,
   CheckId,
   CheckStatus,
@@ -199,6 +203,8 @@ export interface Backend {
   /** Moves an unreadable config file aside and returns where the old file now is. */
   setAsideConfig(): Promise<string>;
   listSources(): Promise<SourceSummary[]>;
+  /** One typed value of a source form, checked by the core's rules (no call). */
+  checkSourceField(field: FormField, value: string): Promise<FieldCheck>;
   /** Bucket names the key may list; rejects with `access_denied` when it may not. */
   listBuckets(creds: Credentials): Promise<string[]>;
   detectRegion(creds: Credentials, bucket: string): Promise<string>;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { BackendError } from "./backend";
 import { MemoryBackend, defaultSettings } from "./memory";
-import type { Settings } from "./backend";
+import type { FormField, Settings } from "./backend";
 import settingsFixture from "../fixtures/settings.json";
+import sourceFieldsFixture from "../fixtures/source-fields.json";
 
 describe("MemoryBackend", () => {
   it("returns saved settings on the next load", async () => {
@@ -46,6 +47,17 @@ describe("MemoryBackend", () => {
   it("fails loudly on a call it has no scripted answer for", async () => {
     const backend = new MemoryBackend();
     await expect(backend.generatePolicy("cdn-reader", "not-in-the-fixture", "/")).rejects.toMatchObject({ code: "internal" });
+    await expect(backend.checkSourceField("name", "not-in-the-fixture")).rejects.toMatchObject({ code: "internal" });
+  });
+
+  it("answers every typed source field with the core's own verdict (fixture), a name taken when it has that source", async () => {
+    const backend = new MemoryBackend({ settings: { ...defaultSettings, language: "en" } });
+    for (const c of sourceFieldsFixture.cases.filter((c) => c.language === "en" && !c.taken)) {
+      expect(await backend.checkSourceField(c.field as FormField, c.value), `${c.field} ${JSON.stringify(c.value)}`).toEqual(c.check);
+    }
+    const taken = sourceFieldsFixture.cases.find((c) => c.field === "name" && c.value === "taken" && c.taken && c.language === "en")!;
+    backend.sources.push({ name: "taken", bucket: "acme-photos", region: "us-east-1", basePath: "/", keyIdMasked: "AKIA…0001", endpointUrl: null, addedAt: "", lastVerified: null });
+    expect(await backend.checkSourceField("name", "taken")).toEqual(taken.check);
   });
 
   it("refuses an unreadable config until it is set aside", async () => {

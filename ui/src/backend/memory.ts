@@ -19,6 +19,8 @@ import {
   type SourceSummary,
   type SourceUpdate,
   type VerifyReport,
+  type FormField,
+  type FieldCheck,
   type AdminInfo,
   type NewAccessKey,
   type CdnEndpoint,
@@ -61,11 +63,12 @@ import {
   type Comparison,
   type Srcset,
 } from "./backend";
-import { cdnUrl, normalizeBasePath } from "../sources/rules";
 import cdnUrlsFixture from "../fixtures/cdn-urls.json";
 import cdnSrcsetFixture from "../fixtures/cdn-srcset.json";
 import policiesFixture from "../fixtures/policies.json";
 import settingsFixture from "../fixtures/settings.json";
+import sourceFieldsFixture from "../fixtures/source-fields.json";
+import { encodeSegment } from "../sources/rules";
 import verifyFixture from "../fixtures/verify-reports.json";
 import { MemoryBucketAdmin } from "../buckets/memoryBucketAdmin";
 
@@ -127,6 +130,7 @@ export class MemoryBackend implements Backend {
     saveSettings: 0,
     setAsideConfig: 0,
     listSources: 0,
+    checkSourceField: 0,
     listBuckets: 0,
     detectRegion: 0,
     verifySource: 0,
@@ -333,6 +337,31 @@ export class MemoryBackend implements Backend {
     return this.sources.map((source) => ({ ...source }));
   }
 
+  async checkSourceField(field: FormField, value: string): Promise<FieldCheck> {
+    this.enter("checkSourceField");
+    return this.fieldCheck(field, value);
+  }
+
+  /**
+   * What the core said of this typed value (`ui/src/fixtures/source-fields.json`); a name is
+   * looked up as taken when this fake has a source of that name.
+   */
+  private fieldCheck(field: FormField, value: string): FieldCheck {
+    const taken = field === "name" && this.sources.some((s) => s.name === value);
+    const found = sourceFieldsFixture.cases.find(
+      (c) => c.field === field && c.value === value && c.taken === taken && c.language === this.language(),
+    );
+    if (!found) throw unscripted(`checkSourceField(${field}, ${JSON.stringify(value)})`);
+    return { ...found.check };
+  }
+
+  /** The BasePath as the core saves it (from the fixture). */
+  private savedBasePath(basePath: string): string {
+    const check = this.fieldCheck("basePath", basePath);
+    if (check.savedAs === null) throw new BackendError("invalid_input", check.problem ?? "");
+    return check.savedAs;
+  }
+
   async listBuckets(creds: Credentials): Promise<string[]> {
     this.enter("listBuckets");
     this.checkKey(creds);
@@ -355,8 +384,10 @@ export class MemoryBackend implements Backend {
 
   async saveSource(input: SourceInput): Promise<SourceSummary> {
     this.enter("saveSource");
-    if (this.sources.some((s) => s.name === input.name)) {
-      throw new BackendError("name_taken", `Unique identifier: '${input.name}' is already used by another source.`);
+    const name = this.fieldCheck("name", input.name);
+    if (name.problem !== null) {
+      const taken = this.sources.some((s) => s.name === input.name);
+      throw new BackendError(taken ? "name_taken" : "invalid_input", name.problem);
     }
     const report = this.verify(input);
     if (!report.ok) throw new BackendError("invalid_input", "Not saved: verification failed.");
@@ -366,7 +397,7 @@ export class MemoryBackend implements Backend {
       name: input.name,
       bucket: input.bucket,
       region: report.region,
-      basePath: normalizeBasePath(input.basePath) ?? "/",
+      basePath: this.savedBasePath(input.basePath),
       keyIdMasked: masked(input.accessKeyId),
       endpointUrl: input.endpointUrl,
       addedAt: new Date().toISOString(),
@@ -395,9 +426,11 @@ export class MemoryBackend implements Backend {
   async updateSource(name: string, update: SourceUpdate): Promise<SourceSummary> {
     this.enter("updateSource");
     const source = this.source(name);
+    const bucket = this.fieldCheck("bucket", update.bucket);
+    if (bucket.problem !== null) throw new BackendError("invalid_input", bucket.problem);
+    source.basePath = this.savedBasePath(update.basePath);
     source.bucket = update.bucket;
     source.region = update.region ?? source.region;
-    source.basePath = normalizeBasePath(update.basePath) ?? source.basePath;
     source.endpointUrl = update.endpointUrl;
     if (update.newKey) {
       const id = update.newKey.accessKeyId;
@@ -444,7 +477,7 @@ export class MemoryBackend implements Backend {
       ...entry(key),
       contentType: "image/jpeg",
       metadata: [],
-      cdnUrl: cdnUrl(name, key),
+      cdnUrl: this.productionUrl(name, key),
     };
   }
 
@@ -804,7 +837,7 @@ export class MemoryBackend implements Backend {
    */
   private verify(input: SourceInput): VerifyReport {
     const bucket = this.buckets[input.bucket];
-    const base = (normalizeBasePath(input.basePath) ?? "/").replace(/^\//, "");
+    const base = this.savedBasePath(input.basePath).replace(/^\//, "");
     const sample = bucket ? (this.sorted(bucket.keys).find((k) => k.startsWith(base ? `${base}/` : "")) ?? null) : null;
     const relative = sample && base ? sample.slice(base.length + 1) : sample;
     const outcome: keyof typeof verifyFixture = !input.accessKeyId.startsWith("AKIA")
@@ -822,8 +855,19 @@ export class MemoryBackend implements Backend {
       report.regionCorrected = input.region !== null && input.region !== bucket.region;
     }
     report.sampleKey = report.ok ? relative : null;
-    report.cdnUrl = report.ok && relative ? cdnUrl(input.name, relative) : null;
+    report.cdnUrl = report.ok && relative ? this.productionUrl(input.name, relative) : null;
     return report;
+  }
+
+  /**
+   * An original's production URL: this name's URL prefix as the core gave it, and the key's
+   * segments encoded by `encodeSegment` (which the URL fixture holds to the core's
+   * `encode_segment`, `cdnPreview.test.ts`).
+   */
+  private productionUrl(name: string, key: string): string {
+    const prefix = this.fieldCheck("name", name).urlPrefix;
+    if (!prefix) throw unscripted(`objectDetails(${name}, ${key})`);
+    return `${prefix}${key.replace(/^\/+/, "").split("/").map(encodeSegment).join("/")}`;
   }
 
   async choosePaths(kind: PathChoice): Promise<string[]> {

@@ -32,6 +32,7 @@ export const tauriBackend: Backend = {
   saveSettings: (settings) => unwrap(() => commands.saveSettings(settings)),
   setAsideConfig: () => unwrap(() => commands.setAsideConfig()),
   listSources: () => unwrap(() => commands.listSources()),
+  checkSourceField: (field, value) => unwrap(() => commands.checkSourceField(field, value)),
   listBuckets: (creds) => unwrap(() => commands.listBuckets(creds)),
   detectRegion: (creds, bucket) => unwrap(() => commands.detectRegion(creds, bucket)),
   verifySource: (input) => unwrap(() => commands.verifySource(input)),

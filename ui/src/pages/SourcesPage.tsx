@@ -145,14 +145,12 @@ export function SourcesPage({ backend, sandbox }: { backend: Backend; sandbox: S
     return <Browser backend={backend} source={browsing} onClose={() => setBrowsing(null)} />;
   }
 
-  const names = listing.state === "loaded" ? listing.sources.map((s) => s.name) : [];
   return (
     <section className="page" data-testid="page-sources" aria-labelledby={id}>
       <h1 id={id}>{t("sources.title")}</h1>
       {adding ? (
         <Wizard
           backend={backend}
-          takenNames={names}
           initial={adding}
           onClose={(saved) => {
             setAdding(null);

@@ -4,7 +4,6 @@
 import { useState } from "react";
 import { BackendError, type Backend, type SourceSummary } from "../backend/backend";
 import { useI18n } from "../i18n/context";
-import { isValidBucket, normalizeBasePath } from "./rules";
 
 export function EditSource(props: { backend: Backend; source: SourceSummary; onClose: (saved: boolean) => void }) {
   const { t } = useI18n();
@@ -19,8 +18,7 @@ export function EditSource(props: { backend: Backend; source: SourceSummary; onC
   const [busy, setBusy] = useState(false);
 
   const save = async () => {
-    if (!isValidBucket(bucket.trim())) return setError(t("wizard.invalidBucket"));
-    if (normalizeBasePath(basePath) === null) return setError(t("wizard.invalidBasePath"));
+    // The bucket, BasePath and endpoint are the core's to check: it refuses them by name.
     if ((keyId.trim() === "") !== (secret.trim() === "")) return setError(t("wizard.invalidKey"));
     setBusy(true);
     try {

@@ -3,10 +3,11 @@
 // lives in this component's state only until it is saved or the wizard is closed.
 
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
-import { BackendError, type Backend, type CheckId, type Credentials, type ReaderPlan, type SourceInput, type VerifyReport } from "../backend/backend";
+import { BackendError, type Backend, type CheckId, type Credentials, type FieldCheck, type FormField, type ReaderPlan, type SourceInput, type VerifyReport } from "../backend/backend";
 import { useI18n } from "../i18n/context";
 import { HandoffPanel } from "./HandoffPanel";
-import { cdnUrl, isValidBucket, isValidEndpoint, isValidName, normalizeBasePath, parseAccessKeysCsv } from "./rules";
+import { parseAccessKeysCsv } from "./rules";
+import { useFieldChecks } from "./useFieldChecks";
 
 type Step = 1 | 2 | 3 | 4 | 5 | 6;
 const CHECKS: CheckId[] = ["identity", "get_bucket_location", "list_bucket", "get_object"];
@@ -40,7 +41,7 @@ type Buckets = { state: "loading" } | { state: "listed"; names: string[] } | { s
 /** What a wizard may start with: the sandbox's offer fills in its bucket and the reader path. */
 export type WizardStart = Partial<Pick<Draft, "reader" | "bucket" | "basePath">>;
 
-export function Wizard(props: { backend: Backend; takenNames: string[]; initial?: WizardStart; onClose: (saved: boolean) => void }) {
+export function Wizard(props: { backend: Backend; initial?: WizardStart; onClose: (saved: boolean) => void }) {
   const { t } = useI18n();
   const { backend } = props;
   const [step, setStep] = useState<Step>(1);
@@ -91,6 +92,19 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     basePath: draft.basePath,
   });
   const fail = (thrown: unknown) => setError(BackendError.from(thrown).message);
+
+  /** The typed fields the core checks, per step (the BasePath and the name are shown later too). */
+  const checked = (only?: Step): [FormField, string][] => {
+    const all: [Step, FormField, string, boolean][] = [
+      [1, "endpoint", draft.endpoint, draft.compatible],
+      [2, "user", draft.user, draft.reader],
+      [3, "bucket", draft.bucket, true],
+      [3, "basePath", draft.basePath, true],
+      [4, "name", draft.name, true],
+    ];
+    return all.filter(([n, , , on]) => on && (only === undefined || n === only)).map(([, field, value]) => [field, value]);
+  };
+  const checks = useFieldChecks(backend, checked(), fail);
   const readerInput = () => ({
     bucket: draft.bucket.trim(),
     basePath: draft.basePath,
@@ -137,11 +151,12 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [step, buckets === null]);
 
-  // Detect the region whenever a valid bucket name settles.
+  // Detect the region whenever a bucket name the core accepts settles.
+  const bucketOk = checks.get("bucket", draft.bucket)?.problem === null;
   useEffect(() => {
     const bucket = draft.bucket.trim();
     setDetected(null);
-    if (step !== 3 || !isValidBucket(bucket)) return;
+    if (step !== 3 || !bucketOk) return;
     let current = true;
     const timer = setTimeout(() => {
       setDetecting(true);
@@ -163,7 +178,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
       clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [draft.bucket, step]);
+  }, [draft.bucket, step, bucketOk]);
 
   // Step 5 of the reader path: the policy that will be attached, from the core.
   useEffect(() => {
@@ -180,17 +195,18 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [step, draft.reader, draft.managedReadOnly]);
 
-  /** What is wrong with each field of the current step (the core's rules, checked first). */
-  const problems = (): Partial<Record<FieldId, string>> => {
+  /**
+   * What is wrong with each field of the current step: the core's verdict on each typed value
+   * (`lookup`; a value not answered yet has no problem shown), and both halves of a key.
+   */
+  const problems = (lookup: (field: FormField, value: string) => FieldCheck | undefined = checks.get): Partial<Record<FieldId, string>> => {
     const found: Partial<Record<FieldId, string>> = {};
-    if (step === 1 && draft.compatible && !isValidEndpoint(draft.endpoint)) found.endpoint = t("wizard.invalidEndpoint");
-    if (step === 2 && draft.reader && !/^[\w+=,.@-]{1,64}$/.test(draft.user.trim())) found.user = t("wizard.invalidUser");
+    for (const [field, value] of checked(step)) {
+      const problem = lookup(field, value)?.problem;
+      if (problem) found[field] = problem;
+    }
     if (step === 2 && !draft.reader && draft.keyId.trim() === "") found.keyId = t("wizard.invalidKey");
     if (step === 2 && !draft.reader && draft.secret.trim() === "") found.secret = t("wizard.invalidKey");
-    if (step === 3 && !isValidBucket(draft.bucket.trim())) found.bucket = t("wizard.invalidBucket");
-    if (step === 3 && normalizeBasePath(draft.basePath) === null) found.basePath = t("wizard.invalidBasePath");
-    if (step === 4 && !isValidName(draft.name)) found.name = t("wizard.invalidName");
-    else if (step === 4 && props.takenNames.includes(draft.name)) found.name = t("wizard.nameTaken");
     return found;
   };
   const current = problems();
@@ -208,8 +224,15 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     setStep(next);
   };
 
-  const next = () => {
-    const first = Object.values(current)[0];
+  const next = async () => {
+    // The core answers in a moment; Next waits for what it has not answered yet.
+    const answers = new Map<string, FieldCheck>();
+    try {
+      for (const [field, value] of checked(step)) answers.set(`${field}\u0000${value}`, await checks.ensure(field, value));
+    } catch (thrown) {
+      return fail(thrown);
+    }
+    const first = Object.values(problems((field, value) => answers.get(`${field}\u0000${value}`)))[0];
     if (first) {
       setAttempted(true);
       setError(first);
@@ -291,7 +314,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     5: t("wizard.verify"),
     6: t("wizard.save"),
   };
-  const shownBase = normalizeBasePath(draft.basePath);
+  const shownBase = checks.get("basePath", draft.basePath)?.savedAs ?? null;
+  const urlPrefix = checks.get("name", draft.name)?.urlPrefix ?? null;
   const sampleUrl = report?.cdnUrl ?? null;
 
   /** Enter moves on (when the step is valid; otherwise its problem is named), Esc closes. */
@@ -305,7 +329,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
     if (e.key !== "Enter" || target.tagName === "BUTTON" || target.tagName === "TEXTAREA" || busy) return;
     if (step < 5 || (step === 5 && report?.ok)) {
       e.preventDefault();
-      next();
+      void next();
     }
   };
 
@@ -447,9 +471,9 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
             <input data-testid="wizard-name" value={draft.name} spellCheck={false} autoComplete="off" onChange={(e) => set({ name: e.target.value })} />
           </Field>
           <p className="muted">{t("wizard.nameHint")}</p>
-          {draft.name !== "" && !current.name && (
+          {draft.name !== "" && !current.name && urlPrefix && (
             <p className="muted" data-testid="wizard-name-ok">
-              ✓ {t("wizard.nameFree", { url: cdnUrl(draft.name, "") })}
+              ✓ {t("wizard.nameFree", { url: urlPrefix })}
             </p>
           )}
         </>
@@ -492,8 +516,8 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
               {draft.reader && report && <ReportView report={report} />}
               <p className="muted">{sampleUrl ? t("wizard.cdnUrl") : t("wizard.cdnUrlNoSample")}</p>
               <p className="url">
-                <code data-testid="wizard-cdn-url">{sampleUrl ?? cdnUrl(draft.name, "")}</code>{" "}
-                <CopyButton text={sampleUrl ?? cdnUrl(draft.name, "")} />
+                <code data-testid="wizard-cdn-url">{sampleUrl ?? urlPrefix}</code>{" "}
+                <CopyButton text={sampleUrl ?? urlPrefix ?? ""} />
               </p>
               {report?.sampleKey && <SamplePreview backend={backend} source={draft.name} sampleKey={report.sampleKey} />}
               <HandoffPanel backend={backend} source={draft.name} />
@@ -523,7 +547,7 @@ export function Wizard(props: { backend: Backend; takenNames: string[]; initial?
           </button>
         )}
         {step < 6 && (
-          <button type="button" className="button-primary" data-testid="wizard-next" disabled={busy || (step === 5 && !report?.ok)} onClick={next}>
+          <button type="button" className="button-primary" data-testid="wizard-next" disabled={busy || (step === 5 && !report?.ok)} onClick={() => void next()}>
             {t("wizard.next")}
           </button>
         )}

@@ -1,46 +1,6 @@
-// The rules of a source the UI checks before calling the core (which checks them again):
-// identifier, BasePath, bucket name, the production CDN URL's path (checked against the core's
-// fixture), and the AWS console's CSV.
-
-export const CDN_BASE = "https://cdn.weekerp.com";
-
-/** 3–63 lowercase letters, digits and hyphens, no hyphen at either end. */
-export function isValidName(name: string): boolean {
-  return /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/.test(name);
-}
-
-/** S3 bucket naming: 3–63 lowercase letters, digits, dots, hyphens; letter/digit at the ends. */
-export function isValidBucket(bucket: string): boolean {
-  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) && !bucket.includes("..");
-}
-
-/**
- * `""`, `/` → `/`; `assets`, `/assets/` → `/assets`; `a//b/` → `/a/b`. Null when the core
- * refuses it: a `.`/`..` segment, a control character, more than 512 bytes.
- */
-export function normalizeBasePath(path: string): string | null {
-  const segments = path.split("/").filter((s) => s !== "");
-  if (segments.some((s) => s === "." || s === "..")) return null;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(path) || new TextEncoder().encode(path).length > 512) return null;
-  return `/${segments.join("/")}`;
-}
-
-/** An endpoint URL the core accepts: `http(s)://host[:port][/path]`, no spaces, no `user@`. */
-export function isValidEndpoint(url: string): boolean {
-  const rest = /^https?:\/\/(.*)$/.exec(url.trim());
-  const host = rest?.[1]?.split("/")[0] ?? "";
-  return host !== "" && !/\s/.test(host) && !host.includes("@");
-}
-
-/**
- * `https://cdn.weekerp.com/image/{name}/{path}`, each path segment percent-encoded as the core
- * does it (`encode_segment`): only RFC 3986 unreserved characters stay, so `!'()*` are encoded
- * too, which `encodeURIComponent` alone would leave.
- */
-export function cdnUrl(name: string, relativeKey: string): string {
-  return `${CDN_BASE}${objectPath("image", name, relativeKey)}`;
-}
+// Helpers of the source screens that are not the core's rules (the core checks every typed
+// field itself: `checkSourceField`): the local CDN path of a thumbnail (held to the core's
+// URL fixture), the AWS console's CSV, sizes, ages and list windows.
 
 /** `/{kind}/{source}/{key}` with each segment encoded as the core does (`encode_segment`). */
 export function objectPath(kind: "image" | "file", source: string, relativeKey: string): string {

@@ -74,7 +74,9 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ),
     ("/a b/c.jpg", &[("fit", "fill"), ("w", "500"), ("h", "200")]),
     ("plain-name_1.~x.png", &[("f", "tiff")]),
-    // The UI's presets and the browser's row thumbnail (ui/src/sources/cdnPreview.ts).
+    // The UI's presets and the browser's row thumbnail (ui/src/sources/cdnPreview.ts), and
+    // the original itself (the browser's object details).
+    ("제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg", &[]),
     (
         "제품 이미지/봄 컬렉션/벚꽃 사진 01.jpg",
         &[("w", "200"), ("h", "200"), ("fit", "cover")],
