@@ -40,7 +40,10 @@ pub async fn object_details(
 ) -> Result<ObjectDetails, ApiError> {
     let lang = state.language();
     let (source, s3) = state.sources.open(&name).await.in_language(lang)?;
-    browse::details(&s3, &source, &key).await.in_language(lang)
+    let production_base = state.sources.production_cdn_base().in_language(lang)?;
+    browse::details(&s3, &source, &key, &production_base)
+        .await
+        .in_language(lang)
 }
 
 /// A presigned GET URL, valid for at most 7 days.

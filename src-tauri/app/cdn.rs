@@ -106,7 +106,9 @@ pub fn cdn_urls(
     let lang = state.language();
     let info = info(&state)?;
     let token = Token::new(info.token);
+    let settings = state.sources.store().load().in_language(lang)?.settings;
     let local = LocalServer {
+        production_base: settings.production_cdn_base(),
         base_url: &info.base_url,
         token: &token,
     };
@@ -128,7 +130,9 @@ pub async fn cdn_compare(
     let lang = state.language();
     let info = info(&state)?;
     let token = Token::new(info.token);
+    let settings = state.sources.store().load().in_language(lang)?.settings;
     let local = LocalServer {
+        production_base: settings.production_cdn_base(),
         base_url: &info.base_url,
         token: &token,
     };

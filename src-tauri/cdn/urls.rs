@@ -8,11 +8,16 @@ use serde::Serialize;
 
 use super::options::{ImageOptions, OptionError};
 use super::security::Token;
-use super::server::{local_url, production_url};
+use super::server::local_url;
+#[cfg(test)]
+use super::server::production_url;
 
-/// Where the local preview server answers and the token its URLs carry.
+/// Where the URLs of an image point: the production CDN (the settings'
+/// `productionCdnBase`), and the local preview server with the token its URLs carry.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalServer<'a> {
+    /// `https://cdn.weekerp.com` unless the settings name another production base.
+    pub production_base: &'a str,
     /// `http://127.0.0.1:PORT`
     pub base_url: &'a str,
     pub token: &'a Token,
@@ -52,7 +57,7 @@ pub fn urls_with(
     local: LocalServer<'_>,
 ) -> ImageUrls {
     ImageUrls {
-        production: production_url(source, key, options),
+        production: production_url_at(local.production_base, source, key, options),
         local: local_url(local.base_url, local.token, source, key, options),
         local_file: file_url(local, source, key),
         query: options.to_query(),
@@ -122,6 +127,7 @@ mod tests {
     fn urls(pairs: &[(&str, &str)]) -> ImageUrls {
         let token = Token::new("t0k");
         let local = LocalServer {
+            production_base: crate::config::PRODUCTION_CDN_BASE,
             base_url: "http://127.0.0.1:7390",
             token: &token,
         };
@@ -188,6 +194,7 @@ mod tests {
     fn a_bad_option_names_itself() {
         let token = Token::new("t");
         let local = LocalServer {
+            production_base: crate::config::PRODUCTION_CDN_BASE,
             base_url: "http://127.0.0.1:1",
             token: &token,
         };

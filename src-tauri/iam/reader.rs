@@ -353,6 +353,7 @@ async fn steps(
                     bucket: &input.bucket,
                     base_path: &input.base_path,
                     name: Some(&input.name),
+                    production_base: &sources.production_cdn_base()?,
                 },
                 lang,
             )

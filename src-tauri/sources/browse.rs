@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::Serialize;
 
-use super::{Field, SourceError, cdn_url, full_key, relative_key};
+use super::{Field, SourceError, cdn_url_at, full_key, relative_key};
 use crate::aws::AwsFailure;
 use crate::config::SourceConfig;
 
@@ -162,6 +162,7 @@ pub async fn details(
     s3: &aws_sdk_s3::Client,
     source: &SourceConfig,
     key: &str,
+    production_base: &str,
 ) -> Result<ObjectDetails, SourceError> {
     check_key(key)?;
     let out = s3
@@ -184,7 +185,7 @@ pub async fn details(
         etag: out.e_tag().map(str::to_owned),
         storage_class: out.storage_class().map(|c| c.as_str().to_owned()),
         metadata,
-        cdn_url: cdn_url(&source.name, key),
+        cdn_url: cdn_url_at(production_base, &source.name, key),
     })
 }
 

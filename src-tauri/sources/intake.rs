@@ -40,6 +40,7 @@ impl Sources {
                 bucket: &input.bucket,
                 base_path: &input.base_path,
                 name: Some(&input.name),
+                production_base: &self.production_cdn_base()?,
             },
             lang,
         )

@@ -414,6 +414,11 @@ impl Sources {
         Ok(self.store.load()?.sources.iter().map(Into::into).collect())
     }
 
+    /// Where production image URLs point: the settings' `productionCdnBase`.
+    pub fn production_cdn_base(&self) -> Result<String, SourceError> {
+        Ok(self.store.load()?.settings.production_cdn_base().to_owned())
+    }
+
     pub fn get(&self, name: &str) -> Result<SourceConfig, SourceError> {
         self.store
             .load()?
@@ -586,6 +591,7 @@ impl Sources {
                     bucket: &update.bucket,
                     base_path: &base_path,
                     name: Some(name),
+                    production_base: &self.production_cdn_base()?,
                 },
                 lang,
             )
@@ -670,6 +676,7 @@ impl Sources {
                 bucket: &source.bucket,
                 base_path: &source.base_path,
                 name: Some(&source.name),
+                production_base: &self.production_cdn_base()?,
             },
             lang,
         )
@@ -748,6 +755,7 @@ impl Sources {
                 bucket: &config.bucket,
                 base_path: &config.base_path,
                 name: Some(name),
+                production_base: &self.production_cdn_base()?,
             },
             lang,
         )

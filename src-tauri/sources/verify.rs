@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Credentials, DEFAULT_REGION, cdn_url, relative_key};
+use super::{Credentials, DEFAULT_REGION, cdn_url_at, relative_key};
 use crate::aws::{self, AwsFailure, Target};
 use crate::error::{Described, ErrorCode};
 use crate::locale::Language;
@@ -130,6 +130,8 @@ pub struct Subject<'a> {
     pub base_path: &'a str,
     /// The source's identifier, for the CDN URL of the sample.
     pub name: Option<&'a str>,
+    /// Where that URL points: the settings' `productionCdnBase`.
+    pub production_base: &'a str,
 }
 
 fn target(creds: &Credentials, region: &str) -> Target {
@@ -538,7 +540,7 @@ pub async fn verify(subject: &Subject<'_>, lang: Language) -> VerifyReport {
     let ok = checks.iter().all(|c| c.status != CheckStatus::Failed);
     let sample_key = sample.map(|k| relative_key(subject.base_path, &k).to_owned());
     let cdn = match (subject.name, &sample_key) {
-        (Some(name), Some(key)) => Some(cdn_url(name, key)),
+        (Some(name), Some(key)) => Some(cdn_url_at(subject.production_base, name, key)),
         _ => None,
     };
     VerifyReport {

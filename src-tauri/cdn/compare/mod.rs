@@ -313,8 +313,14 @@ pub async fn compare_on_install<'a>(
         what: "the token file",
         detail: e.to_string(),
     })?;
+    let settings = store
+        .load()
+        .map_err(|e| CdnError::Config(e.describe(Language::En)))?
+        .settings;
+    let production_base = settings.production_cdn_base();
     if let Some(base) = super::server::running_server_base(store) {
         let local = LocalServer {
+            production_base,
             base_url: &base,
             token: &token,
         };
@@ -327,6 +333,7 @@ pub async fn compare_on_install<'a>(
     let server = super::server::CdnServer::start(config, origin).await?;
     let base = server.base_url();
     let local = LocalServer {
+        production_base,
         base_url: &base,
         token: server.token(),
     };

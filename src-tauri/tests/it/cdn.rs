@@ -1233,6 +1233,7 @@ fn compare_scores_the_bytes_the_local_cdn_serves_and_chooses_the_smallest_above_
         let token = Token::new(rig.token.clone());
         let base = format!("http://127.0.0.1:{}", rig.port);
         let local = LocalServer {
+            production_base: bucketdesk::config::PRODUCTION_CDN_BASE,
             base_url: &base,
             token: &token,
         };
@@ -1321,6 +1322,7 @@ fn compare_lists_a_format_over_its_output_cap_with_the_servers_message() {
         let token = Token::new(rig.token.clone());
         let base = format!("http://127.0.0.1:{}", rig.port);
         let local = LocalServer {
+            production_base: bucketdesk::config::PRODUCTION_CDN_BASE,
             base_url: &base,
             token: &token,
         };

@@ -669,6 +669,16 @@ fn cdn_srcset_matches_the_cli_on_the_configured_production_base_and_compare_name
         img.starts_with("<img src=\"https://img.example.com/image/shop/%EB%B4%84%20%EC%BB%AC%EB%A0%89%EC%85%98/%22%EB%B2%9A%EA%BD%83%22%2001.jpg?w=640&amp;q=70\""),
         "the configured production base, the canonical URL: {img}"
     );
+    let urls = app
+        .invoke(
+            "cdn_urls",
+            json!({ "name": SOURCE, "key": "a b.jpg", "options": [["w", "400"]] }),
+        )
+        .expect("urls");
+    assert_eq!(
+        urls["production"], "https://img.example.com/image/shop/a%20b.jpg?w=400",
+        "the preview's production URL is on the configured base too"
+    );
     let (code, message) = app.error(
         "cdn_srcset",
         json!({ "name": SOURCE, "key": key, "widths": "320,x", "options": [], "sizes": "", "alt": "" }),

@@ -36,6 +36,7 @@ fn pretty(value: &Value) -> String {
 pub fn cdn_urls_fixture() -> Value {
     let token = Token::new(FIXTURE_TOKEN);
     let local = LocalServer {
+        production_base: bucketdesk::config::PRODUCTION_CDN_BASE,
         base_url: FIXTURE_BASE,
         token: &token,
     };
@@ -458,6 +459,7 @@ fn committed_verification_reports_match_the_core() {
                     bucket,
                     base_path,
                     name: Some("acme"),
+                    production_base: bucketdesk::config::PRODUCTION_CDN_BASE,
                 };
                 let report = verify::verify(&subject, lang).await;
                 by_language.insert(

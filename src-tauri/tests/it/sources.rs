@@ -105,6 +105,7 @@ async fn run(creds: &Credentials, bucket: &str, base_path: &str) -> VerifyReport
             bucket,
             base_path,
             name: Some("shop"),
+            production_base: bucketdesk::config::PRODUCTION_CDN_BASE,
         },
         Language::En,
     )
@@ -607,9 +608,14 @@ fn korean_keys_with_spaces_are_listed_shown_and_presigned() {
         .unwrap();
         assert_eq!(search.objects.len(), 1, "prefix search finds it");
 
-        let details = browse::details(&s3, &source, "봄 컬렉션/벚꽃 사진 01.jpg")
-            .await
-            .unwrap();
+        let details = browse::details(
+            &s3,
+            &source,
+            "봄 컬렉션/벚꽃 사진 01.jpg",
+            bucketdesk::config::PRODUCTION_CDN_BASE,
+        )
+        .await
+        .unwrap();
         assert_eq!(details.size as usize, body.len());
         assert_eq!(details.content_type.as_deref(), Some("image/jpeg"));
         assert_eq!(

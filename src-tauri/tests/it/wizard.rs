@@ -32,6 +32,7 @@ fn verify_on(creds: &Credentials, bucket: &str, lang: Language) -> VerifyReport 
             bucket,
             base_path: "/assets",
             name: Some("shop"),
+            production_base: bucketdesk::config::PRODUCTION_CDN_BASE,
         },
         lang,
     ))
