@@ -125,9 +125,15 @@ fn main() {
                 .await
                 .expect("write client");
                 let files = plan::local_files(&path, path.is_dir()).expect("local files");
-                let planned = plan::plan_upload(&s3, &source, &files, &prefix)
-                    .await
-                    .expect("plan");
+                let planned = plan::plan_upload(
+                    &s3,
+                    &source,
+                    &files,
+                    &prefix,
+                    bucketdesk::config::PRODUCTION_CDN_BASE,
+                )
+                .await
+                .expect("plan");
                 let (items, _) = plan::resolve(&planned, &source, plan::OnCollision::Overwrite);
                 let options = upload::UploadOptions {
                     multipart_threshold_mib: threshold_mib,

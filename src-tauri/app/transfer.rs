@@ -224,7 +224,8 @@ pub async fn plan_upload(
     let (source, s3) = state.sources.open(&name).await.in_language(lang)?;
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     let files = plan::picked_files(&paths).in_language(lang)?;
-    plan::plan_upload(&s3, &source, &files, &prefix)
+    let production_base = state.sources.production_cdn_base().in_language(lang)?;
+    plan::plan_upload(&s3, &source, &files, &prefix, &production_base)
         .await
         .in_language(lang)
 }
@@ -262,12 +263,14 @@ pub async fn upload_files(
         ..Default::default()
     };
     let journal = Journal::in_config_dir(state.store.dir());
+    let production_base = state.sources.production_cdn_base().in_language(lang)?;
     let batch = begin_batch(&state)?;
     let work = upload::plan_and_upload(
         &s3,
         &source,
         &files,
         &request.prefix,
+        &production_base,
         request.on_collision,
         &options,
         &journal,

@@ -167,6 +167,7 @@ pub async fn put(args: PutArgs, cx: &Context) -> Result<Output, ApiError> {
         cache_control: args.cache_control,
         ..Default::default()
     };
+    let production_base = cx.sources.production_cdn_base().in_language(lang)?;
     let progress = Arc::new(Progress::new());
     let printer = report_progress(progress.clone());
     let result = upload::plan_and_upload(
@@ -174,6 +175,7 @@ pub async fn put(args: PutArgs, cx: &Context) -> Result<Output, ApiError> {
         &source,
         &files,
         &prefix,
+        &production_base,
         on_collision,
         &options,
         &Journal::in_config_dir(cx.store.dir()),

@@ -16,7 +16,7 @@ use super::upload::UploadItem;
 use crate::aws::AwsFailure;
 use crate::config::SourceConfig;
 use crate::locale::Language;
-use crate::sources::{cdn_url, full_key};
+use crate::sources::{cdn_url_at, full_key};
 
 /// S3's longest key, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -221,6 +221,7 @@ pub async fn plan_upload(
     source: &SourceConfig,
     files: &[LocalFile],
     prefix: &str,
+    production_base: &str,
 ) -> Result<UploadPlan, TransferError> {
     let prefix = normalize_prefix(prefix);
     let mut planned = Vec::with_capacity(files.len());
@@ -270,7 +271,7 @@ pub async fn plan_upload(
     let first_image_url = planned
         .iter()
         .find(|p| p.problem.is_none() && p.content_type.starts_with("image/"))
-        .map(|p| cdn_url(&source.name, &p.key));
+        .map(|p| cdn_url_at(production_base, &source.name, &p.key));
     Ok(UploadPlan {
         prefix,
         total_bytes: planned.iter().map(|p| p.size).sum(),

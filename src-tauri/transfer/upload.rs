@@ -202,13 +202,14 @@ pub async fn plan_and_upload(
     source: &crate::config::SourceConfig,
     files: &[super::plan::LocalFile],
     prefix: &str,
+    production_base: &str,
     on_collision: super::plan::OnCollision,
     options: &UploadOptions,
     journal: &Journal,
     progress: &Progress,
     lang: Language,
 ) -> Result<(super::plan::UploadPlan, UploadReport), TransferError> {
-    let planned = super::plan::plan_upload(s3, source, files, prefix).await?;
+    let planned = super::plan::plan_upload(s3, source, files, prefix, production_base).await?;
     let (items, skipped) = super::plan::resolve(&planned, source, on_collision);
     let mut report = upload_all(s3, &source.bucket, items, options, journal, progress, lang).await;
     report.skipped = skipped.into_iter().map(|p| p.key).collect();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumMode as S3ChecksumMode;
 use bucketdesk::aws::Target;
-use bucketdesk::config::SourceConfig;
+use bucketdesk::config::{PRODUCTION_CDN_BASE, SourceConfig};
 use bucketdesk::error::ErrorCode;
 use bucketdesk::iam::policy::{Template, generate};
 use bucketdesk::locale::Language;
@@ -84,7 +84,9 @@ async fn items_for(
     prefix: &str,
 ) -> Vec<UploadItem> {
     let files = plan::local_files(path, path.is_dir()).unwrap();
-    let planned = plan::plan_upload(s3, source, &files, prefix).await.unwrap();
+    let planned = plan::plan_upload(s3, source, &files, prefix, PRODUCTION_CDN_BASE)
+        .await
+        .unwrap();
     plan::resolve(&planned, source, OnCollision::Overwrite).0
 }
 
@@ -537,7 +539,7 @@ fn an_nfd_korean_file_name_becomes_an_nfc_key_with_a_warning() {
             .await
             .unwrap();
         let files = plan::local_files(&folder, true).unwrap();
-        let planned = plan::plan_upload(&s3, &source, &files, "제품 이미지")
+        let planned = plan::plan_upload(&s3, &source, &files, "제품 이미지", PRODUCTION_CDN_BASE)
             .await
             .unwrap();
         assert_eq!(planned.normalized, 1, "the change of name is warned about");
@@ -579,7 +581,7 @@ fn an_nfd_korean_file_name_becomes_an_nfc_key_with_a_warning() {
         // key now exists, so the preview reports the collision.
         std::fs::write(folder.join(nfc), b"other bytes").unwrap();
         let files = plan::local_files(&folder, true).unwrap();
-        let planned = plan::plan_upload(&s3, &source, &files, "제품 이미지")
+        let planned = plan::plan_upload(&s3, &source, &files, "제품 이미지", PRODUCTION_CDN_BASE)
             .await
             .unwrap();
         assert_eq!(planned.problems, 1);
@@ -615,7 +617,7 @@ fn a_thousand_small_files_are_uploaded_and_a_second_preview_sees_them_all() {
             .unwrap();
         let files = plan::local_files(&root, true).unwrap();
         assert_eq!(files.len(), 1000);
-        let planned = plan::plan_upload(&s3, &source, &files, "catalog/")
+        let planned = plan::plan_upload(&s3, &source, &files, "catalog/", PRODUCTION_CDN_BASE)
             .await
             .unwrap();
         assert_eq!(planned.collisions, 0);
@@ -666,7 +668,7 @@ fn a_thousand_small_files_are_uploaded_and_a_second_preview_sees_them_all() {
         let body = one.body.collect().await.unwrap().into_bytes();
         assert_eq!(body.as_ref(), pseudo_random(1024 + 512, 8).as_slice());
 
-        let again = plan::plan_upload(&s3, &source, &files, "catalog/")
+        let again = plan::plan_upload(&s3, &source, &files, "catalog/", PRODUCTION_CDN_BASE)
             .await
             .unwrap();
         assert_eq!(
