@@ -4,7 +4,7 @@
 import { act } from "react";
 import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../backend/backend";
-import { MemoryBackend } from "../backend/memory";
+import { MemoryBackend, defaultSettings } from "../backend/memory";
 import keyErrors from "../fixtures/key-errors.json";
 import { byTestId, choose, click, dom, query, render, settle, type } from "../test/dom";
 
@@ -106,6 +106,30 @@ describe("keys on the IAM page", () => {
     await act(async () => button("iam-key-delete", "AKIASPARE00000000002").click());
     await settle(50);
     expect(backend.iamUsers[0]!.keys.map((k) => k.accessKeyId)).toEqual(["AKIABOUND00000000001"]);
+  });
+});
+
+describe("the keys table", () => {
+  it("says when a key was last used in words, with the exact time kept", async () => {
+    const backend = new MemoryBackend({ settings: { ...defaultSettings, language: "en" } });
+    const used = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    backend.iamUsers = [{
+      name: "reader", arn: "arn:aws:iam::123456789012:user/reader", created: null, tags: [], groups: [],
+      inlinePolicies: [], attachedPolicies: [], atKeyLimit: false,
+      keys: [
+        { accessKeyId: "AKIAUSED000000000001", maskedId: "AKIA…0001", user: "reader", status: "Active", created: null, ageDays: 9, lastUsed: used, lastUsedService: "s3", sources: [] },
+        { accessKeyId: "AKIANEVER00000000002", maskedId: "AKIA…0002", user: "reader", status: "Active", created: null, ageDays: 1, lastUsed: null, lastUsedService: null, sources: [] },
+      ],
+    }];
+    await render(backend);
+    await click("nav-iam");
+    await settle(50);
+    await click("iam-tab-keys");
+    const rows = [...dom.container.querySelectorAll('[data-testid="iam-key-row"]')];
+    const time = rows[0]!.querySelector("time");
+    expect(time?.textContent).toBe("3 days ago");
+    expect(time?.getAttribute("dateTime"), "the exact time stays on the element").toBe(used);
+    expect(rows[1]!.textContent).toContain("never");
   });
 });
 

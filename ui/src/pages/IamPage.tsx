@@ -17,6 +17,7 @@ import {
   type UserInfo,
 } from "../backend/backend";
 import { useI18n } from "../i18n/context";
+import { relativeAge } from "../sources/rules";
 import { useReportError } from "../app/toasts";
 
 const READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -25,7 +26,7 @@ const TABS = ["users", "keys", "groups", "policies"] as const;
 type Tab = (typeof TABS)[number];
 
 export function IamPage({ backend }: { backend: Backend }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const report = useReportError();
   const id = useId();
   const [identity, setIdentity] = useState<string | null>(null);
@@ -286,7 +287,15 @@ export function IamPage({ backend }: { backend: Backend }) {
                         </td>
                         <td>{u.name}</td>
                         <td>{k.status}</td>
-                        <td>{k.lastUsed ?? t("sources.never")}</td>
+                        <td>
+                          {k.lastUsed ? (
+                            <time dateTime={k.lastUsed} title={k.lastUsed}>
+                              {relativeAge(k.lastUsed, language)}
+                            </time>
+                          ) : (
+                            t("sources.never")
+                          )}
+                        </td>
                         <td>{k.sources.length ? k.sources.join(", ") : "—"}</td>
                         <td className="actions">
                           <button
