@@ -158,7 +158,7 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
       await (await app.$(rowCheck(`${FOLDER}${KOREAN}`))).click();
       await app.waitForText("transfers", "1 selected");
       await (await app.byTestId("download")).click();
-      await app.waitForText("download-done", "Downloaded 1 files", { timeout: 60000 });
+      await app.waitForText("download-done", "Downloaded 1 file ", { timeout: 60000 });
       assert.equal(sha(path.join(downloads, KOREAN)), sha(korean), "the downloaded bytes are the uploaded ones");
       await scrollTo(app, '[data-testid="download-done"]');
       await app.screenshot("04-downloaded");
@@ -188,11 +188,11 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
       // 4. Delete the other photo: confirmed with the count, then gone from the listing.
       await (await app.$(rowCheck(`${FOLDER}${OTHER}`))).click();
       await (await app.byTestId("delete")).click();
-      await app.waitForText("delete-count", "1 objects", { timeout: 30000 });
+      await app.waitForText("delete-count", "1 object", { timeout: 30000 });
       await scrollTo(app, '[data-testid="delete-confirm"]');
       await bothThemes(app, "06-delete-confirm");
       await (await app.byTestId("delete-ok")).click();
-      await app.waitForText("delete-done", "Deleted 1 objects", { timeout: 30000 });
+      await app.waitForText("delete-done", "Deleted 1 object", { timeout: 30000 });
       await waitFor("the deleted photo to leave the listing", async () =>
         app.execute(`return !document.querySelector('[data-testid="browser-row"][data-key="${FOLDER}${OTHER}"]') && !!document.querySelector('[data-testid="browser-row"][data-key="${FOLDER}${KOREAN}"]');`),
       { timeout: 20000 });

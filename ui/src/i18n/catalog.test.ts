@@ -34,6 +34,16 @@ describe("catalogs", () => {
 });
 
 describe("interpolation", () => {
+  it("gives a count its noun in the language's singular or plural form", () => {
+    expect(interpolate("en", "Uploaded {count:file|files}.", { count: 1 })).toBe("Uploaded 1 file.");
+    expect(interpolate("en", "Uploaded {count:file|files}.", { count: 2 })).toBe("Uploaded 2 files.");
+    expect(interpolate("en", "{count:file|files}", { count: 0 })).toBe("0 files");
+    expect(interpolate("en", "{count:file|files}", { count: 1200 })).toBe("1,200 files");
+    expect(placeholdersOf("{count:file|files} into {prefix}")).toEqual(["count", "prefix"]);
+    expect(translator("en")("transfer.uploaded", { count: 1, prefix: "a/" })).toBe("Uploaded 1 file into a/.");
+    expect(translator("ko")("transfer.uploaded", { count: 1, prefix: "a/" })).not.toContain("file");
+  });
+
   it("fills every placeholder, numbers formatted for the language", () => {
     const t = translator("en");
     const text = t("sandbox.ready", {

@@ -9,9 +9,12 @@ export type MessageKey = keyof English;
 /** What every language's catalog must be: exactly English's keys, each a string. */
 export type Catalog = { readonly [K in MessageKey]: string };
 
+/** A placeholder's name: `count` of `{count}` and of `{count:file|files}`. */
+type NameOf<P extends string> = P extends `${infer Name}:${string}` ? Name : P;
+
 /** The `{name}` placeholders in an English message, as a union of names. */
 type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}`
-  ? Name | Placeholders<Rest>
+  ? NameOf<Name> | Placeholders<Rest>
   : never;
 
 export type MessageParams<K extends MessageKey> = {
@@ -34,7 +37,11 @@ export const catalogs: { readonly [L in Language]: Catalog } = { en, ko };
 
 export const languages: readonly Language[] = ["ko", "en"];
 
-const PLACEHOLDER = /\{(\w+)\}/g;
+/**
+ * `{name}`, or `{name:one|other}` for a count with its noun: "1 file", "2 files" (the
+ * language's plural rules pick the form; Korean messages need no forms).
+ */
+const PLACEHOLDER = /\{(\w+)(?::([^|}]*)\|([^}]*))?\}/g;
 
 /** The placeholder names used in a message, sorted, for comparing catalogs. */
 export function placeholdersOf(message: string): string[] {
@@ -48,10 +55,14 @@ export function interpolate(
 ): string {
   if (!params) return message;
   const numbers = new Intl.NumberFormat(language);
-  return message.replace(PLACEHOLDER, (whole, name: string) => {
+  const plurals = new Intl.PluralRules(language);
+  return message.replace(PLACEHOLDER, (whole, name: string, one?: string, other?: string) => {
     const value = params[name];
     if (value === undefined) return whole;
-    return typeof value === "number" ? numbers.format(value) : value;
+    if (typeof value !== "number") return one === undefined ? value : `${value} ${other}`;
+    const shown = numbers.format(value);
+    if (one === undefined) return shown;
+    return `${shown} ${plurals.select(value) === "one" ? one : other}`;
   });
 }
 

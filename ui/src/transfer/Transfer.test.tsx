@@ -78,7 +78,7 @@ describe("upload", () => {
     expect(byTestId("upload-preview-table").textContent).toContain("1,033 bytes");
     expect(byTestId("upload-preview-url").textContent).toBe(plan.firstImageUrl);
     // Skip is the default: one file goes; rename sends both uploadable files.
-    expect(byTestId("upload-start").textContent).toBe("Upload 1 files");
+    expect(byTestId("upload-start").textContent).toBe("Upload 1 file");
     await click("collision-rename");
     expect(byTestId("upload-start").textContent).toBe("Upload 2 files");
     await type("upload-cache-control", "public, max-age=60");
@@ -101,7 +101,7 @@ describe("upload", () => {
     expect(byTestId("transfer-cancel").textContent).toBe("Cancelling…");
     await act(async () => open());
     await settle(20);
-    expect(byTestId("upload-done").textContent).toContain("Uploaded 1 files");
+    expect(byTestId("upload-done").textContent).toContain("Uploaded 1 file ");
     expect(byTestId("upload-done").textContent).toContain("1 not transferred: cancelled");
   });
 
@@ -234,7 +234,7 @@ describe("unfinished uploads", () => {
     await click("unfinished-abort-selected");
     await settle(20);
     expect(backend.transfer.aborted[0]!.map((u) => u.uploadId)).toEqual(["u1"]);
-    expect(byTestId("unfinished-report").textContent).toContain("Aborted 1 uploads");
+    expect(byTestId("unfinished-report").textContent).toContain("Aborted 1 upload");
     expect(dom.container.querySelectorAll('[data-testid="unfinished-row"]').length).toBe(1);
   });
 });
