@@ -85,6 +85,37 @@ fn info(state: &AppState) -> Result<CdnInfo, ApiError> {
     }
 }
 
+/// What an image's URLs are made from here: the running local CDN's address and token, and
+/// the configured production base.
+struct UrlBases {
+    base_url: String,
+    token: Token,
+    production_base: String,
+}
+
+impl UrlBases {
+    fn of(state: &AppState) -> Result<UrlBases, ApiError> {
+        let info = info(state)?;
+        let production_base = state
+            .sources
+            .production_cdn_base()
+            .in_language(state.language())?;
+        Ok(UrlBases {
+            base_url: info.base_url,
+            token: Token::new(info.token),
+            production_base,
+        })
+    }
+
+    fn local(&self) -> LocalServer<'_> {
+        LocalServer {
+            production_base: &self.production_base,
+            base_url: &self.base_url,
+            token: &self.token,
+        }
+    }
+}
+
 /// The local CDN's address and token.
 #[tauri::command]
 #[specta::specta]
@@ -104,14 +135,8 @@ pub fn cdn_urls(
     options: Vec<(String, String)>,
 ) -> Result<ImageUrls, ApiError> {
     let lang = state.language();
-    let info = info(&state)?;
-    let token = Token::new(info.token);
-    let settings = state.sources.store().load().in_language(lang)?.settings;
-    let local = LocalServer {
-        production_base: settings.production_cdn_base(),
-        base_url: &info.base_url,
-        token: &token,
-    };
+    let bases = UrlBases::of(&state)?;
+    let local = bases.local();
     let pairs = options.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     urls::image_urls(&name, &key, pairs, local).in_language(lang)
 }
@@ -128,14 +153,8 @@ pub async fn cdn_compare(
     threshold: Option<f64>,
 ) -> Result<Comparison, ApiError> {
     let lang = state.language();
-    let info = info(&state)?;
-    let token = Token::new(info.token);
-    let settings = state.sources.store().load().in_language(lang)?.settings;
-    let local = LocalServer {
-        production_base: settings.production_cdn_base(),
-        base_url: &info.base_url,
-        token: &token,
-    };
+    let bases = UrlBases::of(&state)?;
+    let local = bases.local();
     let pairs = options.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     compare::compare(local, &name, &key, pairs, threshold)
         .await

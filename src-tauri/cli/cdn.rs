@@ -256,9 +256,9 @@ fn url(
         .map_err(|e| ApiError::new(ErrorCode::Io, e.to_string()))?;
     // The port a running server bound (the app's or `cdn serve`'s), else the configured one.
     let base = crate::cdn::server::running_base(&cx.store).in_language(cx.lang)?;
-    let settings = cx.store.load().in_language(cx.lang)?.settings;
+    let production_base = cx.sources.production_cdn_base().in_language(cx.lang)?;
     let local = LocalServer {
-        production_base: settings.production_cdn_base(),
+        production_base: &production_base,
         base_url: &base,
         token: &token,
     };

@@ -226,13 +226,13 @@ export function Wizard(props: { backend: Backend; initial?: WizardStart; onClose
 
   const next = async () => {
     // The core answers in a moment; Next waits for what it has not answered yet.
-    const answers = new Map<string, FieldCheck>();
+    const answers = new Map<FormField, FieldCheck>();
     try {
-      for (const [field, value] of checked(step)) answers.set(`${field}\u0000${value}`, await checks.ensure(field, value));
+      for (const [field, value] of checked(step)) answers.set(field, await checks.ensure(field, value));
     } catch (thrown) {
       return fail(thrown);
     }
-    const first = Object.values(problems((field, value) => answers.get(`${field}\u0000${value}`)))[0];
+    const first = Object.values(problems((field) => answers.get(field)))[0];
     if (first) {
       setAttempted(true);
       setError(first);
