@@ -213,9 +213,12 @@ export class App {
 
   /** The element with this data-testid, waiting until it is displayed. */
   async byTestId(testId, options) {
-    const element = await this.$(`[data-testid="${testId}"]`, options);
-    await waitFor(`[data-testid="${testId}"] to be displayed`, () => element.isDisplayed(), options);
-    return element;
+    // Found again on each try: a screen that re-renders while loading (the source list at
+    // start-up) replaces the element, and a stale reference would never become displayed.
+    return waitFor(`[data-testid="${testId}"] to be displayed`, async () => {
+      const element = await this.$(`[data-testid="${testId}"]`, options);
+      return (await element.isDisplayed()) ? element : null;
+    }, options);
   }
 
   /** Waits until the element with this data-testid has text containing `text`. */

@@ -11,8 +11,8 @@ use std::sync::Mutex;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketVersioningStatus, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleFilter, VersioningConfiguration,
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, ExpirationStatus,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter, VersioningConfiguration,
 };
 use bucketdesk::aws::{self, AwsFailure, Target};
 use bucketdesk::buckets::create::{self, CreateRequest};
@@ -376,6 +376,70 @@ fn create_in_a_region_with_protection_and_the_abort_rule_and_tell_owned_names_ap
             create::create(&admin, &plain).await,
             Err(BucketError::AlreadyOwnedByYou { .. })
         ));
+    });
+}
+
+/// An S3 client of another AWS account on the same moto (moto's STS hands out credentials
+/// for the account in the role's ARN, and its bucket namespace is shared by all accounts).
+async fn other_account_s3(endpoint: &Endpoint) -> aws_sdk_s3::Client {
+    let config = aws::sdk_config(&endpoint.admin).await;
+    let assumed = aws::sts_client(&config)
+        .assume_role()
+        .role_arn("arn:aws:iam::111111111111:role/someone-else")
+        .role_session_name("someone-else")
+        .send()
+        .await
+        .expect("AssumeRole into another account");
+    let c = assumed.credentials().expect("credentials");
+    let s3 = aws_sdk_s3::config::Builder::from(&config)
+        .force_path_style(true)
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_owned()),
+            None,
+            "other-account",
+        ))
+        .build();
+    aws_sdk_s3::Client::from_conf(s3)
+}
+
+#[test]
+fn a_name_taken_by_another_account_is_told_apart_from_ones_own() {
+    let endpoint = moto::shared();
+    block_on(async {
+        let name = unique_name("taken");
+        let theirs = other_account_s3(endpoint).await;
+        theirs
+            .create_bucket()
+            .bucket(&name)
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::ApNortheast2)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("the other account creates the bucket");
+
+        let admin = admin(endpoint).await;
+        let refused = create::create(&admin, &CreateRequest::new(&name, "ap-northeast-2"))
+            .await
+            .expect_err("someone else's name");
+        assert!(
+            matches!(&refused, BucketError::AlreadyExists { bucket } if bucket == &name),
+            "{refused:?}"
+        );
+        let said = refused.describe(Language::En);
+        assert!(said.contains(&name) && said.contains("another"), "{said}");
+        let ours = admin.client().list_buckets().send().await.unwrap();
+        assert!(
+            !ours
+                .buckets()
+                .iter()
+                .any(|b| b.name() == Some(name.as_str())),
+            "nothing was created in our account"
+        );
     });
 }
 

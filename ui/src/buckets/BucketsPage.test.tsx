@@ -219,6 +219,10 @@ describe("Buckets page", () => {
     await settle(100);
     expect(byTestId("empty-done").textContent).toContain("The bucket is empty.");
     expect(backend.buckets["acme-photos"]!.keys).toEqual([]);
+    expect(backend.bucketAdmin.confirmations, "the typed name goes to the core, which checks it").toEqual([
+      { call: "empty", typed: "acme-photos" },
+      { call: "empty", typed: "acme-photos" },
+    ]);
   });
 
   it("lists the keys S3 refused, and explains a compliance-mode Object Lock instead of running", async () => {
@@ -309,6 +313,7 @@ describe("Buckets page", () => {
     expect(byTestId("teardown-failed").textContent).toContain("Done so far: 3 of 4 steps.");
     expect(backend.buckets["acme-web"]).toBeUndefined();
     expect(backend.sources.map((s) => s.name)).toEqual(["web-2"]);
+    expect(backend.bucketAdmin.confirmations).toEqual([{ call: "teardown", typed: "acme-web" }]);
   });
 
   it("speaks Korean, with the core's Korean naming messages", async () => {
