@@ -57,13 +57,56 @@ fn has_alpha(format: Format) -> bool {
 
 /// Transforms `input` as `t` asks, within `limits`.
 pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendered, PipelineError> {
+    run(input, t, limits, &mut |_| {})
+}
+
+/// The stages of [`transform`], for [`profile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The limit checks, the probe and the plan.
+    Prepare,
+    /// Decoding, including shrink-on-load and the decoder's colour conversion.
+    Decode,
+    /// EXIF orientation and `rotate`.
+    Orient,
+    /// Resize, crop and letterbox.
+    Resize,
+    /// Encoding, including the encoder's own pixel conversions.
+    Encode,
+}
+
+/// [`transform`], timing each stage: the benchmark's profile (`bench/cdn_transform.rs`).
+pub fn profile(
+    input: &[u8],
+    t: &Transform,
+    limits: &Limits,
+) -> Result<(Rendered, Vec<(Stage, std::time::Duration)>), PipelineError> {
+    let mut times = Vec::new();
+    let mut last = std::time::Instant::now();
+    let rendered = run(input, t, limits, &mut |stage| {
+        let now = std::time::Instant::now();
+        times.push((stage, now - last));
+        last = now;
+    })?;
+    Ok((rendered, times))
+}
+
+/// The steps of [`transform`]; `done` is told each stage as it finishes.
+fn run(
+    input: &[u8],
+    t: &Transform,
+    limits: &Limits,
+    done: &mut dyn FnMut(Stage),
+) -> Result<Rendered, PipelineError> {
     let Prepared {
         probe,
         mut plan,
         format,
         max_shrink,
     } = prepare(input, t, limits)?;
+    done(Stage::Prepare);
     let mut pixels = decode::decode(input, &probe, limits, max_shrink)?;
+    done(Stage::Decode);
     if probe.format == Format::Jpeg {
         pixels = orient::apply_exif(pixels, probe.orientation);
     }
@@ -79,9 +122,12 @@ pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendere
         );
         check_canvas(plan.canvas, format, limits)?;
     }
+    done(Stage::Orient);
     let pixels = resize::letterbox(resize::resize(pixels, &plan)?, &plan);
+    done(Stage::Resize);
     let (width, height) = (pixels.width, pixels.height);
     let bytes = encode::encode(pixels, format, t.quality)?;
+    done(Stage::Encode);
     Ok(Rendered {
         bytes,
         format,
