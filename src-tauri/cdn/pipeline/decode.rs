@@ -1,6 +1,7 @@
 //! Pixels out of the original, as 8-bit RGB or RGBA.
 //!
-//! - JPEG: libjpeg-turbo, scaled in the DCT (1/2, 1/4, 1/8) when the resize allows it. Any
+//! - JPEG: libjpeg-turbo, scaled in the DCT (1/2, 1/4, 1/8) when the resize allows it; a
+//!   large progressive one on two threads, luma and chroma apart (`progressive`). Any
 //!   libjpeg warning (truncated data, extraneous bytes) fails the decode, as sharp's default
 //!   `failOn: 'warning'` does. CMYK/YCCK JPEGs are decoded to CMYK and converted to RGB with
 //!   libjpeg-turbo's (Adobe, inverted) convention, `R = C×K/255`: no ICC transform. The EXIF
@@ -64,6 +65,16 @@ fn jpeg(
     } else {
         PixelFormat::RGB
     };
+    if !cmyk && super::progressive::applies(&header) {
+        if let Some(rgb) = super::progressive::decode(input, &header, factor, MAX_JPEG_SCANS) {
+            return Ok(Pixels {
+                width: width as u32,
+                height: height as u32,
+                alpha: false,
+                data: rgb.map_err(corrupt)?,
+            });
+        }
+    }
     let mut data = vec![0u8; width * height * format.size()];
     let image = Image {
         pixels: &mut data[..],

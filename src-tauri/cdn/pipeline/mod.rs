@@ -22,6 +22,7 @@ mod encode;
 pub mod geometry;
 mod orient;
 mod probe;
+mod progressive;
 mod resize;
 
 #[doc(hidden)]
@@ -193,10 +194,18 @@ pub fn memory_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
     let (w, h) = (u64::from(p.probe.width), u64::from(p.probe.height));
     let (decoded_px, decoded) = match p.probe.format {
         // libjpeg-turbo rounds a scaled side up; CMYK needs 4 bytes a pixel, then RGB.
+        // A progressive one also keeps every coefficient until the last scan (2 bytes each,
+        // up to 3 per pixel at 4:4:4), twice when it is decoded on two threads, and then
+        // the two sets of planes (up to 3 bytes a scaled pixel each).
         Format::Jpeg => {
             let d = u64::from(p.max_shrink);
             let px = w.div_ceil(d) * h.div_ceil(d);
-            (px, px * (4 + 3))
+            let coefficients = if p.probe.progressive {
+                2 * (w * h * 3 * 2) + 2 * px * 3
+            } else {
+                0
+            };
+            (px, px * (4 + 3) + coefficients)
         }
         // `image` may decode 16-bit RGBA (8 bytes a pixel) before the 8-bit copy (4).
         _ => (w * h, w * h * (8 + 4)),

@@ -16,6 +16,8 @@ pub struct Probe {
     /// EXIF orientation 1–8 (JPEG only; other formats report 1 here and are oriented by
     /// their decoder).
     pub orientation: u8,
+    /// A progressive JPEG (SOF2, SOF6, SOF10, SOF14): decoded with every coefficient kept.
+    pub progressive: bool,
 }
 
 impl Probe {
@@ -147,6 +149,7 @@ fn jpeg(b: &[u8]) -> Result<Probe, PipelineError> {
                     width: width.into(),
                     height: height.into(),
                     orientation,
+                    progressive: matches!(code, 0xC2 | 0xC6 | 0xCA | 0xCE),
                 });
             }
             0xE1 if body.starts_with(b"Exif\0\0") => {
@@ -170,6 +173,7 @@ fn png(b: &[u8]) -> Result<Probe, PipelineError> {
         width,
         height,
         orientation: 1,
+        progressive: false,
     })
 }
 
@@ -183,6 +187,7 @@ fn gif(b: &[u8]) -> Result<Probe, PipelineError> {
         width: width.into(),
         height: height.into(),
         orientation: 1,
+        progressive: false,
     })
 }
 
@@ -225,6 +230,7 @@ fn webp(b: &[u8]) -> Result<Probe, PipelineError> {
         width,
         height,
         orientation: 1,
+        progressive: false,
     })
 }
 
@@ -261,6 +267,7 @@ fn tiff(b: &[u8]) -> Result<Probe, PipelineError> {
             width,
             height,
             orientation: 1,
+            progressive: false,
         }),
         _ => Err(corrupt(Format::Tiff, "no image width or length")),
     }
