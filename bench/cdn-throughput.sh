@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Cold-transform throughput of the local CDN against sharp: 2 × CPU-count concurrent jobs,
 # each a distinct (photo, width, format), so no cache can answer. Bucketdesk: HTTP requests to
-# `bucketdesk cdn serve` (release build) whose originals come from moto on loopback (so each
-# job also pays a GetObject of a multi-MB original from a Python server); sharp: in-process
-# with `sharp.concurrency(CPU count)`, originals already in memory. Peak RSS of the server and
-# of sharp's Node process (VmHWM). Not a test: it prints numbers (doc/CDN.md keeps the last).
+# `bucketdesk cdn serve` (release build) whose originals come from s3s-fs on loopback (a Rust
+# S3 server over a folder, so each job also pays a GetObject of a multi-MB original, on the
+# same cores); sharp: in-process with `sharp.concurrency(CPU count)`, originals already in
+# memory. Photos: baseline, progressive and PNG. Peak RSS of the server and of sharp's Node
+# process (VmHWM). Not a test: it prints numbers (doc/CDN.md keeps the last).
 #
 #   bench/cdn-throughput.sh          (called by bench/cdn-transform.sh; runnable alone)
 #
 # BENCH_WIDTHS (default 12 widths from 300 px), BENCH_CONCURRENCY (default 2 × nproc),
-# BENCH_PROFILE=release (default) or dev (a smoke run only: the app crate unoptimised).
+# BENCH_PROFILE=release (default) or dev (a smoke run only: the app crate unoptimised);
+# BENCH_BUILD=0 measures the binary already built.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 
@@ -26,9 +28,11 @@ if [ "${BENCH_IN_KEYRING:-}" != 1 ]; then
     [ -f "$BUCKETDESK_ROOT/ui/dist/index.html" ] || "$BUCKETDESK_ROOT/scripts/ui-build.sh" >/dev/null
     profile="${BENCH_PROFILE:-release}"
     step "cargo build --profile $profile (bucketdesk cdn serve)"
-    cargo build --profile "$profile" --features "$BUCKETDESK_FEATURES" --manifest-path "$BUCKETDESK_ROOT/Cargo.toml"
+    [ "${BENCH_BUILD:-1}" = 0 ] ||
+        cargo build --profile "$profile" --features "$BUCKETDESK_FEATURES" --manifest-path "$BUCKETDESK_ROOT/Cargo.toml"
     dir="$profile"; [ "$profile" = dev ] && dir=debug
-    [ -x "$BUCKETDESK_VENV/bin/aws" ] || "$BUCKETDESK_VENV/bin/pip" install -q awscli
+    [ -x "$BUCKETDESK_S3S_FS" ] || die "s3s-fs is missing at $BUCKETDESK_S3S_FS: run scripts/setup.sh"
+    command -v vips >/dev/null || die "vips is missing: apt install libvips-tools"
     export BUCKETDESK_BIN="$CARGO_TARGET_DIR/$dir/bucketdesk" BENCH_IN_KEYRING=1 SHARP_DIR
     exec "$BUCKETDESK_ROOT/scripts/with-keyring.sh" bash "${BASH_SOURCE[0]}" "$@"
 fi
@@ -48,21 +52,23 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-step "moto with the photos"
-moto_port="$(free_port)"
-"$BUCKETDESK_MOTO_SERVER" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
-pids+=("$!")
-endpoint="http://127.0.0.1:$moto_port"
-for _ in $(seq 1 100); do curl -s -o /dev/null "$endpoint/" && break; sleep 0.2; done
-export AWS_ACCESS_KEY_ID=AKIABENCHMARKKEY0001 AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
-s3() { "$BUCKETDESK_VENV/bin/aws" --endpoint-url "$endpoint" s3api "$@" >/dev/null; }
-s3 create-bucket --bucket bench-photos
+step "s3s-fs with the photos (the PNG made from Painting-Colors)"
+mkdir -p "$work/s3/bench-photos/사진 모음"
+vips copy "${PHOTOS[1]}" "$work/Painting-Colors.png"
+PHOTOS+=("$work/Painting-Colors.png")
 keys=()
 for photo in "${PHOTOS[@]}"; do
     key="사진 모음/$(basename "$photo")"
-    s3 put-object --bucket bench-photos --key "$key" --body "$photo" --content-type image/jpeg
+    cp "$photo" "$work/s3/bench-photos/$key"
     keys+=("$key")
 done
+s3_port="$(free_port)"
+export AWS_ACCESS_KEY_ID=AKIABENCHMARKKEY0001 AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1
+"$BUCKETDESK_S3S_FS" --host 127.0.0.1 --port "$s3_port" --access-key "$AWS_ACCESS_KEY_ID" \
+    --secret-key "$AWS_SECRET_ACCESS_KEY" "$work/s3" >"$work/s3s.log" 2>&1 &
+pids+=("$!")
+endpoint="http://127.0.0.1:$s3_port"
+for _ in $(seq 1 100); do curl -s -o /dev/null "$endpoint/" && break; sleep 0.1; done
 
 step "bucketdesk cdn serve, $concurrency concurrent requests, cold cache"
 export BUCKETDESK_CONFIG_DIR="$work/config" BUCKETDESK_CACHE_DIR="$work/cache"

@@ -11,7 +11,7 @@
 #
 # Then the throughput run (bench/cdn-throughput.sh): cold transforms per second at 2 × CPU
 # count concurrent requests through `bucketdesk cdn serve` against sharp, with peak RSS.
-# BENCH_THROUGHPUT=0 skips it.
+# BENCH_THROUGHPUT=0 skips it; BENCH_BUILD=0 measures the binaries already built.
 #
 # Needs: a release build (done here), Node + npm (sharp is installed once into
 # $BUCKETDESK_TOOLS/bench-node), vipsthumbnail (apt libvips-tools) and the Debian wallpapers
@@ -43,7 +43,7 @@ if [ ! -d "$SHARP_DIR/node_modules/sharp" ]; then
 fi
 
 step "Building the pipeline benchmark (release)"
-cargo build --release --example cdn-transform
+[ "${BENCH_BUILD:-1}" = 0 ] || cargo build --release --features "$BUCKETDESK_FEATURES" --example cdn-transform
 BIN="$CARGO_TARGET_DIR/release/examples/cdn-transform"
 
 OUT="$(mktemp -d)"
@@ -54,7 +54,10 @@ jpegtran -copy none -progressive -restart 1 -outfile "$OUT/photos/Kleiber-progre
 vips copy "${SOURCES[1]}" "$OUT/photos/Painting-Colors.png"
 PHOTOS=("${SOURCES[@]}" "$OUT/photos/Kleiber-progressive-restart.jpg" "$OUT/photos/Painting-Colors.png")
 for p in "${PHOTOS[@]}"; do
-    printf '%-44s %s, %s MP, %s bytes\n' "$(basename "$p")" "$(file -b "$p" | cut -d, -f1-2)" \
+    kind=PNG
+    case "$(file -b "$p")" in *progressive*) kind="progressive JPEG" ;; *baseline*) kind="baseline JPEG" ;; esac
+    [ "$(basename "$p")" = Kleiber-progressive-restart.jpg ] && kind="$kind, restart markers"
+    printf '%-44s %s, %s MP, %s bytes\n' "$(basename "$p")" "$kind" \
         "$(awk -v w="$(vipsheader -f width "$p")" -v h="$(vipsheader -f height "$p")" 'BEGIN { printf "%.1f", w * h / 1e6 }')" \
         "$(stat -c %s "$p")"
 done

@@ -5,7 +5,8 @@
 # (doc/BENCHMARKS.md keeps the last ones) and never fails on them. See bench/startup.py.
 #
 #   bench/startup.sh     BENCH_PROFILE=release (default; what users run) or dev (the test
-#                        build); BENCH_RUNS (5) start-ups; BENCH_KEYS (10000) keys.
+#                        build); BENCH_RUNS (5) start-ups; BENCH_KEYS (10000) keys;
+#                        BENCH_BUILD=0 measures the binary already built.
 #
 # Needs what scripts/setup.sh installs: Xvfb, WebKitWebDriver, tauri-driver, moto, a
 # private keychain (scripts/with-keyring.sh) for the source's secret.
@@ -20,7 +21,7 @@ if [ "${BUCKETDESK_TEST_KEYRING:-}" != private ]; then
     # The binary embeds the UI: build it as the app ships.
     step "Building the UI and the app ($profile)"
     scripts/ui-build.sh
-    cargo build --profile "$profile" --features "$BUCKETDESK_FEATURES"
+    [ "${BENCH_BUILD:-1}" = 0 ] || cargo build --profile "$profile" --features "$BUCKETDESK_FEATURES"
     exec "$BUCKETDESK_ROOT/scripts/with-keyring.sh" "$BUCKETDESK_ROOT/bench/startup.sh" "$@"
 fi
 

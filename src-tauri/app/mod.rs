@@ -204,6 +204,7 @@ pub fn build_app<R: Runtime>(
         .manage(state)
         .setup(move |app| {
             specta.mount_events(app);
+            lighten_the_webview(app);
             let handle = app.handle().clone();
             {
                 let handle = handle.clone();
@@ -257,6 +258,28 @@ pub fn build_app<R: Runtime>(
             Ok(())
         })
         .build(context)
+}
+
+/// WebKitGTK's cache model for a viewer of local documents: decoded images that left the
+/// screen (the browser's thumbnails, as a list of 10,000 keys scrolls by) are dropped soon
+/// instead of kept for a back/forward cache and a web browser's memory cache. Every image
+/// comes from the local CDN on loopback, which has its own caches, so nothing is fetched
+/// from afar again. (doc/BENCHMARKS.md, "Start-up and memory".)
+fn lighten_the_webview<R: Runtime>(app: &tauri::App<R>) {
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window("main") {
+        let applied = window.with_webview(|webview| {
+            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(e) = applied {
+            eprintln!("bucketdesk: the webview's cache model was not set: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }
 
 /// Builds and runs the app on any runtime.

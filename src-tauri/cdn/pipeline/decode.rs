@@ -1,7 +1,8 @@
 //! Pixels out of the original, as 8-bit RGB or RGBA.
 //!
 //! - JPEG: libjpeg-turbo, scaled in the DCT (1/2, 1/4, 1/8) when the resize allows it; a
-//!   large progressive one on two threads, luma and chroma apart (`progressive`). Any
+//!   large one on two threads: in two bands of rows when its restart markers allow
+//!   (`bands`), else a progressive one with luma and chroma apart (`progressive`). Any
 //!   libjpeg warning (truncated data, extraneous bytes) fails the decode, as sharp's default
 //!   `failOn: 'warning'` does. CMYK/YCCK JPEGs are decoded to CMYK and converted to RGB with
 //!   libjpeg-turbo's (Adobe, inverted) convention, `R = C×K/255`: no ICC transform. The EXIF
@@ -65,8 +66,22 @@ fn jpeg(
     } else {
         PixelFormat::RGB
     };
-    if !cmyk && super::progressive::applies(&header) {
-        if let Some(rgb) = super::progressive::decode(input, &header, factor, MAX_JPEG_SCANS) {
+    // Two threads where the file allows: two bands of rows at a common restart marker, or
+    // a progressive file's luma and chroma apart.
+    let pixels = (header.width as u64) * (header.height as u64);
+    if !cmyk
+        && pixels >= super::bands::MIN_PIXELS
+        && let Some(parsed) = super::markers::parse(input)
+    {
+        let split =
+            super::bands::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS).or_else(|| {
+                super::progressive::applies(&header)
+                    .then(|| {
+                        super::progressive::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS)
+                    })
+                    .flatten()
+            });
+        if let Some(rgb) = split {
             return Ok(Pixels {
                 width: width as u32,
                 height: height as u32,

@@ -17,9 +17,11 @@
 //! Synchronous and CPU-bound: the server runs it on a bounded blocking pool, after reserving
 //! [`memory_estimate`] bytes of its memory budget.
 
+mod bands;
 mod decode;
 mod encode;
 pub mod geometry;
+mod markers;
 mod orient;
 mod probe;
 mod progressive;
@@ -195,15 +197,15 @@ pub fn memory_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
     let (decoded_px, decoded) = match p.probe.format {
         // libjpeg-turbo rounds a scaled side up; CMYK needs 4 bytes a pixel, then RGB.
         // A progressive one also keeps every coefficient until the last scan (2 bytes each,
-        // up to 3 per pixel at 4:4:4), twice when it is decoded on two threads, and then
-        // the two sets of planes (up to 3 bytes a scaled pixel each).
+        // up to 3 per pixel at 4:4:4); twice when it is decoded on two threads, plus the two
+        // sets of planes (up to 3 bytes a scaled pixel each).
         Format::Jpeg => {
             let d = u64::from(p.max_shrink);
             let px = w.div_ceil(d) * h.div_ceil(d);
-            let coefficients = if p.probe.progressive {
-                2 * (w * h * 3 * 2) + 2 * px * 3
-            } else {
-                0
+            let coefficients = match (p.probe.progressive, progressive::worth_splitting(w * h)) {
+                (true, true) => 2 * (w * h * 3 * 2) + 2 * px * 3,
+                (true, false) => w * h * 3 * 2,
+                (false, _) => 0,
             };
             (px, px * (4 + 3) + coefficients)
         }

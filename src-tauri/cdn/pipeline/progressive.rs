@@ -12,118 +12,52 @@
 //! Anything unusual (not three components, an AC scan with two components, no EOI, a
 //! marker we don't follow) leaves the file to the ordinary one-thread decode.
 
+use super::markers::{Parsed, Piece};
 use turbojpeg::{DecompressHeader, Decompressor, ScalingFactor, Subsamp, YuvImage, raw};
 
 /// Under this many pixels a second thread is not worth starting.
 const MIN_PIXELS: u64 = 1_000_000;
+/// Over this many, the second decoder's coefficient buffer (up to 6 bytes a pixel at 4:4:4)
+/// costs more memory than the time saved is worth: one thread, one buffer.
+const MAX_PIXELS: u64 = 25_000_000;
 
-/// One piece of the file between SOI and EOI.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Piece {
-    /// A marker segment other than SOS (tables, restart interval, frame header, APPn…).
-    Segment(std::ops::Range<usize>),
-    /// An SOS header with its entropy-coded data.
-    Scan {
-        range: std::ops::Range<usize>,
-        components: Vec<u8>,
-        spectral_start: u8,
-    },
-}
-
-/// The file's pieces and the luma component's id, or `None` for anything unusual.
-fn pieces(b: &[u8]) -> Option<(Vec<Piece>, u8)> {
-    if b.get(..2)? != [0xFF, 0xD8] {
-        return None;
-    }
-    let mut at = 2;
-    let mut out = Vec::new();
-    let mut luma = None;
-    loop {
-        if *b.get(at)? != 0xFF {
-            return None;
-        }
-        let marker = *b.get(at + 1)?;
-        match marker {
-            0xFF => {
-                at += 1; // fill byte
-                continue;
-            }
-            0xD9 => return Some((out, luma?)),
-            0x01 | 0xD0..=0xD7 => return None, // stand-alone markers out of place
-            _ => {}
-        }
-        let len = usize::from(u16::from_be_bytes([*b.get(at + 2)?, *b.get(at + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        let body = b.get(at + 4..at + 2 + len)?;
-        if marker == 0xDA {
-            let n = usize::from(*body.first()?);
-            let components: Vec<u8> = (0..n)
-                .map(|i| body.get(1 + 2 * i).copied())
-                .collect::<Option<_>>()?;
-            let spectral_start = *body.get(1 + 2 * n)?;
-            // The entropy-coded data runs to the next marker that is neither a stuffed 0xFF00
-            // nor a restart marker.
-            let mut end = at + 2 + len;
-            loop {
-                let ff = end + b.get(end..)?.iter().position(|&x| x == 0xFF)?;
-                match *b.get(ff + 1)? {
-                    0x00 | 0xD0..=0xD7 => end = ff + 2,
-                    _ => {
-                        end = ff;
-                        break;
-                    }
-                }
-            }
-            out.push(Piece::Scan {
-                range: at..end,
-                components,
-                spectral_start,
-            });
-            at = end;
-        } else {
-            if marker == 0xC2 {
-                // Progressive Huffman frame: precision, height, width, count, then components.
-                if *body.get(5)? != 3 {
-                    return None;
-                }
-                luma = Some(*body.get(6)?);
-            } else if matches!(marker, 0xC0 | 0xC1 | 0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF)
-            {
-                return None; // not a progressive Huffman frame
-            }
-            out.push(Piece::Segment(at..at + 2 + len));
-            at += 2 + len;
-        }
-    }
+/// Whether a progressive JPEG of `pixels` is decoded on two threads (if it splits).
+pub(super) fn worth_splitting(pixels: u64) -> bool {
+    (MIN_PIXELS..=MAX_PIXELS).contains(&pixels)
 }
 
 /// The two files: DC scans and luma AC scans, DC scans and chroma AC scans.
-fn split(b: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
-    let (pieces, luma) = pieces(b)?;
+fn split(b: &[u8], parsed: &Parsed) -> Option<(Vec<u8>, Vec<u8>)> {
+    let Parsed { frame, pieces } = parsed;
+    if frame.marker != 0xC2 || frame.components.len() != 3 {
+        return None;
+    }
+    let luma = frame.components[0].id;
     let mut luma_file = vec![0xFF, 0xD8];
     let mut chroma_file = vec![0xFF, 0xD8];
     let (mut luma_ac, mut chroma_ac) = (0, 0);
-    for piece in &pieces {
+    for piece in pieces {
         match piece {
-            Piece::Segment(range) => {
+            Piece::Segment { range, .. } => {
                 luma_file.extend_from_slice(&b[range.clone()]);
                 chroma_file.extend_from_slice(&b[range.clone()]);
             }
             Piece::Scan {
-                range,
+                header,
+                data,
                 components,
                 spectral_start,
+                ..
             } => {
+                let scan = &b[header.start..data.end];
                 if *spectral_start == 0 {
-                    luma_file.extend_from_slice(&b[range.clone()]);
-                    chroma_file.extend_from_slice(&b[range.clone()]);
+                    luma_file.extend_from_slice(scan);
+                    chroma_file.extend_from_slice(scan);
                 } else if components.as_slice() == [luma] {
-                    luma_file.extend_from_slice(&b[range.clone()]);
+                    luma_file.extend_from_slice(scan);
                     luma_ac += 1;
                 } else if components.len() == 1 {
-                    chroma_file.extend_from_slice(&b[range.clone()]);
+                    chroma_file.extend_from_slice(scan);
                     chroma_ac += 1;
                 } else {
                     return None; // an AC scan of two components is not a valid progressive scan
@@ -146,13 +80,14 @@ pub(super) fn applies(header: &DecompressHeader) -> bool {
         && !header.is_lossless
         && header.colorspace == turbojpeg::Colorspace::YCbCr
         && !matches!(header.subsamp, Subsamp::Gray)
-        && (header.width as u64) * (header.height as u64) >= MIN_PIXELS
+        && worth_splitting((header.width as u64) * (header.height as u64))
 }
 
 /// Decodes `input` to packed RGB at `factor` on two threads; `None` when the file does not
 /// split (see the module docs), and the caller decodes it the ordinary way.
 pub(super) fn decode(
     input: &[u8],
+    parsed: &Parsed,
     header: &DecompressHeader,
     factor: ScalingFactor,
     scan_limit: u32,
@@ -174,7 +109,7 @@ pub(super) fn decode(
         Subsamp::Sub2x2 => ScalingFactor::new(factor.num() * 2, factor.denom()),
         _ => return None,
     };
-    let (luma_file, chroma_file) = split(input)?;
+    let (luma_file, chroma_file) = split(input, parsed)?;
     let to_yuv = |file: &[u8], factor: ScalingFactor| -> Result<Planes, turbojpeg::Error> {
         let mut d = Decompressor::new()?;
         d.set_scaling_factor(factor)?;
@@ -461,7 +396,8 @@ mod tests {
                 ScalingFactor::ONE_QUARTER,
                 ScalingFactor::ONE_EIGHTH,
             ] {
-                let split = decode(&input, &header, factor, 500);
+                let parsed = super::super::markers::parse(&input).unwrap();
+                let split = decode(&input, &parsed, &header, factor, 500);
                 if subsamp == Subsamp::Sub2x1 && factor != ScalingFactor::ONE {
                     assert!(
                         split.is_none(),
@@ -494,14 +430,14 @@ mod tests {
         let image = turbojpeg::Image::mandelbrot(1200, 900, turbojpeg::PixelFormat::RGB);
         let baseline = c.compress_to_vec(image.as_deref()).unwrap();
         assert!(!applies(&turbojpeg::read_header(&baseline).unwrap()));
-        assert_eq!(split(&baseline), None, "no progressive frame");
+        let parsed = |f: &[u8]| super::super::markers::parse(f).unwrap();
+        assert_eq!(
+            split(&baseline, &parsed(&baseline)),
+            None,
+            "no progressive frame"
+        );
 
         let input = progressive(1203, 901, Subsamp::Sub2x2);
-        assert!(split(&input).is_some());
-        // Cut before EOI: left alone.
-        assert_eq!(split(&input[..input.len() - 2]), None);
-        assert_eq!(split(&input[..input.len() / 2]), None);
-        assert_eq!(split(b"\xFF\xD8\xFF"), None);
-        assert_eq!(split(b""), None);
+        assert!(split(&input, &parsed(&input)).is_some());
     }
 }

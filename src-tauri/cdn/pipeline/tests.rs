@@ -607,3 +607,57 @@ fn the_memory_estimate_bounds_the_work_and_follows_the_shrink_on_load() {
 fn pipeline_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
     super::memory_estimate(input, t, limits)
 }
+
+#[test]
+fn the_profile_times_every_stage_in_order_and_renders_what_transform_renders() {
+    let input = fixtures::jpeg(&photo(1600, 1200), true);
+    let t = sized(Some(300), None, Some(Format::Jpeg));
+    let (rendered, stages) = profile(&input, &t, &Limits::default()).unwrap();
+    let order: Vec<Stage> = stages.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        order,
+        [
+            Stage::Prepare,
+            Stage::Decode,
+            Stage::Orient,
+            Stage::Resize,
+            Stage::Encode
+        ]
+    );
+    let again = transform(&input, &t, &Limits::default()).unwrap();
+    assert_eq!(
+        (rendered.bytes, rendered.width, rendered.height),
+        (again.bytes, again.width, again.height)
+    );
+}
+
+#[test]
+fn a_large_progressive_jpeg_renders_as_its_baseline_twin_does() {
+    // 1600×1200 (1.9 MP) takes the two-thread decode; the same pixels as a baseline JPEG
+    // take the ordinary one. Their renders at every shrink-on-load agree closely.
+    let pixels = photo(1600, 1200);
+    let (progressive, baseline) = (
+        fixtures::jpeg(&pixels, true),
+        fixtures::jpeg(&pixels, false),
+    );
+    for width in [1600, 700, 390, 190, 90] {
+        let t = sized(Some(width), None, Some(Format::Png));
+        let a = read(&transform(&progressive, &t, &Limits::default()).unwrap());
+        let b = read(&transform(&baseline, &t, &Limits::default()).unwrap());
+        assert_eq!(a.dimensions(), b.dimensions());
+        let worst = a
+            .pixels()
+            .zip(b.pixels())
+            .map(|(p, q)| {
+                p.0.iter()
+                    .zip(q.0)
+                    .map(|(x, y)| x.abs_diff(y))
+                    .max()
+                    .unwrap()
+            })
+            .max()
+            .unwrap();
+        // Two encodings of one picture at quality 90: their own rounding, nothing more.
+        assert!(worst <= 24, "w={width}: off by {worst}");
+    }
+}
