@@ -178,6 +178,7 @@ impl AppState {
 
 /// Starts the GUI with the real runtime.
 pub fn run() -> ExitCode {
+    lighten_the_webview();
     let state = match AppState::from_env() {
         Ok(state) => state,
         Err(err) => {
@@ -187,6 +188,20 @@ pub fn run() -> ExitCode {
     };
     let context = tauri::generate_context!();
     run_app(tauri::Builder::default(), state, context)
+}
+
+/// WebKitGTK without its accelerated compositing (unless the user's environment says
+/// otherwise): on a 2-core machine under Xvfb it took WebKit's page process from 388 MB to
+/// 219 MB after listing and scrolling 10,000 keys, and start-up stayed under the goal
+/// (doc/BENCHMARKS.md, "Start-up and memory"). The screens use no 3D transforms or video
+/// that compositing would speed up. Set before any thread exists: WebKit reads it when the
+/// web process starts.
+fn lighten_the_webview() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // SAFETY: called first thing in `run`, before the app starts any thread.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
+    }
 }
 
 /// Builds the app on any runtime without running it: the command-layer tests pass
@@ -204,7 +219,6 @@ pub fn build_app<R: Runtime>(
         .manage(state)
         .setup(move |app| {
             specta.mount_events(app);
-            lighten_the_webview(app);
             let handle = app.handle().clone();
             {
                 let handle = handle.clone();
@@ -258,28 +272,6 @@ pub fn build_app<R: Runtime>(
             Ok(())
         })
         .build(context)
-}
-
-/// WebKitGTK's cache model for a viewer of local documents: decoded images that left the
-/// screen (the browser's thumbnails, as a list of 10,000 keys scrolls by) are dropped soon
-/// instead of kept for a back/forward cache and a web browser's memory cache. Every image
-/// comes from the local CDN on loopback, which has its own caches, so nothing is fetched
-/// from afar again. (doc/BENCHMARKS.md, "Start-up and memory".)
-fn lighten_the_webview<R: Runtime>(app: &tauri::App<R>) {
-    #[cfg(target_os = "linux")]
-    if let Some(window) = app.get_webview_window("main") {
-        let applied = window.with_webview(|webview| {
-            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
-            if let Some(context) = webview.inner().context() {
-                context.set_cache_model(CacheModel::DocumentViewer);
-            }
-        });
-        if let Err(e) = applied {
-            eprintln!("bucketdesk: the webview's cache model was not set: {e}");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
 }
 
 /// Builds and runs the app on any runtime.

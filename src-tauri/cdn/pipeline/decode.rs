@@ -75,7 +75,7 @@ fn jpeg(
     {
         let split =
             super::bands::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS).or_else(|| {
-                super::progressive::applies(&header)
+                (super::progressive::applies(&header) && super::a_core_is_idle())
                     .then(|| {
                         super::progressive::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS)
                     })

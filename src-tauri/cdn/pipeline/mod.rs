@@ -37,6 +37,8 @@ mod tests;
 pub use probe::{Probe, probe};
 
 use crate::cdn::transform::{Format, Limits, PipelineError, Rendered, Transform};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Decoded pixels: 8-bit RGB, or RGBA when `alpha`, rows packed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +63,34 @@ fn has_alpha(format: Format) -> bool {
 /// Transforms `input` as `t` asks, within `limits`.
 pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendered, PipelineError> {
     run(input, t, limits, &mut |_| {})
+}
+
+/// Transforms running now in this process.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one running transform while it lives.
+struct Running;
+
+impl Running {
+    fn start() -> Self {
+        RUNNING.fetch_add(1, Ordering::Relaxed);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether a core is left over by the transforms running now (this one included): a
+/// decoder that spends more CPU to finish sooner (`progressive`) only does so then, so a
+/// busy server's throughput does not pay for one request's latency.
+fn a_core_is_idle() -> bool {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    RUNNING.load(Ordering::Relaxed) < cores
 }
 
 /// The stages of [`transform`], for [`profile`].
@@ -101,6 +131,7 @@ fn run(
     limits: &Limits,
     done: &mut dyn FnMut(Stage),
 ) -> Result<Rendered, PipelineError> {
+    let _running = Running::start();
     let Prepared {
         probe,
         mut plan,
