@@ -178,7 +178,6 @@ impl AppState {
 
 /// Starts the GUI with the real runtime.
 pub fn run() -> ExitCode {
-    lighten_the_webview();
     let state = match AppState::from_env() {
         Ok(state) => state,
         Err(err) => {
@@ -188,20 +187,6 @@ pub fn run() -> ExitCode {
     };
     let context = tauri::generate_context!();
     run_app(tauri::Builder::default(), state, context)
-}
-
-/// WebKitGTK without its accelerated compositing (unless the user's environment says
-/// otherwise): on a 2-core machine under Xvfb it took WebKit's page process from 388 MB to
-/// 219 MB after listing and scrolling 10,000 keys, and start-up stayed under the goal
-/// (doc/BENCHMARKS.md, "Start-up and memory"). The screens use no 3D transforms or video
-/// that compositing would speed up. Set before any thread exists: WebKit reads it when the
-/// web process starts.
-fn lighten_the_webview() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        // SAFETY: called first thing in `run`, before the app starts any thread.
-        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") };
-    }
 }
 
 /// Builds the app on any runtime without running it: the command-layer tests pass

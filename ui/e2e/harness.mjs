@@ -392,12 +392,20 @@ export class Element {
 const COMMAND_TIMEOUT_MS = 60000;
 
 async function request(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    // fetch rejects with a DOMException (read-only message) on the timeout: say which
+    // command got no answer, as an Error the test's report can add to.
+    const why = error?.name === "TimeoutError" ? `no answer in ${COMMAND_TIMEOUT_MS} ms` : String(error);
+    throw new Error(`${method} ${url} ${JSON.stringify(body ?? {}).slice(0, 200)}: ${why}`);
+  }
   const text = await response.text();
   let parsed;
   try {
@@ -443,7 +451,8 @@ export async function withApp(options, body) {
   const app = await App.start(options);
   try {
     return await body(app);
-  } catch (error) {
+  } catch (thrown) {
+    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
     try {
       const file = await app.screenshot("failure");
       error.message += `\n(screenshot: ${file})`;
