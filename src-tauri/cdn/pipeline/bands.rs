@@ -1,7 +1,7 @@
 //! A JPEG with restart markers decoded as two bands of rows, on two threads.
 //!
 //! At a restart marker the entropy decoder starts afresh: DC predictions are reset, and in a
-//! progressive scan so is the end-of-band run (T.81 F.1.2.3, G.1.2.2). Cameras and
+//! progressive scan so is the end-of-band run (ITU T.81, Annexes F and G). Cameras and
 //! `jpegtran -restart` put them in, often once per row. When every scan's restart intervals
 //! end at one common row of MCUs near the middle, the file is cut there into two valid JPEGs:
 //! the same segments with the frame's height changed, and each scan's intervals above the

@@ -2,7 +2,7 @@
 //!
 //! libjpeg-turbo decodes a JPEG's entropy-coded data on one thread, and in a progressive
 //! JPEG that is nearly all the work (~90 % of a 17 MP photo's decode here). But a
-//! progressive JPEG codes each AC scan for one component alone (ITU T.81 G.1.1.1.1), so the
+//! progressive JPEG codes each AC scan for one component alone (ITU T.81, Annex G), so the
 //! scans split cleanly: the DC scans and the Y scans make one valid JPEG, the DC scans and the
 //! Cb/Cr scans another. Each is decoded to YUV planes, with the same DCT scaling, on its own
 //! thread; the Y plane of the first and the Cb/Cr planes of the second are exactly the planes
