@@ -16,9 +16,6 @@
 use super::markers::{Frame, Parsed, Piece};
 use turbojpeg::{DecompressHeader, Decompressor, Image, PixelFormat, ScalingFactor};
 
-/// Under this many pixels a second thread is not worth starting.
-pub(super) const MIN_PIXELS: u64 = 1_000_000;
-
 /// Where the file is cut: the MCU row, and per scan the number of restart intervals above.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Cut {
@@ -140,6 +137,30 @@ fn bands(b: &[u8], frame: &Frame, pieces: &[Piece], cut: &Cut) -> (Vec<u8>, Vec<
     (top, bottom)
 }
 
+/// A whole JPEG decoded to packed RGB at `factor`: its scaled width and the pixels.
+pub(super) fn rgb_at(
+    file: &[u8],
+    factor: ScalingFactor,
+    scan_limit: u32,
+) -> Result<(usize, Vec<u8>), turbojpeg::Error> {
+    let mut d = Decompressor::new()?;
+    d.set_scaling_factor(factor)?;
+    d.set_scan_limit(scan_limit)?;
+    let size = d.read_header(file)?.scaled(factor);
+    let mut rgb = vec![0u8; size.width * size.height * 3];
+    d.decompress(
+        file,
+        Image {
+            pixels: &mut rgb[..],
+            width: size.width,
+            pitch: size.width * 3,
+            height: size.height,
+            format: PixelFormat::RGB,
+        },
+    )?;
+    Ok((size.width, rgb))
+}
+
 /// Decodes `input` to packed RGB at `factor` in two bands on two threads; `None` when the
 /// file has no common cut (see the module docs), and the caller decodes it the ordinary way.
 pub(super) fn decode(
@@ -149,7 +170,9 @@ pub(super) fn decode(
     factor: ScalingFactor,
     scan_limit: u32,
 ) -> Option<Result<Vec<u8>, turbojpeg::Error>> {
-    if (header.width as u64) * (header.height as u64) < MIN_PIXELS || header.is_lossless {
+    if (header.width as u64) * (header.height as u64) < super::TWO_THREADS_FROM_PIXELS
+        || header.is_lossless
+    {
         return None;
     }
     let Parsed { frame, pieces } = parsed;
@@ -161,24 +184,10 @@ pub(super) fn decode(
     let (top, bottom) = bands(input, frame, pieces, &cut);
     let width = factor.scale(header.width);
     let rgb_of = |file: &[u8]| -> Result<Vec<u8>, turbojpeg::Error> {
-        let mut d = Decompressor::new()?;
-        d.set_scaling_factor(factor)?;
-        d.set_scan_limit(scan_limit)?;
-        let band = d.read_header(file)?.scaled(factor);
-        if band.width != width {
+        let (band_width, rgb) = rgb_at(file, factor, scan_limit)?;
+        if band_width != width {
             return Err(turbojpeg::Error::OutOfBounds);
         }
-        let mut rgb = vec![0u8; band.width * band.height * 3];
-        d.decompress(
-            file,
-            Image {
-                pixels: &mut rgb[..],
-                width: band.width,
-                pitch: band.width * 3,
-                height: band.height,
-                format: PixelFormat::RGB,
-            },
-        )?;
         Ok(rgb)
     };
     let (upper, lower) = std::thread::scope(|s| {
@@ -254,22 +263,7 @@ mod tests {
     }
 
     fn whole(input: &[u8], factor: ScalingFactor) -> Vec<u8> {
-        let mut d = Decompressor::new().unwrap();
-        d.set_scaling_factor(factor).unwrap();
-        let header = d.read_header(input).unwrap().scaled(factor);
-        let mut rgb = vec![0u8; header.width * header.height * 3];
-        d.decompress(
-            input,
-            Image {
-                pixels: &mut rgb[..],
-                width: header.width,
-                pitch: header.width * 3,
-                height: header.height,
-                format: PixelFormat::RGB,
-            },
-        )
-        .unwrap();
-        rgb
+        rgb_at(input, factor, 500).unwrap().1
     }
 
     #[test]

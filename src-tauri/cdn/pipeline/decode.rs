@@ -67,15 +67,21 @@ fn jpeg(
         PixelFormat::RGB
     };
     // Two threads where the file allows: two bands of rows at a common restart marker, or
-    // a progressive file's luma and chroma apart.
+    // a progressive file's luma and chroma apart. The whole file is walked only when one
+    // of them may apply.
     let pixels = (header.width as u64) * (header.height as u64);
+    let bands = super::markers::restarts_declared(input);
+    let luma_chroma = super::progressive::applies(&header) && super::a_core_is_idle();
     if !cmyk
-        && pixels >= super::bands::MIN_PIXELS
+        && pixels >= super::TWO_THREADS_FROM_PIXELS
+        && (bands || luma_chroma)
         && let Some(parsed) = super::markers::parse(input)
     {
-        let split =
-            super::bands::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS).or_else(|| {
-                (super::progressive::applies(&header) && super::a_core_is_idle())
+        let split = bands
+            .then(|| super::bands::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS))
+            .flatten()
+            .or_else(|| {
+                luma_chroma
                     .then(|| {
                         super::progressive::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS)
                     })

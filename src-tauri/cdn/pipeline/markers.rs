@@ -60,6 +60,52 @@ pub(super) enum Piece {
     },
 }
 
+/// The marker at `at` (after any fill bytes): `Ok((code, segment))` for a marker segment,
+/// its bytes from 0xFF to the end of its body; `Err(Some(code))` for EOI; `Err(None)` for
+/// anything else (not a marker, a stand-alone marker out of place, a length past the end).
+fn segment_at(b: &[u8], mut at: usize) -> Result<(u8, Range<usize>), Option<u8>> {
+    loop {
+        if *b.get(at).ok_or(None)? != 0xFF {
+            return Err(None);
+        }
+        match *b.get(at + 1).ok_or(None)? {
+            0xFF => at += 1, // fill byte
+            0xD9 => return Err(Some(0xD9)),
+            0x01 | 0xD0..=0xD8 => return Err(None),
+            code => {
+                let len = b.get(at + 2..at + 4).ok_or(None)?;
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if len < 2 || b.len() < at + 2 + len {
+                    return Err(None);
+                }
+                return Ok((code, at..at + 2 + len));
+            }
+        }
+    }
+}
+
+/// Whether a restart interval is in force at the first scan: read from the segments before
+/// it, without walking the entropy-coded data (cheap; what `bands` needs at the least).
+pub(super) fn restarts_declared(b: &[u8]) -> bool {
+    if b.get(..2) != Some(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut at = 2;
+    let mut interval = 0;
+    while let Ok((code, segment)) = segment_at(b, at) {
+        match code {
+            0xDA => return interval > 0,
+            0xDD => match b[segment.clone()].get(4..6) {
+                Some(&[hi, lo]) => interval = u16::from_be_bytes([hi, lo]),
+                _ => return false,
+            },
+            _ => {}
+        }
+        at = segment.end;
+    }
+    false
+}
+
 /// The frame and the pieces of a Huffman-coded JPEG (baseline, extended or progressive), or
 /// `None` for anything unusual: arithmetic coding, a second frame, no EOI, a marker out of
 /// place, a length that runs past the end.
@@ -72,30 +118,17 @@ pub(super) fn parse(b: &[u8]) -> Option<Parsed> {
     let mut frame: Option<Frame> = None;
     let mut restart_interval = 0;
     loop {
-        if *b.get(at)? != 0xFF {
-            return None;
-        }
-        let marker = *b.get(at + 1)?;
-        match marker {
-            0xFF => {
-                at += 1; // fill byte
-                continue;
-            }
-            0xD9 => {
+        let (marker, header) = match segment_at(b, at) {
+            Ok(segment) => segment,
+            Err(Some(_eoi)) => {
                 return Some(Parsed {
                     frame: frame?,
                     pieces: out,
                 });
             }
-            0x01 | 0xD0..=0xD8 => return None, // stand-alone markers out of place
-            _ => {}
-        }
-        let len = usize::from(u16::from_be_bytes([*b.get(at + 2)?, *b.get(at + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        let body = b.get(at + 4..at + 2 + len)?;
-        let header = at..at + 2 + len;
+            Err(None) => return None,
+        };
+        let body = &b[header.start + 4..header.end];
         match marker {
             0xDA => {
                 frame.as_ref()?;
@@ -201,6 +234,23 @@ mod tests {
             .filter(|p| matches!(p, Piece::Scan { .. }))
             .count();
         assert!(scans > 5, "{scans} scans");
+    }
+
+    #[test]
+    fn a_restart_interval_is_seen_in_the_header() {
+        assert!(!restarts_declared(&encoded(false)));
+        assert!(!restarts_declared(&encoded(true)));
+        // DRI (interval 4) inserted right after SOI: declared, whatever follows.
+        let mut file = encoded(false);
+        file.splice(2..2, [0xFF, 0xDD, 0x00, 0x04, 0x00, 0x04]);
+        assert!(restarts_declared(&file));
+        file[7] = 0; // interval 0: none
+        assert!(!restarts_declared(&file));
+        assert!(
+            !restarts_declared(b"\xFF\xD8\xFF\xDD\x00\x02"),
+            "a DRI too short"
+        );
+        assert!(!restarts_declared(b""));
     }
 
     #[test]

@@ -65,6 +65,10 @@ pub fn transform(input: &[u8], t: &Transform, limits: &Limits) -> Result<Rendere
     run(input, t, limits, &mut |_| {})
 }
 
+/// Under this many pixels a JPEG decode is not worth a second thread (`bands`,
+/// `progressive`).
+const TWO_THREADS_FROM_PIXELS: u64 = 1_000_000;
+
 /// Transforms running now in this process.
 static RUNNING: AtomicUsize = AtomicUsize::new(0);
 

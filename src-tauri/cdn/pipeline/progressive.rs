@@ -15,15 +15,13 @@
 use super::markers::{Parsed, Piece};
 use turbojpeg::{DecompressHeader, Decompressor, ScalingFactor, Subsamp, YuvImage, raw};
 
-/// Under this many pixels a second thread is not worth starting.
-const MIN_PIXELS: u64 = 1_000_000;
 /// Over this many, the second decoder's coefficient buffer (up to 6 bytes a pixel at 4:4:4)
 /// costs more memory than the time saved is worth: one thread, one buffer.
 const MAX_PIXELS: u64 = 25_000_000;
 
 /// Whether a progressive JPEG of `pixels` is decoded on two threads (if it splits).
 pub(super) fn worth_splitting(pixels: u64) -> bool {
-    (MIN_PIXELS..=MAX_PIXELS).contains(&pixels)
+    (super::TWO_THREADS_FROM_PIXELS..=MAX_PIXELS).contains(&pixels)
 }
 
 /// The two files: DC scans and luma AC scans, DC scans and chroma AC scans.
@@ -366,22 +364,7 @@ mod tests {
     }
 
     fn whole(input: &[u8], factor: ScalingFactor) -> Vec<u8> {
-        let mut d = Decompressor::new().unwrap();
-        d.set_scaling_factor(factor).unwrap();
-        let header = d.read_header(input).unwrap().scaled(factor);
-        let mut rgb = vec![0u8; header.width * header.height * 3];
-        d.decompress(
-            input,
-            turbojpeg::Image {
-                pixels: &mut rgb[..],
-                width: header.width,
-                pitch: header.width * 3,
-                height: header.height,
-                format: turbojpeg::PixelFormat::RGB,
-            },
-        )
-        .unwrap();
-        rgb
+        super::super::bands::rgb_at(input, factor, 500).unwrap().1
     }
 
     #[test]
