@@ -2,7 +2,8 @@
 //!
 //! - JPEG: libjpeg-turbo, scaled in the DCT (1/2, 1/4, 1/8) when the resize allows it; a
 //!   large one on two threads: in two bands of rows when its restart markers allow
-//!   (`bands`), else a progressive one with luma and chroma apart (`progressive`). Any
+//!   (`bands`), else a progressive one with luma and chroma apart (`progressive`), else a
+//!   baseline one by our own decoder from both ends of its data (`baseline`). Any
 //!   libjpeg warning (truncated data, extraneous bytes) fails the decode, as sharp's default
 //!   `failOn: 'warning'` does. CMYK/YCCK JPEGs are decoded to CMYK and converted to RGB with
 //!   libjpeg-turbo's (Adobe, inverted) convention, `R = C×K/255`: no ICC transform. The EXIF
@@ -66,15 +67,18 @@ fn jpeg(
     } else {
         PixelFormat::RGB
     };
-    // Two threads where the file allows: two bands of rows at a common restart marker, or
-    // a progressive file's luma and chroma apart. The whole file is walked only when one
-    // of them may apply.
+    // Two threads where the file allows: two bands of rows at a common restart marker; a
+    // progressive file's luma and chroma apart; a baseline file's entropy-coded data from
+    // both ends, the second half started speculatively. The whole file is walked only when
+    // one of them may apply.
     let pixels = (header.width as u64) * (header.height as u64);
     let bands = super::markers::restarts_declared(input);
-    let luma_chroma = super::progressive::applies(&header) && super::a_core_is_idle();
+    let idle = super::a_core_is_idle();
+    let luma_chroma = super::progressive::applies(&header) && idle;
+    let speculative = !bands && super::baseline::applies(&header, factor) && idle;
     if !cmyk
         && pixels >= super::TWO_THREADS_FROM_PIXELS
-        && (bands || luma_chroma)
+        && (bands || luma_chroma || speculative)
         && let Some(parsed) = super::markers::parse(input)
     {
         let split = bands
@@ -85,6 +89,11 @@ fn jpeg(
                     .then(|| {
                         super::progressive::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS)
                     })
+                    .flatten()
+            })
+            .or_else(|| {
+                speculative
+                    .then(|| super::baseline::decode(input, &parsed, factor).map(Ok))
                     .flatten()
             });
         if let Some(rgb) = split {

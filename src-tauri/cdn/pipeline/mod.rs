@@ -18,6 +18,7 @@
 //! [`memory_estimate`] bytes of its memory budget.
 
 mod bands;
+mod baseline;
 mod decode;
 mod encode;
 pub mod geometry;

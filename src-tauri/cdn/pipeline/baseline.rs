@@ -1,0 +1,1215 @@
+//! A baseline JPEG with no restart markers, decoded on two threads.
+//!
+//! With no restart marker the entropy-coded data has no point where a decoder may start
+//! afresh, so libjpeg-turbo decodes it on one thread; for a large photo its Huffman decoding
+//! is most of the time. But Huffman codes resynchronise: a decoder started at an arbitrary
+//! bit soon falls into step with the true decode. So:
+//!
+//! 1. **Speculate.** The second thread starts at the middle of the data as if an MCU began
+//!    there, and records where each of its first MCUs begins, with its running DC
+//!    predictions (starting from 0). A bad code sends it one bit further.
+//! 2. **Meet.** The first thread decodes from the start. Past the middle, at each MCU it
+//!    begins, it looks for the same bit position among the second thread's records. Parsing
+//!    a baseline MCU depends on nothing but the bit position it starts at, so from a common
+//!    position on both decode the same MCUs; only the DC values of the second differ from
+//!    the true ones, by a constant per component known there. No common position within
+//!    the window, and the file is decoded the ordinary way.
+//! 3. **Render.** Both threads keep just the coefficients the scaled IDCT reads. Then each
+//!    renders half of the MCU rows: IDCT, then YCbCr to RGB, one MCU row at a time.
+//!
+//! Only scaled decodes in which no component is upsampled are done here: grey and 4:4:4 at
+//! 1/2, 1/4 and 1/8, and 4:2:0 at 1/4 and 1/8, where libjpeg-turbo scales the chroma IDCT up
+//! instead (to 4×4 and 2×2). The IDCTs (`jidctred.c`'s 4×4, 2×2 and 1×1) and the colour
+//! conversion (`jdcolor.c`) are libjpeg-turbo's integer arithmetic, so the pixels are the
+//! ordinary decode's (tested). Anything else — a bad Huffman code or table, too few or too
+//! many MCUs, bytes left over, a layout not handled — gives `None`, and the caller's
+//! ordinary decode reports what libjpeg-turbo reports.
+
+use super::markers::{Parsed, Piece};
+use std::sync::LazyLock;
+use std::sync::mpsc;
+use turbojpeg::{Colorspace, DecompressHeader, ScalingFactor};
+
+/// How far past the middle the first thread's data reaches (stuffed bytes). The second
+/// thread looks for a common position in its first quarter of that (unstuffed), which
+/// leaves room for the stuffing and the MCU that straddles the window's end. Decoders fall
+/// into step within a few MCUs on photos. Smaller data is decoded the ordinary way.
+const MARGIN_BYTES: usize = 128 << 10;
+
+/// Whether `decode` may apply: a large baseline or extended Huffman JPEG, decoded scaled.
+pub(super) fn applies(header: &DecompressHeader, factor: ScalingFactor) -> bool {
+    !header.is_progressive
+        && !header.is_arithmetic
+        && !header.is_lossless
+        && matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray)
+        && factor != ScalingFactor::ONE
+        && (header.width as u64) * (header.height as u64) >= super::TWO_THREADS_FROM_PIXELS
+}
+
+/// Decodes `input` to packed RGB at `factor` on two threads; `None` when the file is not one
+/// this module handles (see the module docs) and the caller decodes it the ordinary way.
+pub(super) fn decode(input: &[u8], parsed: &Parsed, factor: ScalingFactor) -> Option<Vec<u8>> {
+    decode_with(input, parsed, factor, MARGIN_BYTES)
+}
+
+fn decode_with(
+    input: &[u8],
+    parsed: &Parsed,
+    factor: ScalingFactor,
+    margin: usize,
+) -> Option<Vec<u8>> {
+    let layout = Layout::new(input, parsed, factor)?;
+    let data = &input[layout.data.clone()];
+    if data.len() < 4 * margin {
+        return None;
+    }
+    // The second thread starts at a byte that does not follow 0xFF (a stuffed zero).
+    let mut middle = data.len() / 2;
+    while data[middle - 1] == 0xFF {
+        middle += 1;
+    }
+    let mut lead_end = (middle + margin).min(data.len());
+    while lead_end < data.len() && data[lead_end - 1] == 0xFF {
+        lead_end += 1;
+    }
+    let total = layout.mcus();
+    let mut lead_store = vec![0i16; total * layout.stride];
+    let mut follow_store = vec![0i16; total * layout.stride];
+    let (met, followed) = std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let layout = &layout;
+        let follower = s.spawn(|| {
+            let buf = unstuff(&data[middle..]).0;
+            layout.follow(&buf, margin / 4, tx, &mut follow_store)
+        });
+        let (buf, origin) = unstuff_marking(&data[..lead_end], middle);
+        let met = layout.lead(&buf, 8 * origin as u64, rx, &mut lead_store);
+        (met, follower.join().ok().flatten())
+    });
+    if std::env::var_os("BASELINE_DEBUG").is_some() {
+        eprintln!("met {:?} followed {:?} total {total}", met.as_ref().map(|m| (m.mcu, m.follower_mcu)), followed.as_ref().map(|f| f.complete));
+    }
+    let (met, followed) = (met?, followed?);
+    // The second thread decoded the rest of the image from the meeting point, and only the
+    // padding (under a byte) is left after it.
+    let last = met.follower_mcu + (total - met.mcu);
+    match followed.tail[last % TAIL] {
+        (count, left) if count == last && left < 8 => {}
+        _ => return None,
+    }
+    let mut dc_offset = [0i16; 3];
+    for (c, offset) in dc_offset.iter_mut().enumerate() {
+        *offset = met.lead_preds[c].wrapping_sub(met.follower_preds[c]) as i16;
+    }
+    let slot = |t: usize| -> (&[i16], [i16; 3]) {
+        let stride = layout.stride;
+        if t < met.mcu {
+            (&lead_store[t * stride..(t + 1) * stride], [0; 3])
+        } else {
+            let at = t - met.mcu + met.follower_mcu;
+            (&follow_store[at * stride..(at + 1) * stride], dc_offset)
+        }
+    };
+    Some(layout.render(&slot))
+}
+
+/// Removes the zero byte stuffed after each 0xFF; also gives the length of the output for
+/// the first `mark` input bytes.
+fn unstuff_marking(data: &[u8], mark: usize) -> (Vec<u8>, usize) {
+    let (mut head, _) = unstuff(&data[..mark]);
+    let at = head.len();
+    let (tail, _) = unstuff(&data[mark..]);
+    head.extend_from_slice(&tail);
+    (head, at)
+}
+
+/// Removes the zero byte stuffed after each 0xFF (the data holds no marker: `markers`
+/// ended it at the first one); the count of bytes removed.
+fn unstuff(data: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(data.len());
+    let mut rest = data;
+    let mut removed = 0;
+    while let Some(ff) = rest.iter().position(|&b| b == 0xFF) {
+        out.extend_from_slice(&rest[..=ff]);
+        let skip = usize::from(rest.get(ff + 1) == Some(&0));
+        removed += skip;
+        rest = &rest[ff + 1 + skip..];
+    }
+    out.extend_from_slice(rest);
+    (out, removed)
+}
+
+/// A Huffman table, decoded libjpeg's way (`jdhuff.c`): a lookahead of `LOOKAHEAD` bits,
+/// then the canonical codes' bounds per length.
+const LOOKAHEAD: u32 = 9;
+
+struct Huffman {
+    /// By the next `LOOKAHEAD` bits: (code length << 8) | symbol, 0 for a longer code.
+    fast: Vec<u16>,
+    /// For AC tables, by the next `LOOKAHEAD` bits when a code and its value bits fit in
+    /// them: (value << 16) | (run << 8) | bits used; 0 otherwise.
+    fast_ac: Vec<i32>,
+    /// Per length 1–16: the largest code, -1 for none; index 17 is a sentinel.
+    max_code: [i32; 18],
+    /// Per length: what to add to a code to get its symbol's index in `values`.
+    value_offset: [i32; 18],
+    values: [u8; 256],
+}
+
+impl Huffman {
+    /// From a DHT's counts and symbols; `None` for a table libjpeg refuses.
+    fn new(counts: &[u8; 16], symbols: &[u8], dc: bool) -> Option<Self> {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if total > 256 || symbols.len() < total || (dc && symbols[..total].iter().any(|&s| s > 15))
+        {
+            return None;
+        }
+        let mut values = [0u8; 256];
+        values[..total].copy_from_slice(&symbols[..total]);
+        let mut max_code = [-1i32; 18];
+        let mut value_offset = [0i32; 18];
+        let mut fast = vec![0u16; 1 << LOOKAHEAD];
+        let mut code = 0i32;
+        let mut index = 0usize;
+        for len in 1..=16u32 {
+            let n = usize::from(counts[len as usize - 1]);
+            if n > 0 {
+                value_offset[len as usize] = index as i32 - code;
+                for _ in 0..n {
+                    // No code may be all ones, nor longer than its length.
+                    if i64::from(code) + 1 >= (1i64 << len) {
+                        return None;
+                    }
+                    if len <= LOOKAHEAD {
+                        let shift = LOOKAHEAD - len;
+                        let first = (code as usize) << shift;
+                        for entry in &mut fast[first..first + (1 << shift)] {
+                            *entry = ((len as u16) << 8) | u16::from(values[index]);
+                        }
+                    }
+                    code += 1;
+                    index += 1;
+                }
+                max_code[len as usize] = code - 1;
+            }
+            if i64::from(code) >= (1i64 << len) {
+                return None;
+            }
+            code <<= 1;
+        }
+        max_code[17] = i32::MAX;
+        let mut fast_ac = vec![0i32; 1 << LOOKAHEAD];
+        if !dc {
+            for (look, entry) in fast_ac.iter_mut().enumerate() {
+                let e = fast[look];
+                let (len, symbol) = (u32::from(e >> 8), e as u8);
+                let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+                if len == 0 || size == 0 || len + size > LOOKAHEAD {
+                    continue;
+                }
+                let bits = ((look as u32) >> (LOOKAHEAD - len - size)) & ((1 << size) - 1);
+                *entry = (extend(bits, size) << 16) | (run << 8) as i32 | (len + size) as i32;
+            }
+        }
+        Some(Huffman {
+            fast,
+            fast_ac,
+            max_code,
+            value_offset,
+            values,
+        })
+    }
+}
+
+/// A coefficient's value from its `size` bits (T.81 F.2.2.1, `HUFF_EXTEND`).
+#[inline(always)]
+fn extend(bits: u32, size: u32) -> i32 {
+    if bits < (1 << (size - 1)) {
+        bits as i32 - (1 << size) + 1
+    } else {
+        bits as i32
+    }
+}
+
+/// Bits of unstuffed data, most significant first; zeros past the end.
+struct Reader<'a> {
+    buf: &'a [u8],
+    /// The next byte to load.
+    next: usize,
+    /// Valid bits at the top of `acc`.
+    acc: u64,
+    n: u32,
+}
+
+impl<'a> Reader<'a> {
+    fn at(buf: &'a [u8], bit: u64) -> Self {
+        let mut r = Reader {
+            buf,
+            next: (bit / 8) as usize,
+            acc: 0,
+            n: 0,
+        };
+        r.refill();
+        r.skip((bit % 8) as u32);
+        r
+    }
+
+    /// The position of the next bit.
+    #[inline(always)]
+    fn pos(&self) -> u64 {
+        self.next as u64 * 8 - u64::from(self.n)
+    }
+
+    /// At least 57 bits valid.
+    #[inline(always)]
+    fn refill(&mut self) {
+        if self.n > 56 {
+            return;
+        }
+        if let Some(word) = self.buf.get(self.next..self.next + 8) {
+            let word = u64::from_be_bytes(word.try_into().expect("8 bytes"));
+            // Bits past the bytes taken are the stream's next bits too: a later refill ORs
+            // the same values there.
+            self.acc |= word >> self.n;
+            let take = (64 - self.n) / 8;
+            self.next += take as usize;
+            self.n += take * 8;
+        } else {
+            while self.n <= 56 {
+                let byte = self.buf.get(self.next).copied().unwrap_or(0);
+                self.acc |= u64::from(byte) << (56 - self.n);
+                self.next += 1;
+                self.n += 8;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn skip(&mut self, bits: u32) {
+        self.acc <<= bits;
+        self.n -= bits;
+    }
+
+    /// `bits` (1–16) bits.
+    #[inline(always)]
+    fn take(&mut self, bits: u32) -> u32 {
+        let v = (self.acc >> (64 - bits)) as u32;
+        self.skip(bits);
+        v
+    }
+
+    #[inline(always)]
+    fn symbol(&mut self, t: &Huffman) -> Option<u8> {
+        let e = t.fast[(self.acc >> (64 - LOOKAHEAD)) as usize];
+        if e != 0 {
+            self.skip(u32::from(e >> 8));
+            return Some(e as u8);
+        }
+        let code16 = (self.acc >> 48) as i32;
+        for len in LOOKAHEAD + 1..=16 {
+            let code = code16 >> (16 - len);
+            if code <= t.max_code[len as usize] {
+                self.skip(len);
+                return t
+                    .values
+                    .get((code + t.value_offset[len as usize]) as usize)
+                    .copied();
+            }
+        }
+        None
+    }
+}
+
+/// The zigzag order, natural index by coded index, with libjpeg's 16 extra entries that
+/// catch a run past the end of the block (they write coefficient 63).
+const ZIGZAG: [u8; 80] = {
+    let order = [
+        0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34,
+        27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44,
+        51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+    ];
+    let mut out = [63u8; 80];
+    let mut i = 0;
+    while i < 64 {
+        out[i] = order[i];
+        i += 1;
+    }
+    out
+};
+
+/// Not kept (`Keep`).
+const DROP: u8 = 255;
+
+/// The rows and columns of the 8×8 coefficients each scaled IDCT reads (1×1: DC; 2×2: 0, 1,
+/// 3, 5, 7; 4×4: all but 4), and each natural index's place among them.
+struct Keep {
+    size: usize,
+    place: [u8; 64],
+    len: usize,
+}
+
+impl Keep {
+    const fn new(size: usize) -> Keep {
+        let lines: &[usize] = match size {
+            1 => &[0],
+            2 => &[0, 1, 3, 5, 7],
+            _ => &[0, 1, 2, 3, 5, 6, 7],
+        };
+        let mut place = [DROP; 64];
+        let mut r = 0;
+        while r < lines.len() {
+            let mut c = 0;
+            while c < lines.len() {
+                place[lines[r] * 8 + lines[c]] = (r * lines.len() + c) as u8;
+                c += 1;
+            }
+            r += 1;
+        }
+        Keep {
+            size,
+            place,
+            len: lines.len() * lines.len(),
+        }
+    }
+}
+
+static KEEP: [Keep; 3] = [Keep::new(1), Keep::new(2), Keep::new(4)];
+
+fn keep_for(size: usize) -> &'static Keep {
+    match size {
+        1 => &KEEP[0],
+        2 => &KEEP[1],
+        _ => &KEEP[2],
+    }
+}
+
+/// One block of an MCU.
+struct Block {
+    /// The component's index in the frame (0 Y or grey, 1 Cb, 2 Cr).
+    component: usize,
+    dc: usize,
+    ac: usize,
+    /// Where its coefficients start in the MCU's slot.
+    at: usize,
+    /// Its place in the MCU, in blocks.
+    x: usize,
+    y: usize,
+}
+
+struct Component {
+    h: usize,
+    v: usize,
+    keep: &'static Keep,
+    /// The quantization table in `keep`'s order.
+    quant: Vec<i32>,
+    /// Upsampled to twice its width (4:2:2 chroma).
+    twice: bool,
+    /// Its width in samples at the scale decoded (libjpeg's `downsampled_width`).
+    width: usize,
+}
+
+/// What the file is, for this decoder.
+struct Layout {
+    data: std::ops::Range<usize>,
+    components: Vec<Component>,
+    blocks: Vec<Block>,
+    /// DC tables then AC tables, as the blocks index them.
+    tables: Vec<Huffman>,
+    /// Coefficients per MCU.
+    stride: usize,
+    mcus_across: usize,
+    mcus_down: usize,
+    /// The scaled output.
+    width: usize,
+    height: usize,
+    /// Output pixels per MCU, across and down.
+    mcu_width: usize,
+    mcu_height: usize,
+}
+
+/// Where the first thread met the second.
+struct Met {
+    /// The MCU (in image order) at which they met.
+    mcu: usize,
+    /// The same MCU among the second thread's.
+    follower_mcu: usize,
+    lead_preds: [i32; 3],
+    follower_preds: [i32; 3],
+}
+
+/// What the second thread decoded.
+struct Followed {
+    /// MCUs decoded completely from its final start.
+    complete: usize,
+    /// For the last `TAIL` of them, by their count modulo `TAIL`: (count, bits left after).
+    /// Short MCUs (all-zero blocks of 1-bit codes) can fit in the padding after the last
+    /// one, so the end is checked at the count the first thread gives.
+    tail: [(usize, u64); TAIL],
+}
+
+const TAIL: usize = 64;
+
+/// Where one of the second thread's MCUs starts, and its DC predictions there.
+#[derive(Clone, Copy)]
+struct Record {
+    pos: u64,
+    preds: [i32; 3],
+}
+
+impl Layout {
+    fn new(b: &[u8], parsed: &Parsed, factor: ScalingFactor) -> Option<Layout> {
+        let frame = &parsed.frame;
+        if !matches!(frame.marker, 0xC0 | 0xC1) || b.get(frame.at.start + 4) != Some(&8) {
+            return None;
+        }
+        let mut scans = parsed.pieces.iter().filter_map(|p| match p {
+            Piece::Scan {
+                header,
+                data,
+                components,
+                restarts,
+                restart_interval,
+                ..
+            } => Some((header, data, components, restarts, *restart_interval)),
+            Piece::Segment { .. } => None,
+        });
+        let (header, data, scan_components, restarts, interval) = scans.next()?;
+        if scans.next().is_some() || !restarts.is_empty() || interval != 0 {
+            return None;
+        }
+        // Tables defined before the scan.
+        let mut quant: [Option<[u16; 64]>; 4] = [None; 4];
+        let mut huffman: [[Option<usize>; 4]; 2] = [[None; 4]; 2];
+        let mut dht = Vec::new();
+        for piece in &parsed.pieces {
+            let Piece::Segment { marker, range } = piece else {
+                break;
+            };
+            let body = &b[range.start + 4..range.end];
+            match marker {
+                0xDB => {
+                    let mut rest = body;
+                    while let Some(&pq_tq) = rest.first() {
+                        let (wide, id) = (pq_tq >> 4, usize::from(pq_tq & 15));
+                        let len = if wide == 0 { 64 } else { 128 };
+                        let values = rest.get(1..1 + len)?;
+                        let mut table = [0u16; 64];
+                        for (k, q) in table.iter_mut().enumerate() {
+                            *q = if wide == 0 {
+                                u16::from(values[k])
+                            } else {
+                                u16::from_be_bytes([values[2 * k], values[2 * k + 1]])
+                            };
+                        }
+                        // Stored in zigzag order; kept in natural order.
+                        let mut natural = [0u16; 64];
+                        for (k, &q) in table.iter().enumerate() {
+                            natural[usize::from(ZIGZAG[k])] = q;
+                        }
+                        *quant.get_mut(id)? = Some(natural);
+                        rest = &rest[1 + len..];
+                    }
+                }
+                0xC4 => {
+                    let mut rest = body;
+                    while let Some(&tc_th) = rest.first() {
+                        let (class, id) = (usize::from(tc_th >> 4), usize::from(tc_th & 15));
+                        let counts: [u8; 16] = rest.get(1..17)?.try_into().ok()?;
+                        let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+                        let symbols = rest.get(17..17 + n)?;
+                        let table = Huffman::new(&counts, symbols, class == 0)?;
+                        dht.push(table);
+                        *huffman.get_mut(class)?.get_mut(id)? = Some(dht.len() - 1);
+                        rest = &rest[17 + n..];
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The scan header: components with their tables; spectral selection 0–63, no
+        // successive approximation.
+        let sos = &b[header.start + 4..header.end];
+        let n = usize::from(sos[0]);
+        if sos.get(1 + 2 * n..4 + 2 * n)? != [0, 63, 0] {
+            return None;
+        }
+        let (w, h) = (usize::from(frame.width), usize::from(frame.height));
+        let scaled = |side: usize, size: usize| (side * size).div_ceil(8);
+        let luma_size = match factor {
+            f if f == ScalingFactor::ONE_HALF => 4,
+            f if f == ScalingFactor::ONE_QUARTER => 2,
+            f if f == ScalingFactor::ONE_EIGHTH => 1,
+            _ => return None,
+        };
+        let fc = &frame.components;
+        let subsampling: Vec<(u8, u8)> = fc.iter().map(|c| (c.h, c.v)).collect();
+        let (sizes, mcus_across, mcus_down) = match subsampling[..] {
+            // Grey: one component, not interleaved, one block an MCU whatever its factors.
+            [_] => (vec![luma_size], w.div_ceil(8), h.div_ceil(8)),
+            [(1, 1), (1, 1), (1, 1)] => (vec![luma_size; 3], w.div_ceil(8), h.div_ceil(8)),
+            [(2, 2), (1, 1), (1, 1)] if luma_size < 4 => (
+                vec![luma_size, 2 * luma_size, 2 * luma_size],
+                w.div_ceil(16),
+                h.div_ceil(16),
+            ),
+            // 4:2:2: the chroma IDCT is not scaled up (it would have to be in one direction
+            // only); its rows are upsampled instead.
+            [(2, 1), (1, 1), (1, 1)] => (vec![luma_size; 3], w.div_ceil(16), h.div_ceil(8)),
+            _ => return None,
+        };
+        if n != fc.len() {
+            return None;
+        }
+        let grey = fc.len() == 1;
+        let mut components = Vec::new();
+        for (i, c) in fc.iter().enumerate() {
+            let keep = keep_for(sizes[i]);
+            let id = usize::from(*b.get(frame.at.start + 4 + 6 + 3 * i + 2)?);
+            let natural = (*quant.get(id)?)?;
+            let mut q = vec![0i32; keep.len];
+            for (z, &place) in keep.place.iter().enumerate() {
+                if place != DROP {
+                    q[usize::from(place)] = i32::from(natural[z]);
+                }
+            }
+            let (h, v) = if grey {
+                (1, 1)
+            } else {
+                (usize::from(c.h), usize::from(c.v))
+            };
+            let max_h = usize::from(frame.max_h());
+            components.push(Component {
+                h,
+                v,
+                keep,
+                quant: q,
+                twice: !grey && h * sizes[i] < max_h * luma_size,
+                width: (w * h * sizes[i]).div_ceil(max_h * 8),
+            });
+        }
+        let mut blocks = Vec::new();
+        let mut at = 0;
+        for (k, &id) in scan_components.iter().enumerate() {
+            let component = fc.iter().position(|c| c.id == id)?;
+            let tables = sos[2 + 2 * k];
+            let dc = (*huffman[0].get(usize::from(tables >> 4))?)?;
+            let ac = (*huffman[1].get(usize::from(tables & 15))?)?;
+            let c = &components[component];
+            for y in 0..c.v {
+                for x in 0..c.h {
+                    blocks.push(Block {
+                        component,
+                        dc,
+                        ac,
+                        at,
+                        x,
+                        y,
+                    });
+                    at += c.keep.len;
+                }
+            }
+        }
+        // Each component once in the scan.
+        let mut seen = [false; 3];
+        for b in &blocks {
+            seen[b.component] = true;
+        }
+        if seen.iter().filter(|&&s| s).count() != fc.len() {
+            return None;
+        }
+        let (mh, mv) = (components[0].h, components[0].v);
+        Some(Layout {
+            data: data.clone(),
+            tables: dht,
+            stride: at,
+            mcus_across,
+            mcus_down,
+            width: scaled(w, luma_size),
+            height: scaled(h, luma_size),
+            mcu_width: mh * luma_size,
+            mcu_height: mv * luma_size,
+            components,
+            blocks,
+        })
+    }
+
+    fn mcus(&self) -> usize {
+        self.mcus_across * self.mcus_down
+    }
+
+    /// Decodes one MCU into `slot` (zeroed), the DC predictions carried in `preds`; `None`
+    /// for a bad code.
+    #[inline(always)]
+    fn mcu(&self, r: &mut Reader, preds: &mut [i32; 3], slot: &mut [i16]) -> Option<()> {
+        for block in &self.blocks {
+            let out = &mut slot[block.at..];
+            let place = &self.components[block.component].keep.place;
+            let (dc, ac) = (&self.tables[block.dc], &self.tables[block.ac]);
+            r.refill();
+            let size = u32::from(r.symbol(dc)?);
+            // At most 15 (the table was checked), and 57 - 16 bits are left.
+            let diff = if size != 0 {
+                extend(r.take(size), size)
+            } else {
+                0
+            };
+            let pred = &mut preds[block.component];
+            *pred = pred.wrapping_add(diff);
+            out[0] = *pred as i16;
+            let mut k = 1usize;
+            while k < 64 {
+                if r.n < 32 {
+                    r.refill();
+                }
+                let e = ac.fast_ac[(r.acc >> (64 - LOOKAHEAD)) as usize];
+                let (run, value) = if e != 0 {
+                    r.skip((e & 255) as u32);
+                    (((e >> 8) & 255) as usize, e >> 16)
+                } else {
+                    let symbol = r.symbol(ac)?;
+                    let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
+                    if size == 0 {
+                        if run != 15 {
+                            break;
+                        }
+                        k += 16;
+                        continue;
+                    }
+                    (run, extend(r.take(size), size))
+                };
+                k += run;
+                let p = place[usize::from(ZIGZAG[k])];
+                if p != DROP {
+                    out[usize::from(p)] = value as i16;
+                }
+                k += 1;
+            }
+        }
+        Some(())
+    }
+
+    /// The first thread: MCUs from the start until one begins where one of the second
+    /// thread's does (`origin` is where the second started, in this buffer's bits).
+    fn lead(
+        &self,
+        buf: &[u8],
+        origin: u64,
+        rx: mpsc::Receiver<Vec<Record>>,
+        store: &mut [i16],
+    ) -> Option<Met> {
+        let mut r = Reader::at(buf, 0);
+        let mut preds = [0i32; 3];
+        let mut records: Option<Vec<Record>> = None;
+        let mut k = 0;
+        let end = 8 * buf.len() as u64;
+        for (t, slot) in store.chunks_exact_mut(self.stride).enumerate() {
+            let pos = r.pos();
+            if pos >= origin {
+                let records = records.get_or_insert_with(|| rx.recv().unwrap_or_default());
+                let rel = pos - origin;
+                while k < records.len() && records[k].pos < rel {
+                    k += 1;
+                }
+                let record = records.get(k)?;
+                if record.pos == rel {
+                    return Some(Met {
+                        mcu: t,
+                        follower_mcu: k,
+                        lead_preds: preds,
+                        follower_preds: record.preds,
+                    });
+                }
+            }
+            self.mcu(&mut r, &mut preds, slot)?;
+            if r.pos() > end {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The second thread: MCUs from the start of `buf`, recording where the first ones
+    /// begin (sent on `tx` once past the window); after a bad code within the window it
+    /// starts again one bit further. `None` for a bad code past the window.
+    fn follow(
+        &self,
+        buf: &[u8],
+        window: usize,
+        tx: mpsc::SyncSender<Vec<Record>>,
+        store: &mut [i16],
+    ) -> Option<Followed> {
+        let window = 8 * window.min(buf.len()) as u64;
+        let end = 8 * buf.len() as u64;
+        let mut start = 0u64;
+        let mut records = Vec::new();
+        'again: loop {
+            if start >= window {
+                let _ = tx.send(Vec::new());
+                return None;
+            }
+            records.clear();
+            let mut r = Reader::at(buf, start);
+            let mut preds = [0i32; 3];
+            let mut sent = false;
+            let mut complete = 0;
+            let mut tail = [(usize::MAX, 0); TAIL];
+            for slot in store.chunks_exact_mut(self.stride) {
+                let pos = r.pos();
+                if !sent {
+                    if pos < window {
+                        records.push(Record { pos, preds });
+                    } else {
+                        let _ = tx.send(std::mem::take(&mut records));
+                        sent = true;
+                    }
+                }
+                if self.mcu(&mut r, &mut preds, slot).is_none() {
+                    if sent {
+                        return None;
+                    }
+                    // Zero what this attempt wrote, then one bit further.
+                    store[..(complete + 1) * self.stride].fill(0);
+                    start = pos + 1;
+                    continue 'again;
+                }
+                if r.pos() > end {
+                    break;
+                }
+                complete += 1;
+                tail[complete % TAIL] = (complete, end - r.pos());
+            }
+            if !sent {
+                let _ = tx.send(std::mem::take(&mut records));
+            }
+            return Some(Followed { complete, tail });
+        }
+    }
+
+    /// RGB pixels from the coefficients: `slot(t)` gives MCU `t`'s and the DC offset per
+    /// component to add. Two threads, each half of the MCU rows.
+    fn render<'s>(&self, slot: &(dyn Fn(usize) -> (&'s [i16], [i16; 3]) + Sync)) -> Vec<u8> {
+        let row_bytes = self.width * 3;
+        let mut rgb = vec![0u8; row_bytes * self.height];
+        let split_row = self.mcus_down / 2;
+        let split = (split_row * self.mcu_height).min(self.height) * row_bytes;
+        let (top, bottom) = rgb.split_at_mut(split);
+        std::thread::scope(|s| {
+            s.spawn(|| self.render_rows(0..split_row, slot, top));
+            self.render_rows(split_row..self.mcus_down, slot, bottom);
+        });
+        rgb
+    }
+
+    fn render_rows<'s>(
+        &self,
+        rows: std::ops::Range<usize>,
+        slot: &(dyn Fn(usize) -> (&'s [i16], [i16; 3]) + Sync),
+        out: &mut [u8],
+    ) {
+        let plane_width = self.mcus_across * self.mcu_width;
+        let mut planes = vec![vec![0u8; plane_width * self.mcu_height]; self.components.len()];
+        let mut wide = [vec![0u8; plane_width + 1], vec![0u8; plane_width + 1]];
+        // libjpeg-turbo upsamples smoothly ("fancy") unless the scaled blocks are 1×1.
+        let fancy = self.mcu_height > 1;
+        let first = rows.start;
+        for row in rows {
+            for mx in 0..self.mcus_across {
+                let (coefs, offset) = slot(row * self.mcus_across + mx);
+                for block in &self.blocks {
+                    let c = &self.components[block.component];
+                    let size = c.keep.size;
+                    let mut coef = [0i16; 64];
+                    coef[..c.keep.len].copy_from_slice(&coefs[block.at..block.at + c.keep.len]);
+                    coef[0] = coef[0].wrapping_add(offset[block.component]);
+                    let x = (mx * c.h + block.x) * size;
+                    let y = block.y * size;
+                    let plane = &mut planes[block.component][y * plane_width + x..];
+                    match size {
+                        1 => idct_1x1(&coef, &c.quant, plane),
+                        2 => idct_2x2(&coef, &c.quant, plane, plane_width),
+                        _ => idct_4x4(&coef, &c.quant, plane, plane_width),
+                    }
+                }
+            }
+            let y0 = (row - first) * self.mcu_height;
+            let rows_here = self.mcu_height.min(self.height - row * self.mcu_height);
+            for dy in 0..rows_here {
+                let line = &mut out[(y0 + dy) * self.width * 3..(y0 + dy + 1) * self.width * 3];
+                let at = dy * plane_width;
+                if planes.len() == 1 {
+                    for (px, &g) in line.chunks_exact_mut(3).zip(&planes[0][at..]) {
+                        px.copy_from_slice(&[g, g, g]);
+                    }
+                } else {
+                    let [cb, cr] = &mut wide;
+                    let mut chroma = |c: usize, wide: &'_ mut Vec<u8>| -> bool {
+                        let comp = &self.components[c];
+                        if comp.twice {
+                            upsample_twice(&planes[c][at..at + comp.width], wide, fancy);
+                        }
+                        comp.twice
+                    };
+                    let (cb_twice, cr_twice) = (chroma(1, cb), chroma(2, cr));
+                    let cb = if cb_twice { &cb[..] } else { &planes[1][at..] };
+                    let cr = if cr_twice { &cr[..] } else { &planes[2][at..] };
+                    ycc_to_rgb(
+                        &planes[0][at..at + self.width],
+                        &cb[..self.width],
+                        &cr[..self.width],
+                        line,
+                    );
+                }
+            }
+        }
+    }
+}
+
+// The scaled IDCTs of libjpeg-turbo's `jidctred.c`, 8-bit samples: the same constants,
+// passes, shortcuts and rounding, on coefficients in `Keep` order.
+const CONST_BITS: u32 = 13;
+const PASS1_BITS: u32 = 2;
+const FIX_0_211164243: i64 = 1730;
+const FIX_0_509795579: i64 = 4176;
+const FIX_0_601344887: i64 = 4926;
+const FIX_0_720959822: i64 = 5906;
+const FIX_0_765366865: i64 = 6270;
+const FIX_0_850430095: i64 = 6967;
+const FIX_0_899976223: i64 = 7373;
+const FIX_1_061594337: i64 = 8697;
+const FIX_1_272758580: i64 = 10426;
+const FIX_1_451774981: i64 = 11893;
+const FIX_1_847759065: i64 = 15137;
+const FIX_2_172734803: i64 = 17799;
+const FIX_2_562915447: i64 = 20995;
+const FIX_3_624509785: i64 = 29692;
+
+#[inline(always)]
+fn descale(x: i64, n: u32) -> i64 {
+    (x + (1 << (n - 1))) >> n
+}
+
+/// libjpeg's post-IDCT range limit: the low 10 bits of a value, as a centred sample.
+static IDCT_LIMIT: [u8; 1024] = {
+    let mut t = [0u8; 1024];
+    let mut i = 0;
+    while i < 1024 {
+        t[i] = if i < 128 {
+            (i + 128) as u8
+        } else if i < 512 {
+            255
+        } else if i < 896 {
+            0
+        } else {
+            (i - 896) as u8
+        };
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn limit(x: i64) -> u8 {
+    IDCT_LIMIT[(x as i32 & 1023) as usize]
+}
+
+#[inline(always)]
+fn deq(coef: &[i16; 64], quant: &[i32], i: usize) -> i64 {
+    i64::from(i32::from(coef[i]) * quant[i])
+}
+
+fn idct_1x1(coef: &[i16; 64], quant: &[i32], out: &mut [u8]) {
+    out[0] = limit(descale(deq(coef, quant, 0), 3));
+}
+
+/// Rows and columns kept: 0, 1, 3, 5, 7 (5 a line).
+fn idct_2x2(coef: &[i16; 64], quant: &[i32], out: &mut [u8], stride: usize) {
+    let mut ws = [[0i32; 5]; 2];
+    for c in 0..5 {
+        let at = |r: usize| r * 5 + c;
+        if coef[at(1)] == 0 && coef[at(2)] == 0 && coef[at(3)] == 0 && coef[at(4)] == 0 {
+            let dc = (deq(coef, quant, at(0)) << PASS1_BITS) as i32;
+            ws[0][c] = dc;
+            ws[1][c] = dc;
+            continue;
+        }
+        let tmp10 = deq(coef, quant, at(0)) << (CONST_BITS + 2);
+        let tmp0 = deq(coef, quant, at(4)) * -FIX_0_720959822
+            + deq(coef, quant, at(3)) * FIX_0_850430095
+            + deq(coef, quant, at(2)) * -FIX_1_272758580
+            + deq(coef, quant, at(1)) * FIX_3_624509785;
+        ws[0][c] = descale(tmp10 + tmp0, CONST_BITS - PASS1_BITS + 2) as i32;
+        ws[1][c] = descale(tmp10 - tmp0, CONST_BITS - PASS1_BITS + 2) as i32;
+    }
+    for (row, w) in ws.iter().enumerate() {
+        let o = &mut out[row * stride..row * stride + 2];
+        if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 {
+            let dc = limit(descale(i64::from(w[0]), PASS1_BITS + 3));
+            o.fill(dc);
+            continue;
+        }
+        let tmp10 = i64::from(w[0]) << (CONST_BITS + 2);
+        let tmp0 = i64::from(w[4]) * -FIX_0_720959822
+            + i64::from(w[3]) * FIX_0_850430095
+            + i64::from(w[2]) * -FIX_1_272758580
+            + i64::from(w[1]) * FIX_3_624509785;
+        o[0] = limit(descale(tmp10 + tmp0, CONST_BITS + PASS1_BITS + 3 + 2));
+        o[1] = limit(descale(tmp10 - tmp0, CONST_BITS + PASS1_BITS + 3 + 2));
+    }
+}
+
+/// Rows and columns kept: 0, 1, 2, 3, 5, 6, 7 (7 a line; 5, 6, 7 at places 4, 5, 6).
+fn idct_4x4(coef: &[i16; 64], quant: &[i32], out: &mut [u8], stride: usize) {
+    let mut ws = [[0i32; 7]; 4];
+    for c in 0..7 {
+        let at = |r: usize| r * 7 + c;
+        if (1..7).all(|r| coef[at(r)] == 0) {
+            let dc = (deq(coef, quant, at(0)) << PASS1_BITS) as i32;
+            for w in &mut ws {
+                w[c] = dc;
+            }
+            continue;
+        }
+        let tmp0 = deq(coef, quant, at(0)) << (CONST_BITS + 1);
+        let tmp2 = deq(coef, quant, at(2)) * FIX_1_847759065
+            + deq(coef, quant, at(5)) * -FIX_0_765366865;
+        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+        let (z1, z2, z3, z4) = (
+            deq(coef, quant, at(6)),
+            deq(coef, quant, at(4)),
+            deq(coef, quant, at(3)),
+            deq(coef, quant, at(1)),
+        );
+        let tmp0 = z1 * -FIX_0_211164243
+            + z2 * FIX_1_451774981
+            + z3 * -FIX_2_172734803
+            + z4 * FIX_1_061594337;
+        let tmp2 = z1 * -FIX_0_509795579
+            + z2 * -FIX_0_601344887
+            + z3 * FIX_0_899976223
+            + z4 * FIX_2_562915447;
+        let n = CONST_BITS - PASS1_BITS + 1;
+        ws[0][c] = descale(tmp10 + tmp2, n) as i32;
+        ws[3][c] = descale(tmp10 - tmp2, n) as i32;
+        ws[1][c] = descale(tmp12 + tmp0, n) as i32;
+        ws[2][c] = descale(tmp12 - tmp0, n) as i32;
+    }
+    for (row, w) in ws.iter().enumerate() {
+        let o = &mut out[row * stride..row * stride + 4];
+        if w[1..].iter().all(|&x| x == 0) {
+            o.fill(limit(descale(i64::from(w[0]), PASS1_BITS + 3)));
+            continue;
+        }
+        let w = w.map(i64::from);
+        let tmp0 = w[0] << (CONST_BITS + 1);
+        let tmp2 = w[2] * FIX_1_847759065 + w[5] * -FIX_0_765366865;
+        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+        let (z1, z2, z3, z4) = (w[6], w[4], w[3], w[1]);
+        let tmp0 = z1 * -FIX_0_211164243
+            + z2 * FIX_1_451774981
+            + z3 * -FIX_2_172734803
+            + z4 * FIX_1_061594337;
+        let tmp2 = z1 * -FIX_0_509795579
+            + z2 * -FIX_0_601344887
+            + z3 * FIX_0_899976223
+            + z4 * FIX_2_562915447;
+        let n = CONST_BITS + PASS1_BITS + 3 + 1;
+        o[0] = limit(descale(tmp10 + tmp2, n));
+        o[3] = limit(descale(tmp10 - tmp2, n));
+        o[1] = limit(descale(tmp12 + tmp0, n));
+        o[2] = limit(descale(tmp12 - tmp0, n));
+    }
+}
+
+/// A row to twice its width, as `jdsample.c` does: `h2v1_fancy_upsample` (3/4 of the
+/// nearer sample and 1/4 of the further, rounding alternately down and up; the end samples
+/// kept), or `h2v1_upsample` (each sample twice).
+fn upsample_twice(row: &[u8], out: &mut [u8], fancy: bool) {
+    let n = row.len();
+    if !fancy || n <= 2 {
+        for (pair, &v) in out.chunks_exact_mut(2).zip(row) {
+            pair.copy_from_slice(&[v, v]);
+        }
+        return;
+    }
+    out[0] = row[0];
+    out[1] = ((u32::from(row[0]) * 3 + u32::from(row[1]) + 2) >> 2) as u8;
+    for i in 1..n - 1 {
+        let near = u32::from(row[i]) * 3;
+        out[2 * i] = ((near + u32::from(row[i - 1]) + 1) >> 2) as u8;
+        out[2 * i + 1] = ((near + u32::from(row[i + 1]) + 2) >> 2) as u8;
+    }
+    out[2 * n - 2] = ((u32::from(row[n - 1]) * 3 + u32::from(row[n - 2]) + 1) >> 2) as u8;
+    out[2 * n - 1] = row[n - 1];
+}
+
+/// `jdcolor.c`'s YCbCr→RGB tables (16-bit fixed point).
+struct ColourTables {
+    cr_r: [i32; 256],
+    cb_b: [i32; 256],
+    cr_g: [i32; 256],
+    cb_g: [i32; 256],
+}
+
+static COLOUR: LazyLock<ColourTables> = LazyLock::new(|| {
+    let fix = |x: f64| (x * 65536.0 + 0.5) as i64;
+    let half = 1i64 << 15;
+    let mut t = ColourTables {
+        cr_r: [0; 256],
+        cb_b: [0; 256],
+        cr_g: [0; 256],
+        cb_g: [0; 256],
+    };
+    for i in 0..256 {
+        let x = i as i64 - 128;
+        t.cr_r[i] = ((fix(1.40200) * x + half) >> 16) as i32;
+        t.cb_b[i] = ((fix(1.77200) * x + half) >> 16) as i32;
+        t.cr_g[i] = (-fix(0.71414) * x) as i32;
+        t.cb_g[i] = (-fix(0.34414) * x + half) as i32;
+    }
+    t
+});
+
+fn ycc_to_rgb(y: &[u8], cb: &[u8], cr: &[u8], out: &mut [u8]) {
+    let t = &*COLOUR;
+    let clamp = |v: i32| v.clamp(0, 255) as u8;
+    for (((px, &y), &cb), &cr) in out.chunks_exact_mut(3).zip(y).zip(cb).zip(cr) {
+        let (y, cb, cr) = (i32::from(y), usize::from(cb), usize::from(cr));
+        px[0] = clamp(y + t.cr_r[cr]);
+        px[1] = clamp(y + ((t.cb_g[cb] + t.cr_g[cr]) >> 16));
+        px[2] = clamp(y + t.cb_b[cb]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::bands::rgb_at;
+    use super::super::{Pixels, fixtures, markers};
+    use super::*;
+    use turbojpeg::Subsamp;
+
+    fn encoded(p: &Pixels, subsamp: Subsamp, quality: i32) -> Vec<u8> {
+        let image = turbojpeg::Image {
+            pixels: &p.data[..],
+            width: p.width as usize,
+            pitch: p.width as usize * 3,
+            height: p.height as usize,
+            format: turbojpeg::PixelFormat::RGB,
+        };
+        let mut c = turbojpeg::Compressor::new().unwrap();
+        c.set_subsamp(subsamp).unwrap();
+        c.set_quality(quality).unwrap();
+        c.compress_to_vec(image).unwrap()
+    }
+
+    /// Ours with a margin small enough for test-sized files.
+    fn ours(file: &[u8], factor: ScalingFactor, margin: usize) -> Option<Vec<u8>> {
+        decode_with(file, &markers::parse(file)?, factor, margin)
+    }
+
+    fn ordinary(file: &[u8], factor: ScalingFactor) -> Option<Vec<u8>> {
+        rgb_at(file, factor, 500).ok().map(|(_, rgb)| rgb)
+    }
+
+    const FACTORS: [ScalingFactor; 3] = [
+        ScalingFactor::ONE_HALF,
+        ScalingFactor::ONE_QUARTER,
+        ScalingFactor::ONE_EIGHTH,
+    ];
+
+    #[test]
+    fn decodes_to_the_ordinary_decodes_pixels() {
+        let mut checked = 0;
+        for (w, h) in [(750, 500), (701, 437), (333, 497)] {
+            let photo = fixtures::photo(w, h);
+            for subsamp in [Subsamp::Sub2x2, Subsamp::Sub2x1, Subsamp::None, Subsamp::Gray] {
+                for quality in [40, 85, 100] {
+                    let file = encoded(&photo, subsamp, quality);
+                    let margin = file.len() / 8;
+                    for factor in FACTORS {
+                        let got = ours(&file, factor, margin);
+                        if subsamp == Subsamp::Sub2x2 && factor == ScalingFactor::ONE_HALF {
+                            assert!(got.is_none(), "4:2:0 at 1/2 needs the 8×8 IDCT");
+                            continue;
+                        }
+                        let label = format!("{w}×{h} {subsamp:?} q{quality} {factor:?}");
+                        let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
+                        assert!(got == ordinary(&file, factor).unwrap(), "{label}: pixels differ");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 3 * 4 * 3 * 3 - 3 * 3);
+    }
+
+    #[test]
+    fn the_wallpapers_decode_exactly_at_full_size() {
+        let mut found = 0;
+        for name in [
+            "Kleiber_by_Lukas_Baubkus.jpg",
+            "Painting-Colors_by__herobrine7gamer.jpg",
+        ] {
+            let Ok(file) = std::fs::read(format!("/usr/share/backgrounds/{name}")) else {
+                continue;
+            };
+            found += 1;
+            let parsed = markers::parse(&file).unwrap();
+            // Painting-Colors has 0.5 MB of data, too little for `decode`'s margin.
+            let margin = MARGIN_BYTES.min(file.len() / 8);
+            for factor in [ScalingFactor::ONE_QUARTER, ScalingFactor::ONE_EIGHTH] {
+                let got = decode_with(&file, &parsed, factor, margin);
+                let got = got.unwrap_or_else(|| panic!("{name} {factor:?}: not decoded"));
+                assert!(got == ordinary(&file, factor).unwrap(), "{name} {factor:?}");
+            }
+        }
+        eprintln!("{found} wallpapers checked");
+    }
+
+    #[test]
+    fn a_damaged_file_is_left_to_the_ordinary_decode_or_decodes_the_same() {
+        let file = encoded(&fixtures::photo(750, 500), Subsamp::Sub2x2, 85);
+        let parsed = markers::parse(&file).unwrap();
+        let Some(Piece::Scan { data, .. }) =
+            parsed.pieces.iter().find(|p| matches!(p, Piece::Scan { .. }))
+        else {
+            panic!("no scan");
+        };
+        let margin = file.len() / 16;
+        let factor = ScalingFactor::ONE_QUARTER;
+        // Data cut short, or followed by more than padding: left to the ordinary decode.
+        let mut short = file.clone();
+        short.drain(data.end - 300..data.end);
+        assert!(ours(&short, factor, margin).is_none(), "data cut short");
+        let mut long = file.clone();
+        long.splice(data.end..data.end, [0x12, 0x34, 0x56, 0x78, 0x9A]);
+        assert!(ours(&long, factor, margin).is_none(), "bytes after the last MCU");
+        // A byte changed anywhere: ours only when the ordinary decode succeeds, and the same.
+        let mut decoded = 0;
+        for i in 0..200 {
+            let mut bad = file.clone();
+            let at = data.start + (data.len() - 1) * i / 199;
+            bad[at] = if bad[at] == 0x5A { 0xA5 } else { 0x5A };
+            if let Some(got) = ours(&bad, factor, margin) {
+                let theirs = ordinary(&bad, factor);
+                assert!(theirs.is_some(), "byte {at}: ours decoded, the ordinary decode failed");
+                assert!(Some(got) == theirs, "byte {at}: pixels differ");
+                decoded += 1;
+            }
+        }
+        eprintln!("{decoded} of 200 damaged files decoded");
+    }
+
+    #[test]
+    fn a_table_libjpeg_refuses_is_refused() {
+        // Three codes of length 1 cannot exist; a DC symbol above 15 is refused.
+        let mut counts = [0u8; 16];
+        counts[0] = 3;
+        assert!(Huffman::new(&counts, &[1, 2, 3], false).is_none());
+        counts[0] = 1;
+        assert!(Huffman::new(&counts, &[16], true).is_none());
+        assert!(Huffman::new(&counts, &[16], false).is_some());
+        // Two codes of length 1 would use the all-ones code.
+        counts[0] = 2;
+        assert!(Huffman::new(&counts, &[0, 1], false).is_none());
+    }
+}
