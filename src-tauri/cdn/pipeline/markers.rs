@@ -142,7 +142,7 @@ pub(super) fn parse(b: &[u8]) -> Option<Parsed> {
                 let mut end = header.end;
                 let mut restarts = Vec::new();
                 loop {
-                    let ff = end + b.get(end..)?.iter().position(|&x| x == 0xFF)?;
+                    let ff = end + memchr::memchr(0xFF, b.get(end..)?)?;
                     match *b.get(ff + 1)? {
                         0x00 => end = ff + 2,
                         0xD0..=0xD7 => {

@@ -234,14 +234,27 @@ pub fn memory_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
         // libjpeg-turbo rounds a scaled side up; CMYK needs 4 bytes a pixel, then RGB.
         // A progressive one also keeps every coefficient until the last scan (2 bytes each,
         // up to 3 per pixel at 4:4:4); twice when it is decoded on two threads, plus the two
-        // sets of planes (up to 3 bytes a scaled pixel each).
+        // sets of planes (up to 3 bytes a scaled pixel each). A large baseline one decoded
+        // on two threads keeps some of its coefficients.
         Format::Jpeg => {
             let d = u64::from(p.max_shrink);
             let px = w.div_ceil(d) * h.div_ceil(d);
             let coefficients = match (p.probe.progressive, progressive::worth_splitting(w * h)) {
                 (true, true) => 2 * (w * h * 3 * 2) + 2 * px * 3,
                 (true, false) => w * h * 3 * 2,
-                (false, _) => 0,
+                // `baseline` on two threads keeps, per block of each component, what the
+                // scaled IDCT reads and one spare, 2 bytes each (at most 3 blocks per 64
+                // pixels, at 4:4:4).
+                (false, true) => {
+                    let kept = match d {
+                        8.. => 1,
+                        4..8 => 25,
+                        2..4 => 49,
+                        _ => 64,
+                    };
+                    w.div_ceil(8) * h.div_ceil(8) * 3 * (kept + 1) * 2
+                }
+                (false, false) => 0,
             };
             (px, px * (4 + 3) + coefficients)
         }
