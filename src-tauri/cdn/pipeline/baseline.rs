@@ -78,6 +78,8 @@ fn decode_with(
     // Grown as MCUs are decoded: nothing is zeroed or touched ahead.
     let mut lead_store = Vec::with_capacity(total * layout.stride);
     let mut follow_store = Vec::with_capacity(total * layout.stride);
+    huge_pages(&mut lead_store);
+    huge_pages(&mut follow_store);
     let (met, followed) = std::thread::scope(|s| {
         let (tx, rx) = mpsc::sync_channel(1);
         let layout = &layout;
@@ -115,6 +117,30 @@ fn decode_with(
         return None;
     }
     Some(layout.render(&slot))
+}
+
+/// Asks Linux to back a large buffer not yet touched with 2 MiB pages (`MADV_HUGEPAGE`;
+/// transparent huge pages are commonly on for `madvise`): a fresh 30 MB store then costs a
+/// few dozen page faults instead of thousands, which otherwise added ~20 ms to a 20 MP
+/// decode whenever the allocator handed out fresh memory (measured on Kleiber, 57 against
+/// 77 ms). Advice only: nothing changes where it is ignored.
+fn huge_pages<T>(store: &mut Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = store.as_mut_ptr() as usize;
+        let end = start + store.capacity() * std::mem::size_of::<T>();
+        let (from, to) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+        if to > from {
+            // SAFETY: [from, to) lies inside the store's allocation, which lives on; madvise
+            // only advises the kernel about it and reads or writes nothing.
+            unsafe {
+                libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = store;
 }
 
 /// Removes the zero byte stuffed after each 0xFF; also gives the length of the output for
@@ -807,6 +833,7 @@ impl Layout {
     fn render<'s>(&self, slot: &(dyn Fn(usize) -> (&'s [i16], [i16; 3]) + Sync)) -> Vec<u8> {
         let row_bytes = self.width * 3;
         let mut rgb = vec![0u8; row_bytes * self.height];
+        huge_pages(&mut rgb);
         let split_row = self.mcus_down / 2;
         let split = (split_row * self.mcu_height).min(self.height) * row_bytes;
         let (top, bottom) = rgb.split_at_mut(split);
@@ -952,6 +979,8 @@ fn idct_1x1(dc: i16, quant: &[i32], out: &mut [u8]) {
     out[0] = limit(descale(i64::from(i32::from(dc) * quant[0]), 3));
 }
 
+// On x86-64, the reference of `simd`'s (tested against it).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 /// Rows and columns kept: 0, 1, 3, 5, 7 (5 a line).
 fn idct_2x2(coef: &[i16], dc: i16, quant: &[i32], out: &mut [u8], stride: usize) {
     let x: [i64; 25] = dequantized(coef, dc, quant);
@@ -990,6 +1019,8 @@ fn pass_4(x: [i64; 7]) -> [i64; 4] {
     [tmp10 + tmp2, tmp12 + tmp0, tmp12 - tmp0, tmp10 - tmp2]
 }
 
+// On x86-64, the reference of `simd`'s (tested against it).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 /// Rows and columns kept: 0, 1, 2, 3, 5, 6, 7 (7 a line; 5, 6, 7 at places 4, 5, 6).
 fn idct_4x4(coef: &[i16], dc: i16, quant: &[i32], out: &mut [u8], stride: usize) {
     let x: [i64; 49] = dequantized(coef, dc, quant);
