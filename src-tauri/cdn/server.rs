@@ -1002,6 +1002,9 @@ async fn fill(
         s.memory.put(key, entry.clone());
         return Ok(entry);
     }
+    // From here this flight will transform: a decoder that would take a second core for
+    // itself sees it coming (`pipeline::Demand`).
+    let _demand = pipeline::Demand::start();
     // Originals are buffered only with a slot: their number in memory is bounded by the
     // pool, not by the number of requests. The waits for a slot and for memory together
     // last at most `budget_wait`: a saturated server answers 503, not a late 504.

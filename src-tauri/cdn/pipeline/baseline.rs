@@ -40,11 +40,12 @@ const MARGIN_BYTES: usize = 128 << 10;
 /// Whether `decode` may apply: a large baseline or extended Huffman JPEG, grey or YCbCr,
 /// but not 4:2:0 unscaled.
 pub(super) fn applies(header: &DecompressHeader, factor: ScalingFactor) -> bool {
+    let unscaled_420 = header.subsamp == turbojpeg::Subsamp::Sub2x2 && factor == ScalingFactor::ONE;
     !header.is_progressive
         && !header.is_arithmetic
         && !header.is_lossless
         && matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray)
-        && !(header.subsamp == turbojpeg::Subsamp::Sub2x2 && factor == ScalingFactor::ONE)
+        && !unscaled_420
         && (header.width as u64) * (header.height as u64) >= super::TWO_THREADS_FROM_PIXELS
 }
 

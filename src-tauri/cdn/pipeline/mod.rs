@@ -89,13 +89,37 @@ impl Drop for Running {
     }
 }
 
-/// Whether a core is left over by the transforms running now (this one included): a
-/// decoder that spends more CPU to finish sooner (`progressive`) only does so then, so a
-/// busy server's throughput does not pay for one request's latency.
+/// Image requests of the server that will transform, counted from before their original
+/// is fetched: work about to start, which `RUNNING` does not see yet.
+static DEMAND: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one request that will transform (a cache miss) while it lives.
+pub struct Demand;
+
+impl Demand {
+    pub fn start() -> Self {
+        DEMAND.fetch_add(1, Ordering::Relaxed);
+        Demand
+    }
+}
+
+impl Drop for Demand {
+    fn drop(&mut self) {
+        DEMAND.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether a core is left over by the transforms running now (this one included) and the
+/// server's requests about to transform: a decoder that takes a second thread to finish
+/// sooner (`progressive`, `baseline`) only does so then, so a busy server's
+/// throughput does not pay for one request's latency.
 fn a_core_is_idle() -> bool {
     static CORES: OnceLock<usize> = OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    RUNNING.load(Ordering::Relaxed) < cores
+    RUNNING
+        .load(Ordering::Relaxed)
+        .max(DEMAND.load(Ordering::Relaxed))
+        < cores
 }
 
 /// The stages of [`transform`], for [`profile`].
