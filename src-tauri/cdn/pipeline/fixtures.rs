@@ -80,6 +80,18 @@ pub fn jpeg(p: &Pixels, progressive: bool) -> Vec<u8> {
     let mut c = turbojpeg::Compressor::new().unwrap();
     c.set_quality(92).unwrap();
     c.set_progressive(progressive).unwrap();
+    compress(c, p)
+}
+
+/// A baseline JPEG with the given chroma subsampling and quality.
+pub fn jpeg_as(p: &Pixels, subsamp: turbojpeg::Subsamp, quality: i32) -> Vec<u8> {
+    let mut c = turbojpeg::Compressor::new().unwrap();
+    c.set_subsamp(subsamp).unwrap();
+    c.set_quality(quality).unwrap();
+    compress(c, p)
+}
+
+fn compress(mut c: turbojpeg::Compressor, p: &Pixels) -> Vec<u8> {
     c.compress_to_vec(turbojpeg::Image {
         pixels: &p.data[..],
         width: p.width as usize,
