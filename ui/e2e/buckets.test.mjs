@@ -87,8 +87,12 @@ test("buckets: create, Block Public Access, public-read policy, empty and delete
     // Open it: Block Public Access, all four on.
     await (await app.$(`[data-testid="bucket-row"][data-name="${BUCKET}"] [data-testid="bucket-open"]`)).click();
     await app.waitForText("lifecycle-abort", "aborted after 7 days", { timeout: 30000 });
-    const checked = await app.execute(`return document.querySelectorAll('[data-testid="bpa-form"] input[type="checkbox"]:checked').length;`);
-    assert.equal(checked, 4, "Block Public Access is on by default");
+    // The four settings render once the core's explanations arrive (a second call after
+    // the details), so wait for them rather than reading the form at once.
+    await waitFor("the four Block Public Access settings, all on", async () =>
+      (await app.execute(`return document.querySelectorAll('[data-testid="bpa-form"] input[type="checkbox"]:checked').length;`)) === 4,
+      { timeout: 15000 },
+    );
     await app.screenshot("05-bucket-opened");
     await scrollTo(app, "bpa-card");
     await app.screenshot("06-block-public-access");
