@@ -219,21 +219,23 @@ def memory_run(endpoint, keys):
                     "--access-key-id", "AKIABENCHMARK0000000", "--secret-stdin", "--endpoint-url", endpoint],
                    input=b"bench\n", env=env, check=True, stdout=subprocess.DEVNULL)
     session = Session(config_dir)
-    peak = {"sum": 0, "by_name": {}}
+    peak = {"sum": 0, "by_name": {}, "kinds": {}}
     stop = threading.Event()
 
     def sample():
         while not stop.is_set():
-            total, by_name = 0, {}
+            total, by_name, kinds = 0, {}, {}
             for pid, name in session.processes():
                 try:
                     kb = status_kb(pid, "VmRSS")
+                    split = [status_kb(pid, field) for field in ("RssAnon", "RssFile", "RssShmem")]
                 except OSError:
                     continue
                 total += kb
                 by_name[name] = by_name.get(name, 0) + kb
+                kinds[name] = [a + b for a, b in zip(kinds.get(name, [0, 0, 0]), split)]
             if total > peak["sum"]:
-                peak["sum"], peak["by_name"] = total, by_name
+                peak["sum"], peak["by_name"], peak["kinds"] = total, by_name, kinds
             stop.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -263,12 +265,20 @@ def memory_run(endpoint, keys):
         stop.set()
         sampler.join()
         procs = session.processes()
+        compositing = "on"
+        for pid, name in procs:
+            if name.startswith("WebKitWebProces"):
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    variables = f.read().split(b"\0")
+                if any(v.startswith(b"WEBKIT_DISABLE_COMPOSITING_MODE=") and v != b"WEBKIT_DISABLE_COMPOSITING_MODE=0"
+                       for v in variables):
+                    compositing = "off"
         hwm = {}
         pss = 0
         for pid, name in procs:
             hwm[name] = hwm.get(name, 0) + status_kb(pid, "VmHWM")
             pss += pss_kb(pid)
-        return scrolled, peak, hwm, pss
+        return scrolled, peak, hwm, pss, compositing
     finally:
         stop.set()
         session.close()
@@ -295,7 +305,7 @@ def main():
         keys = seed(endpoint)
         print(f"seeded {len(keys)} keys (PNG, {os.path.getsize(os.path.join(ROOT, 'icons', '32x32.png'))} bytes each) "
               f"on {endpoint}", flush=True)
-        scrolled, peak, hwm, pss = memory_run(endpoint, keys)
+        scrolled, peak, hwm, pss, compositing = memory_run(endpoint, keys)
     finally:
         moto.terminate()
         moto.wait()
@@ -303,9 +313,13 @@ def main():
     print()
     print(f"interactive: median {process_ms * 1000:.0f} ms from the app's start "
           f"({request_ms * 1000:.0f} ms from the WebDriver session request); goal <= 1500 ms")
+    print(f"WebKit's accelerated compositing in the page process: {compositing} "
+          "(the app turns it off where there is no GPU render node, /dev/dri/renderD*)")
     print(f"browser: {len(keys)} keys listed and scrolled to the last in {scrolled:.1f} s")
     parts = ", ".join(f"{name} {mb(kb):.0f} MB" for name, kb in sorted(peak["by_name"].items()))
     print(f"peak RSS, app + WebKit children (sum sampled every 100 ms): {mb(peak['sum']):.0f} MB ({parts}); goal <= 200 MB")
+    print("at that peak, anonymous / file-backed (shared libraries) / shared memory: " + ", ".join(
+        f"{name} {mb(a):.0f} / {mb(f):.0f} / {mb(sh):.0f} MB" for name, (a, f, sh) in sorted(peak["kinds"].items())))
     print("each process's own peak (VmHWM): " + ", ".join(f"{n} {mb(kb):.0f} MB" for n, kb in sorted(hwm.items())))
     print(f"PSS at the end, app + WebKit children (shared pages counted once): {mb(pss):.0f} MB")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")

@@ -5,6 +5,7 @@ pub mod bindings;
 pub mod browse;
 pub mod buckets;
 pub mod cdn;
+pub mod compositing;
 pub mod iam;
 pub mod keys;
 pub mod settings;
@@ -178,6 +179,7 @@ impl AppState {
 
 /// Starts the GUI with the real runtime.
 pub fn run() -> ExitCode {
+    compositing::apply();
     let state = match AppState::from_env() {
         Ok(state) => state,
         Err(err) => {

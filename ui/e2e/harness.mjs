@@ -253,7 +253,28 @@ export class App {
   /** Saves a PNG screenshot as ui/e2e/screenshots/<name>-<step>.png and returns its path. */
   async screenshot(step) {
     await this.nextPaint();
-    const base64 = await this.command("GET", "/screenshot");
+    // Without accelerated compositing (what the app chooses where there is no GPU, as on
+    // this test machine), WebKitWebDriver's screenshot waits for the next frame to be
+    // presented and never answers on a still page. A 1-pixel, nearly transparent dot in
+    // the corner changes shade every 16 ms while the screenshot is taken, so a frame
+    // always comes; it is removed afterwards.
+    await this.execute(`
+      const dot = document.createElement("div");
+      dot.id = "e2e-frame-nudge";
+      dot.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647";
+      let odd = false;
+      const tick = () => { odd = !odd; dot.style.background = odd ? "rgba(0,0,0,0.01)" : "rgba(0,0,0,0.02)"; };
+      tick();
+      dot.dataset.timer = String(setInterval(tick, 16));
+      document.body.append(dot);`);
+    let base64;
+    try {
+      base64 = await this.command("GET", "/screenshot");
+    } finally {
+      await this.execute(`
+        const dot = document.getElementById("e2e-frame-nudge");
+        if (dot) { clearInterval(Number(dot.dataset.timer)); dot.remove(); }`).catch(() => {});
+    }
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${this.name}-${step}.png`);
     writeFileSync(file, Buffer.from(base64, "base64"));
