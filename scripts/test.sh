@@ -3,7 +3,9 @@
 #
 # Every check, in order, stopping at the first failure:
 #   setup, rustfmt, UI typecheck, UI unit tests, UI build, clippy, cargo tests (in a
-#   private keyring, against moto), GUI end-to-end tests (Xvfb + tauri-driver).
+#   private keyring, against moto), GUI end-to-end tests (Xvfb + tauri-driver), and the
+#   package: the e2e's debug build bundled into a .deb, installed with dpkg -i, its
+#   `bucketdesk --version` run from /usr/bin, removed (scripts/package-test.sh).
 # clippy, test and the e2e build use one feature set so nothing compiles twice, and the UI
 # build keeps unchanged ui/dist files' mtimes so the app crate isn't rebuilt for nothing.
 # Ends with one summary line counting the tests of every runner.
@@ -57,10 +59,15 @@ run_step "clippy" cargo clippy --all-targets --features "$features" -- -D warnin
 # The Rust tests start moto themselves from BUCKETDESK_MOTO_SERVER (exported by env.sh).
 run_step "cargo tests" scripts/with-keyring.sh cargo test --features "$features"
 run_step "gui e2e" scripts/e2e.sh
+# The release package is `make package`; here the same bundler packs the debug build the
+# e2e step just made, so only the bundling is new work.
+run_step "package" env PACKAGE_PROFILE=debug scripts/package-test.sh
 
 # Count what the runners reported: cargo test ("test result: ok. 3 passed; 0 failed;
-# 1 ignored"), vitest ("Tests  1 failed | 4 passed (5)") and node --test ("# pass 2").
-read -r total_passed total_failed total_skipped < <(sed 's/\x1b\[[0-9;]*m//g' "$logs"/*.log | awk '
+# 1 ignored"), vitest ("Tests  1 failed | 4 passed (5)"), node --test ("# pass 2") and the
+# package checks ("ok: …", "FAILED: …").
+read -r total_passed total_failed total_skipped < <(awk '
+    { gsub(/\033\[[0-9;]*m/, "") }
     /^test result: / {
         for (i = 1; i <= NF; i++) {
             if ($(i + 1) ~ /^passed/) p += $i
@@ -75,12 +82,14 @@ read -r total_passed total_failed total_skipped < <(sed 's/\x1b\[[0-9;]*m//g' "$
             if ($(i + 1) == "skipped" || $(i + 1) == "todo") s += $i
         }
     }
+    FILENAME ~ /package\.log$/ && /^ok: / { p++ }
+    FILENAME ~ /package\.log$/ && /^FAILED: / { f++ }
     /^(#|ℹ) (pass|fail|skipped|todo) [0-9]+$/ {
         if ($2 == "pass") p += $3
         else if ($2 == "fail") f += $3
         else s += $3
     }
-    END { printf "%d %d %d\n", p, f, s }')
+    END { printf "%d %d %d\n", p, f, s }' "$logs"/*.log)
 
 printf '\nmake test: all %d steps passed in %s: %s\n' "${#passed_steps[@]}" \
     "$(elapsed $((SECONDS - started)))" "$(printf '%s, ' "${passed_steps[@]}" | sed 's/, $//')"
