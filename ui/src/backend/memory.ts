@@ -208,6 +208,8 @@ export class MemoryBackend implements Backend {
     uploads: [] as { name: string; request: UploadRequest }[],
     downloads: [] as { items: DownloadItem[]; overwrite: boolean }[],
     deletes: [] as { keys: string[]; writer: WriterChoice }[],
+    /** The selections a delete was planned for. */
+    deletePlanned: [] as { keys: string[]; prefixes: string[] }[],
     aborted: [] as UnfinishedUpload[][],
     dropHandlers: [] as ((event: DropEvent) => void)[],
   };
@@ -939,6 +941,7 @@ export class MemoryBackend implements Backend {
   async planDelete(name: string, keys: string[], prefixes: string[]): Promise<DeletePlan> {
     this.enter("planDelete");
     this.source(name);
+    this.transfer.deletePlanned.push({ keys: [...keys], prefixes: [...prefixes] });
     if (this.transfer.deletePlan) return structuredClone(this.transfer.deletePlan);
     throw unscripted(`planDelete(${name}, ${JSON.stringify(keys)}, ${JSON.stringify(prefixes)})`);
   }

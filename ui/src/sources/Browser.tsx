@@ -284,6 +284,16 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
                     onClick={() => void open(row)}
                     onKeyDown={(e) => e.key === "Enter" && void open(row)}
                   >
+                    <input
+                      type="checkbox"
+                      className="tile-check"
+                      data-testid="browser-tile-check"
+                      aria-label={t("transfer.tick", { name: row.label })}
+                      checked={ticked.has(row.key)}
+                      onClick={(e) => e.stopPropagation()}
+                      onKeyDown={(e) => e.stopPropagation()}
+                      onChange={() => toggle(row.key)}
+                    />
                     <div className="tile-image">
                       {row.kind === "object" && cdn && isImage(row.key) ? (
                         <img src={thumbnailUrl(cdn, source.name, row.key, "tile")} alt="" loading="lazy" width={160} height={160} />

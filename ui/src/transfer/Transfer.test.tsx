@@ -189,6 +189,31 @@ describe("download and delete", () => {
     expect(dom.container.querySelector('[data-key="배너/"]'), "the listing was reloaded: the folder is gone").toBeNull();
   });
 
+  it("ticks tiles in the grid as rows in the list: one selection, kept across the views", async () => {
+    const backend = await openBrowser((b) => {
+      b.transfer.deletePlan = { keys: ["photos/00001.jpg", "photos/00002.jpg"], count: 2, bytes: 20 };
+    });
+    await act(async () => dom.container.querySelector<HTMLElement>('[data-key="photos/"]')!.click());
+    await settle(50);
+    await click("browser-view-grid");
+    await settle(20);
+    const tileCheck = (key: string) => dom.container.querySelector<HTMLInputElement>(`[data-testid="browser-tile"][data-key="${key}"] [data-testid="browser-tile-check"]`)!;
+    expect(tileCheck("photos/00001.jpg").getAttribute("aria-label")).toContain("00001.jpg");
+    await act(async () => tileCheck("photos/00001.jpg").click());
+    await act(async () => tileCheck("photos/00002.jpg").click());
+    await settle(20);
+    expect(dom.container.querySelector(".object-panel"), "ticking a tile does not open it").toBeNull();
+    expect(tileCheck("photos/00001.jpg").checked).toBe(true);
+    await click("browser-view-list");
+    await settle(20);
+    const rowCheck = (key: string) => dom.container.querySelector<HTMLInputElement>(`[data-testid="browser-row"][data-key="${key}"] [data-testid="browser-row-check"]`)!;
+    expect([rowCheck("photos/00001.jpg").checked, rowCheck("photos/00002.jpg").checked, rowCheck("photos/00003.jpg").checked]).toEqual([true, true, false]);
+    await click("delete");
+    await settle(20);
+    expect(backend.transfer.deletePlanned.at(-1)).toEqual({ keys: ["photos/00001.jpg", "photos/00002.jpg"], prefixes: [] });
+    expect(byTestId("delete-count").textContent).toContain("2 objects");
+  });
+
   it("writes with an uploader key once it is chosen, and shows which", async () => {
     const backend = await openBrowser((b) => {
       b.transfer.deletePlan = { keys: ["photos/00001.jpg"], count: 1, bytes: 10 };
