@@ -110,6 +110,12 @@ test("sandbox: without AWS credentials the app runs on the local endpoint and sa
       app.execute(`const tiles = [...document.querySelectorAll('[data-testid="browser-tile"] img')]; return tiles.length > 0 && tiles.filter((img) => img.complete && img.naturalWidth > 0).length >= Math.min(3, tiles.length);`),
     { timeout: 60000 });
     await app.assertLabelled("the browser (grid)");
+    // A tile is ticked like a row: the download has something to take.
+    await (await app.$('[data-testid="browser-tile"][data-key="사진 모음/2024 여름/한강 공원 1.jpg"] [data-testid="browser-tile-check"]')).click();
+    await waitFor("the download to take the ticked tile", async () =>
+      app.execute(`return document.querySelector('[data-testid="download"]').disabled === false && document.querySelector('[data-testid="browser-tile"][data-key="사진 모음/2024 여름/한강 공원 1.jpg"] [data-testid="browser-tile-check"]').checked;`),
+    );
+    assert.equal(await app.execute(`return !!document.querySelector('[data-testid="object-panel"]');`), false, "ticking a tile does not open it");
     await bothThemes(app, "07-browser-grid");
 
     // Quitting the app (closing its only window) stops the sandbox: no moto process left.
