@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 
-import { waitFor, withApp } from "./harness.mjs";
+import { waitFor, withSandboxApp } from "./harness.mjs";
 
 const BUCKET = "bucketdesk-sandbox-photos";
 
@@ -24,8 +24,7 @@ async function type(app, testId, text) {
 }
 
 test("admin: a reader created from the wizard, then its key rotated from the list", async () => {
-  await withApp({ name: "admin", env: { BUCKETDESK_SANDBOX: "on", BUCKETDESK_CLIPBOARD_CLEAR_SECS: "3" } }, async (app) => {
-    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+  await withSandboxApp({ name: "admin", env: { BUCKETDESK_CLIPBOARD_CLEAR_SECS: "3" } }, async (app) => {
 
     await (await app.byTestId("nav-settings")).click();
     await app.waitForText("settings-admin-identity", "user/sandbox-admin", { timeout: 20000 });

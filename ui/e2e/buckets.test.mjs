@@ -5,30 +5,17 @@
 // bucket (plan first, then progress) and delete it. Screenshots of each step, light and dark.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { waitFor, withApp } from "./harness.mjs";
+import { sandboxAdmin, waitFor, withSandboxApp } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUCKET = "e2e-public-images";
 const REGION = "ap-northeast-2";
 const OBJECTS = 40;
 const UPLOADS = 2;
-
-function sandboxAdmin(configDir) {
-  const aws = path.join(configDir, "sandbox", "aws");
-  const creds = readFileSync(path.join(aws, "credentials"), "utf8");
-  const config = readFileSync(path.join(aws, "config"), "utf8");
-  const field = (text, name) => text.match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
-  return {
-    keyId: field(creds, "aws_access_key_id"),
-    secret: field(creds, "aws_secret_access_key"),
-    endpoint: field(config, "endpoint_url"),
-  };
-}
 
 async function type(app, testId, text) {
   const el = await app.byTestId(testId);
@@ -51,8 +38,7 @@ async function scrollTo(app, testId) {
 }
 
 test("buckets: create, Block Public Access, public-read policy, empty and delete", async () => {
-  await withApp({ name: "buckets", env: { BUCKETDESK_SANDBOX: "on" } }, async (app) => {
-    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+  await withSandboxApp({ name: "buckets" }, async (app) => {
     await (await app.byTestId("nav-buckets")).click();
     await waitFor("the sandbox bucket's row", async () =>
       app.execute(`return !!document.querySelector('[data-testid="bucket-row"][data-name="bucketdesk-sandbox-photos"]');`),

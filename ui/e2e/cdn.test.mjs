@@ -4,30 +4,16 @@
 // production HTML to copy. Screenshots in light and dark.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { waitFor, withApp } from "./harness.mjs";
+import { sandboxAdmin, waitFor, withSandboxApp } from "./harness.mjs";
 
 const BUCKET = "bucketdesk-sandbox-photos";
 const REGION = "ap-northeast-2";
 const PHOTO = "2024 여름/한강 공원 1.jpg";
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The sandbox admin profile the app wrote (its throwaway key). */
-function sandboxAdmin(configDir) {
-  const aws = path.join(configDir, "sandbox", "aws");
-  const creds = readFileSync(path.join(aws, "credentials"), "utf8");
-  const config = readFileSync(path.join(aws, "config"), "utf8");
-  const field = (text, name) => text.match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
-  return {
-    keyId: field(creds, "aws_access_key_id"),
-    secret: field(creds, "aws_secret_access_key"),
-    endpoint: field(config, "endpoint_url"),
-  };
-}
 
 async function type(app, testId, text) {
   const el = await app.byTestId(testId);
@@ -76,8 +62,7 @@ const scrollTo = (app, testId) =>
   app.execute(`document.querySelector('[data-testid="${testId}"]').scrollIntoView({ block: "start" });`);
 
 test("cdn: compare formats scores JPEG, WebP and AVIF from the local CDN, and the srcset generator gives production HTML", async () => {
-  await withApp({ name: "cdn", env: { BUCKETDESK_SANDBOX: "on" } }, async (app) => {
-    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+  await withSandboxApp({ name: "cdn" }, async (app) => {
     await addSandboxSource(app);
     await (await app.$('[data-testid="source-row"][data-name="sandbox-photos"] [data-testid="source-browse"]', { timeout: 20000 })).click();
     await (await app.$('[data-testid="browser-row"][data-key="2024 여름/"]', { timeout: 20000 })).click();

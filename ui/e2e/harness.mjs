@@ -465,6 +465,31 @@ function tail(file, lines = 40) {
 }
 
 /**
+ * Like `withApp`, in the sandbox (BUCKETDESK_SANDBOX=on, plus `options.env`): `body` runs
+ * once the banner names the local endpoint, that is once moto is up and seeded.
+ */
+export async function withSandboxApp(options, body) {
+  const env = { BUCKETDESK_SANDBOX: "on", ...options.env };
+  return withApp({ ...options, env }, async (app) => {
+    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+    return body(app);
+  });
+}
+
+/** The sandbox admin profile the app wrote under its config dir (its throwaway key). */
+export function sandboxAdmin(configDir) {
+  const aws = path.join(configDir, "sandbox", "aws");
+  const creds = readFileSync(path.join(aws, "credentials"), "utf8");
+  const config = readFileSync(path.join(aws, "config"), "utf8");
+  const field = (text, name) => text.match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
+  return {
+    keyId: field(creds, "aws_access_key_id"),
+    secret: field(creds, "aws_secret_access_key"),
+    endpoint: field(config, "endpoint_url"),
+  };
+}
+
+/**
  * Runs `body(app)` against a freshly started app and always closes it. On failure a
  * screenshot `<name>-failure.png` is saved and the driver's log tail is added to the error.
  */

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 
-import { waitFor, withApp } from "./harness.mjs";
+import { sandboxAdmin, waitFor, withSandboxApp } from "./harness.mjs";
 
 const BUCKET = "bucketdesk-sandbox-photos";
 const FOLDER = "사진 모음/";
@@ -61,14 +61,13 @@ async function bothThemes(app, step) {
 
 /** The bucket's unfinished multipart uploads, asked with boto3 as the sandbox admin. */
 function unfinishedUploads(configDir) {
-  const aws = path.join(configDir, "sandbox", "aws");
-  const field = (file, name) => readFileSync(path.join(aws, file), "utf8").match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
+  const admin = sandboxAdmin(configDir);
   const python = path.join(process.env.BUCKETDESK_VENV, "bin", "python");
   const script =
     "import sys, boto3\n" +
     "s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='ap-northeast-2', aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])\n" +
     "print(len(s3.list_multipart_uploads(Bucket=sys.argv[4]).get('Uploads', [])))\n";
-  const out = execFileSync(python, ["-c", script, field("config", "endpoint_url"), field("credentials", "aws_access_key_id"), field("credentials", "aws_secret_access_key"), BUCKET], { encoding: "utf8" });
+  const out = execFileSync(python, ["-c", script, admin.endpoint, admin.keyId, admin.secret, BUCKET], { encoding: "utf8" });
   return Number(out.trim());
 }
 
@@ -85,12 +84,10 @@ test("transfer: two photos up with progress, one down, one deleted, the reader k
     writeFileSync(korean, photo(0));
     writeFileSync(other, photo(1));
     const env = {
-      BUCKETDESK_SANDBOX: "on",
       BUCKETDESK_DIALOG_ANSWERS: JSON.stringify({ files: [korean, other], downloadFolder: [downloads] }),
       BUCKETDESK_UPLOAD_LIMIT_KIB: "6144",
     };
-    await withApp({ name: "transfer", env }, async (app) => {
-      await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+    await withSandboxApp({ name: "transfer", env }, async (app) => {
 
       // A source to browse: the wizard's "create a dedicated reader for me".
       await (await app.byTestId("nav-sources")).click();

@@ -9,24 +9,11 @@ import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-import { waitFor, withApp } from "./harness.mjs";
+import { sandboxAdmin, waitFor, withSandboxApp } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BUCKET = "bucketdesk-sandbox-photos";
 const REGION = "ap-northeast-2";
-
-/** The sandbox admin profile the app wrote (its throwaway key, for making the reader). */
-function sandboxAdmin(configDir) {
-  const aws = path.join(configDir, "sandbox", "aws");
-  const creds = readFileSync(path.join(aws, "credentials"), "utf8");
-  const config = readFileSync(path.join(aws, "config"), "utf8");
-  const field = (text, name) => text.match(new RegExp(`^${name}\\s*=\\s*(.+)$`, "m"))[1].trim();
-  return {
-    keyId: field(creds, "aws_access_key_id"),
-    secret: field(creds, "aws_secret_access_key"),
-    endpoint: field(config, "endpoint_url"),
-  };
-}
 
 async function type(app, testId, text) {
   const el = await app.byTestId(testId);
@@ -41,8 +28,7 @@ async function dataStatus(app, testId) {
 }
 
 test("wizard: a reader key is verified and saved, and the source is listed", async () => {
-  await withApp({ name: "wizard", env: { BUCKETDESK_SANDBOX: "on" } }, async (app) => {
-    await app.waitForText("sandbox-banner", "127.0.0.1", { timeout: 60000 });
+  await withSandboxApp({ name: "wizard" }, async (app) => {
     const admin = sandboxAdmin(app.configDir);
     const python = path.join(process.env.BUCKETDESK_VENV, "bin", "python");
     const reader = JSON.parse(
