@@ -6,8 +6,8 @@
 # by the Tauri CLI into a .deb and an .rpm (icons, desktop entry, declared dependencies; see
 # "bundle" in tauri.conf.json). With PACKAGE_PROFILE=debug it bundles the debug build
 # instead (the one the GUI tests just built, so only the bundling is new work): the same
-# package layout, for `make test` to install and run without a release build. Both bundlers are written in Rust and use nothing but what is
-# on this machine. AppImage is left out: its bundler downloads linuxdeploy and its plugins at
+# package layout, for `make test` to install and run without a release build. Both
+# bundlers are written in Rust and use nothing but what is on this machine. AppImage is left out: its bundler downloads linuxdeploy and its plugins at
 # bundle time.
 #
 # The Tauri CLI is the npm package @tauri-apps/cli (a prebuilt binary), installed once into

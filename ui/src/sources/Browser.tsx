@@ -238,16 +238,7 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
                 onClick={() => void open(row)}
                 onKeyDown={(e) => e.key === "Enter" && void open(row)}
               >
-                <input
-                  type="checkbox"
-                  className="row-check"
-                  data-testid="browser-row-check"
-                  aria-label={t("transfer.tick", { name: row.label })}
-                  checked={ticked.has(row.key)}
-                  onClick={(e) => e.stopPropagation()}
-                  onKeyDown={(e) => e.stopPropagation()}
-                  onChange={() => toggle(row.key)}
-                />
+                <TickBox className="row-check" testId="browser-row-check" row={row} ticked={ticked} onToggle={toggle} />
                 {row.kind === "object" && cdn && isImage(row.key) && (
                   <img className="thumb" src={thumbnailUrl(cdn, source.name, row.key)} alt="" loading="lazy" width={24} height={24} />
                 )}
@@ -284,16 +275,7 @@ export function Browser(props: { backend: Backend; source: SourceSummary; onClos
                     onClick={() => void open(row)}
                     onKeyDown={(e) => e.key === "Enter" && void open(row)}
                   >
-                    <input
-                      type="checkbox"
-                      className="tile-check"
-                      data-testid="browser-tile-check"
-                      aria-label={t("transfer.tick", { name: row.label })}
-                      checked={ticked.has(row.key)}
-                      onClick={(e) => e.stopPropagation()}
-                      onKeyDown={(e) => e.stopPropagation()}
-                      onChange={() => toggle(row.key)}
-                    />
+                    <TickBox className="tile-check" testId="browser-tile-check" row={row} ticked={ticked} onToggle={toggle} />
                     <div className="tile-image">
                       {row.kind === "object" && cdn && isImage(row.key) ? (
                         <img src={thumbnailUrl(cdn, source.name, row.key, "tile")} alt="" loading="lazy" width={160} height={160} />
@@ -398,6 +380,24 @@ function ObjectPanel({ backend, source, details }: { backend: Backend; source: S
       )}
       {error && <p className="field-problem" role="alert">{error}</p>}
     </aside>
+  );
+}
+
+/** A row's or a tile's tick for downloads and deletes; it never opens what it sits on. */
+function TickBox(props: { className: string; testId: string; row: Row; ticked: Set<string>; onToggle: (key: string) => void }) {
+  const { t } = useI18n();
+  const { row } = props;
+  return (
+    <input
+      type="checkbox"
+      className={props.className}
+      data-testid={props.testId}
+      aria-label={t("transfer.tick", { name: row.label })}
+      checked={props.ticked.has(row.key)}
+      onClick={(e) => e.stopPropagation()}
+      onKeyDown={(e) => e.stopPropagation()}
+      onChange={() => props.onToggle(row.key)}
+    />
   );
 }
 
