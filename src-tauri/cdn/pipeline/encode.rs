@@ -18,14 +18,21 @@ pub(super) fn encode(
     format: Format,
     quality: Option<u8>,
 ) -> Result<Vec<u8>, PipelineError> {
-    let fail = |reason: String| PipelineError::Encode { format, reason };
     match format {
-        Format::Jpeg => jpeg(&flatten(pixels), quality.unwrap_or(80)).map_err(fail),
-        Format::Webp => webp(&pixels, quality.unwrap_or(80)).map_err(fail),
-        Format::Avif => avif(&pixels, quality.unwrap_or(60)).map_err(fail),
+        Format::Jpeg => jpeg(&flatten(pixels), quality.unwrap_or(80)),
+        Format::Webp => webp(&pixels, quality.unwrap_or(80)),
+        Format::Avif => avif(&pixels, quality.unwrap_or(60)),
         Format::Png | Format::Gif | Format::Tiff => {
-            with_image(pixels, format).map_err(|e| fail(e.to_string()))
+            with_image(pixels, format).map_err(failed(format))
         }
+    }
+}
+
+/// The encoder of `format` refused: its own words become the reason.
+fn failed<E: std::fmt::Display>(format: Format) -> impl Fn(E) -> PipelineError {
+    move |e| PipelineError::Encode {
+        format,
+        reason: e.to_string(),
     }
 }
 
@@ -50,17 +57,18 @@ fn flatten(pixels: Pixels) -> Pixels {
     }
 }
 
-fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
-    let mut compressor = turbojpeg::Compressor::new().map_err(|e| e.to_string())?;
+fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, PipelineError> {
+    let fail = failed(Format::Jpeg);
+    let mut compressor = turbojpeg::Compressor::new().map_err(&fail)?;
     compressor
         .set_quality(i32::from(quality.clamp(1, 100)))
-        .map_err(|e| e.to_string())?;
+        .map_err(&fail)?;
     compressor
         .set_subsamp(turbojpeg::Subsamp::Sub2x2)
-        .map_err(|e| e.to_string())?;
+        .map_err(&fail)?;
     // Optimised Huffman tables, as sharp's default `optimiseCoding`: ~5–10 % smaller for
     // well under a millisecond at thumbnail sizes.
-    compressor.set_optimize(true).map_err(|e| e.to_string())?;
+    compressor.set_optimize(true).map_err(&fail)?;
     let image = turbojpeg::Image {
         pixels: &pixels.data[..],
         width: pixels.width as usize,
@@ -68,25 +76,26 @@ fn jpeg(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
         height: pixels.height as usize,
         format: turbojpeg::PixelFormat::RGB,
     };
-    compressor.compress_to_vec(image).map_err(|e| e.to_string())
+    compressor.compress_to_vec(image).map_err(fail)
 }
 
-fn webp(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+fn webp(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, PipelineError> {
+    let fail = failed(Format::Webp);
     let encoder = if pixels.alpha {
         webp::Encoder::from_rgba(&pixels.data, pixels.width, pixels.height)
     } else {
         webp::Encoder::from_rgb(&pixels.data, pixels.width, pixels.height)
     };
-    let mut config = webp::WebPConfig::new().map_err(|()| "libwebp config".to_string())?;
+    let mut config = webp::WebPConfig::new().map_err(|()| fail("libwebp config".to_string()))?;
     config.quality = f32::from(quality.clamp(1, 100));
     config.method = 4;
     let memory = encoder
         .encode_advanced(&config)
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| fail(format!("{e:?}")))?;
     Ok(memory.to_vec())
 }
 
-fn avif(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
+fn avif(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, PipelineError> {
     let encoder = ravif::Encoder::new()
         .with_quality(f32::from(quality.clamp(1, 100)))
         .with_alpha_quality(f32::from(quality.clamp(1, 100)))
@@ -104,7 +113,7 @@ fn avif(pixels: &Pixels, quality: u8) -> Result<Vec<u8>, String> {
             .collect();
         encoder.encode_rgb(ravif::Img::new(&rgb[..], w, h))
     };
-    encoded.map(|e| e.avif_file).map_err(|e| e.to_string())
+    encoded.map(|e| e.avif_file).map_err(failed(Format::Avif))
 }
 
 fn with_image(pixels: Pixels, format: Format) -> image::ImageResult<Vec<u8>> {
