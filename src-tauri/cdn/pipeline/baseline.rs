@@ -104,13 +104,13 @@ fn decode_with(
     for (c, offset) in dc_offset.iter_mut().enumerate() {
         *offset = met.lead_preds[c].wrapping_sub(met.follower_preds[c]) as i16;
     }
-    let slot = |t: usize| -> (&[i16], [i16; 3]) {
+    let slot = |t: usize, b: &Block| -> (&[i16], i16) {
         let stride = layout.stride;
         if t < met.mcu {
-            (&lead_store[t * stride..(t + 1) * stride], [0; 3])
+            (&lead_store[t * stride + b.at..(t + 1) * stride], 0)
         } else {
             let at = t - met.mcu + met.follower_mcu;
-            (&follow_store[at * stride..(at + 1) * stride], dc_offset)
+            (&follow_store[at * stride + b.at..(at + 1) * stride], dc_offset[b.component])
         }
     };
     // Every MCU is there (the follower's count was checked against the lead's).
@@ -125,7 +125,7 @@ fn decode_with(
 /// few dozen page faults instead of thousands, which otherwise added ~20 ms to a 20 MP
 /// decode whenever the allocator handed out fresh memory (measured on Kleiber, 57 against
 /// 77 ms). Advice only: nothing changes where it is ignored.
-fn huge_pages<T>(store: &mut Vec<T>) {
+pub(super) fn huge_pages<T>(store: &mut Vec<T>) {
     #[cfg(target_os = "linux")]
     {
         const HUGE: usize = 2 << 20;
@@ -154,7 +154,7 @@ fn unstuff_marking(data: &[u8], mark: usize) -> (Vec<u8>, usize) {
     (out, at)
 }
 
-fn unstuff(data: &[u8]) -> Vec<u8> {
+pub(super) fn unstuff(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
     unstuff_into(data, &mut out);
     out
@@ -162,7 +162,7 @@ fn unstuff(data: &[u8]) -> Vec<u8> {
 
 /// Appends `data` without the zero byte stuffed after each 0xFF (the data holds no marker:
 /// `markers` ended it at the first one).
-fn unstuff_into(data: &[u8], out: &mut Vec<u8>) {
+pub(super) fn unstuff_into(data: &[u8], out: &mut Vec<u8>) {
     let mut rest = data;
     while let Some(ff) = memchr::memchr(0xFF, rest) {
         out.extend_from_slice(&rest[..=ff]);
@@ -173,16 +173,16 @@ fn unstuff_into(data: &[u8], out: &mut Vec<u8>) {
 }
 
 /// The bits a Huffman table looks up at once (10 measured faster than 9 and 11 on Kleiber).
-const LOOKAHEAD: u32 = 10;
+pub(super) const LOOKAHEAD: u32 = 10;
 
 /// A Huffman table, decoded libjpeg's way (`jdhuff.c`): a lookahead of `LOOKAHEAD` bits,
 /// then the canonical codes' bounds per length.
-struct Huffman {
+pub(super) struct Huffman {
     /// By the next `LOOKAHEAD` bits: (code length << 8) | symbol, 0 for a longer code.
     fast: Vec<u16>,
     /// For AC tables, by the next `LOOKAHEAD` bits when a code and its value bits fit in
     /// them: (value << 16) | (run << 8) | bits used; 0 otherwise.
-    fast_ac: Vec<i32>,
+    pub(super) fast_ac: Vec<i32>,
     /// Per length 1–16: the largest code, -1 for none.
     max_code: [i32; 17],
     /// Per length: what to add to a code to get its symbol's index in `values`.
@@ -192,7 +192,7 @@ struct Huffman {
 
 impl Huffman {
     /// From a DHT's counts and symbols; `None` for a table libjpeg refuses.
-    fn new(counts: &[u8; 16], symbols: &[u8], dc: bool) -> Option<Self> {
+    pub(super) fn new(counts: &[u8; 16], symbols: &[u8], dc: bool) -> Option<Self> {
         let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
         if total > 256 || symbols.len() < total || (dc && symbols[..total].iter().any(|&s| s > 15))
         {
@@ -256,7 +256,7 @@ impl Huffman {
 
 /// A coefficient's value from its `size` bits (T.81 F.2.2.1, `HUFF_EXTEND`).
 #[inline(always)]
-fn extend(bits: u32, size: u32) -> i32 {
+pub(super) fn extend(bits: u32, size: u32) -> i32 {
     if bits < (1 << (size - 1)) {
         bits as i32 - (1 << size) + 1
     } else {
@@ -265,17 +265,17 @@ fn extend(bits: u32, size: u32) -> i32 {
 }
 
 /// Bits of unstuffed data, most significant first; zeros past the end.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
     /// The next byte to load.
     next: usize,
     /// Valid bits at the top of `acc`.
-    acc: u64,
-    n: u32,
+    pub(super) acc: u64,
+    pub(super) n: u32,
 }
 
 impl<'a> Reader<'a> {
-    fn at(buf: &'a [u8], bit: u64) -> Self {
+    pub(super) fn at(buf: &'a [u8], bit: u64) -> Self {
         let mut r = Reader {
             buf,
             next: (bit / 8) as usize,
@@ -289,13 +289,13 @@ impl<'a> Reader<'a> {
 
     /// The position of the next bit.
     #[inline(always)]
-    fn pos(&self) -> u64 {
+    pub(super) fn pos(&self) -> u64 {
         self.next as u64 * 8 - u64::from(self.n)
     }
 
     /// At least 57 bits valid.
     #[inline(always)]
-    fn refill(&mut self) {
+    pub(super) fn refill(&mut self) {
         if self.n > 56 {
             return;
         }
@@ -318,21 +318,21 @@ impl<'a> Reader<'a> {
     }
 
     #[inline(always)]
-    fn skip(&mut self, bits: u32) {
+    pub(super) fn skip(&mut self, bits: u32) {
         self.acc <<= bits;
         self.n -= bits;
     }
 
     /// `bits` (1–16) bits.
     #[inline(always)]
-    fn take(&mut self, bits: u32) -> u32 {
+    pub(super) fn take(&mut self, bits: u32) -> u32 {
         let v = (self.acc >> (64 - bits)) as u32;
         self.skip(bits);
         v
     }
 
     #[inline(always)]
-    fn symbol(&mut self, t: &Huffman) -> Option<u8> {
+    pub(super) fn symbol(&mut self, t: &Huffman) -> Option<u8> {
         let e = t.fast[(self.acc >> (64 - LOOKAHEAD)) as usize];
         if e != 0 {
             self.skip(u32::from(e >> 8));
@@ -355,7 +355,7 @@ impl<'a> Reader<'a> {
 
 /// The zigzag order, natural index by coded index, with libjpeg's 16 extra entries that
 /// catch a run past the end of the block (they write coefficient 63).
-const ZIGZAG: [u8; 80] = {
+pub(super) const ZIGZAG: [u8; 80] = {
     let order = [
         0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
         20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
@@ -377,10 +377,10 @@ const DROP: u8 = 255;
 /// 3, 5, 7; 4×4: all but 4), and each coded (zigzag) index's place among them. A block
 /// takes `len + 1` places: a coefficient not kept is written to the last, which is never
 /// read (no branch per coefficient).
-struct Keep {
+pub(super) struct Keep {
     size: usize,
-    place: [u8; 80],
-    len: usize,
+    pub(super) place: [u8; 80],
+    pub(super) len: usize,
 }
 
 impl Keep {
@@ -427,22 +427,22 @@ fn keep_for(size: usize) -> &'static Keep {
 }
 
 /// One block of an MCU.
-struct Block {
+pub(super) struct Block {
     /// The component's index in the frame (0 Y or grey, 1 Cb, 2 Cr).
-    component: usize,
+    pub(super) component: usize,
     dc: usize,
     ac: usize,
     /// Where its coefficients start in the MCU's slot.
     at: usize,
     /// Its place in the MCU, in blocks.
-    x: usize,
-    y: usize,
+    pub(super) x: usize,
+    pub(super) y: usize,
 }
 
-struct Component {
-    h: usize,
-    v: usize,
-    keep: &'static Keep,
+pub(super) struct Component {
+    pub(super) h: usize,
+    pub(super) v: usize,
+    pub(super) keep: &'static Keep,
     /// The quantization table in `keep`'s order.
     quant: Vec<i32>,
     /// The same as 16-bit values, padded for 8-lane loads (`simd`).
@@ -454,16 +454,16 @@ struct Component {
 }
 
 /// What the file is, for this decoder.
-struct Layout {
+pub(super) struct Layout {
     data: std::ops::Range<usize>,
-    components: Vec<Component>,
+    pub(super) components: Vec<Component>,
     blocks: Vec<Block>,
     /// DC tables then AC tables, as the blocks index them.
     tables: Vec<Huffman>,
     /// Coefficients per MCU.
     stride: usize,
-    mcus_across: usize,
-    mcus_down: usize,
+    pub(super) mcus_across: usize,
+    pub(super) mcus_down: usize,
     /// The scaled output.
     width: usize,
     height: usize,
@@ -576,6 +576,36 @@ impl Layout {
         if sos.get(1 + 2 * n..4 + 2 * n)? != [0, 63, 0] {
             return None;
         }
+        if n != frame.components.len() {
+            return None;
+        }
+        let mut natural = Vec::new();
+        for i in 0..frame.components.len() {
+            let id = usize::from(*b.get(frame.at.start + 4 + 6 + 3 * i + 2)?);
+            natural.push((*quant.get(id)?)?);
+        }
+        let mut order = Vec::new();
+        for (k, &id) in scan_components.iter().enumerate() {
+            let component = frame.components.iter().position(|c| c.id == id)?;
+            let tables = sos[2 + 2 * k];
+            let dc = (*huffman[0].get(usize::from(tables >> 4))?)?;
+            let ac = (*huffman[1].get(usize::from(tables & 15))?)?;
+            order.push((component, dc, ac));
+        }
+        Layout::for_frame(frame, factor, &natural, &order, dht, data.clone())
+    }
+
+    /// The layout of `frame` decoded at `factor`: `quant` is each frame component's
+    /// quantization table in natural order, `order` the MCU's components in scan order with
+    /// their DC and AC tables (indices into `tables`). `None` for a layout not handled.
+    pub(super) fn for_frame(
+        frame: &super::markers::Frame,
+        factor: ScalingFactor,
+        quant: &[[u16; 64]],
+        order: &[(usize, usize, usize)],
+        tables: Vec<Huffman>,
+        data: std::ops::Range<usize>,
+    ) -> Option<Layout> {
         let (w, h) = (usize::from(frame.width), usize::from(frame.height));
         let scaled = |side: usize, size: usize| (side * size).div_ceil(8);
         let luma_size = match factor {
@@ -602,15 +632,14 @@ impl Layout {
             [(2, 1), (1, 1), (1, 1)] => (vec![luma_size; 3], w.div_ceil(16), h.div_ceil(8)),
             _ => return None,
         };
-        if n != fc.len() {
+        if order.len() != fc.len() {
             return None;
         }
         let grey = fc.len() == 1;
         let mut components = Vec::new();
         for (i, c) in fc.iter().enumerate() {
             let keep = keep_for(sizes[i]);
-            let id = usize::from(*b.get(frame.at.start + 4 + 6 + 3 * i + 2)?);
-            let natural = (*quant.get(id)?)?;
+            let natural = quant.get(i)?;
             let mut q = vec![0i32; keep.len];
             for (k, &place) in keep.place[..64].iter().enumerate() {
                 if usize::from(place) < keep.len {
@@ -635,12 +664,8 @@ impl Layout {
         }
         let mut blocks = Vec::new();
         let mut at = 0;
-        for (k, &id) in scan_components.iter().enumerate() {
-            let component = fc.iter().position(|c| c.id == id)?;
-            let tables = sos[2 + 2 * k];
-            let dc = (*huffman[0].get(usize::from(tables >> 4))?)?;
-            let ac = (*huffman[1].get(usize::from(tables & 15))?)?;
-            let c = &components[component];
+        for &(component, dc, ac) in order {
+            let c = components.get(component)?;
             for y in 0..c.v {
                 for x in 0..c.h {
                     blocks.push(Block {
@@ -665,8 +690,8 @@ impl Layout {
         }
         let (mh, mv) = (components[0].h, components[0].v);
         Some(Layout {
-            data: data.clone(),
-            tables: dht,
+            data,
+            tables,
             stride: at,
             mcus_across,
             mcus_down,
@@ -831,9 +856,13 @@ impl Layout {
         }
     }
 
-    /// RGB pixels from the coefficients: `slot(t)` gives MCU `t`'s and the DC offset per
-    /// component to add. Two threads, each half of the MCU rows.
-    fn render<'s>(&self, slot: &(dyn Fn(usize) -> (&'s [i16], [i16; 3]) + Sync)) -> Vec<u8> {
+    /// RGB pixels from the coefficients: `block(t, b)` gives block `b` of MCU `t`, its
+    /// coefficients in `Keep` order from the first, and the DC offset to add. Two threads,
+    /// each half of the MCU rows.
+    pub(super) fn render<'s, F>(&self, block: &F) -> Vec<u8>
+    where
+        F: Fn(usize, &Block) -> (&'s [i16], i16) + Sync,
+    {
         let row_bytes = self.width * 3;
         let mut rgb = vec![0u8; row_bytes * self.height];
         huge_pages(&mut rgb);
@@ -841,18 +870,16 @@ impl Layout {
         let split = (split_row * self.mcu_height).min(self.height) * row_bytes;
         let (top, bottom) = rgb.split_at_mut(split);
         std::thread::scope(|s| {
-            s.spawn(|| self.render_rows(0..split_row, slot, top));
-            self.render_rows(split_row..self.mcus_down, slot, bottom);
+            s.spawn(|| self.render_rows(0..split_row, block, top));
+            self.render_rows(split_row..self.mcus_down, block, bottom);
         });
         rgb
     }
 
-    fn render_rows<'s>(
-        &self,
-        rows: std::ops::Range<usize>,
-        slot: &(dyn Fn(usize) -> (&'s [i16], [i16; 3]) + Sync),
-        out: &mut [u8],
-    ) {
+    fn render_rows<'s, F>(&self, rows: std::ops::Range<usize>, coefficients: &F, out: &mut [u8])
+    where
+        F: Fn(usize, &Block) -> (&'s [i16], i16) + Sync,
+    {
         let plane_width = self.mcus_across * self.mcu_width;
         let mut planes = vec![vec![0u8; plane_width * self.mcu_height]; self.components.len()];
         let mut wide = [vec![0u8; plane_width + 1], vec![0u8; plane_width + 1]];
@@ -862,12 +889,13 @@ impl Layout {
 
         for row in rows {
             for mx in 0..self.mcus_across {
-                let (coefs, offset) = slot(row * self.mcus_across + mx);
+                let t = row * self.mcus_across + mx;
                 for block in &self.blocks {
                     let c = &self.components[block.component];
                     let size = c.keep.size;
-                    let coef = &coefs[block.at..block.at + c.keep.len];
-                    let dc = coef[0].wrapping_add(offset[block.component]);
+                    let (coefs, offset) = coefficients(t, block);
+                    let coef = &coefs[..c.keep.len];
+                    let dc = coef[0].wrapping_add(offset);
                     let x = (mx * c.h + block.x) * size;
                     let y = block.y * size;
                     let plane = &mut planes[block.component][y * plane_width + x..];

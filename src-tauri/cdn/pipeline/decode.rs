@@ -74,16 +74,25 @@ fn jpeg(
     let pixels = (header.width as u64) * (header.height as u64);
     let bands = super::markers::restarts_declared(input);
     let idle = super::a_core_is_idle();
+    let pipelined = super::scan_pipeline::applies(&header) && idle;
     let luma_chroma = super::progressive::applies(&header) && idle;
     let speculative = !bands && super::baseline::applies(&header, factor) && idle;
     if !cmyk
         && pixels >= super::TWO_THREADS_FROM_PIXELS
-        && (bands || luma_chroma || speculative)
+        && (bands || pipelined || luma_chroma || speculative)
         && let Some(parsed) = super::markers::parse(input)
     {
         let split = bands
             .then(|| super::bands::decode(input, &parsed, &header, factor, MAX_JPEG_SCANS))
             .flatten()
+            .or_else(|| {
+                pipelined
+                    .then(|| {
+                        super::scan_pipeline::decode(input, &parsed, factor, MAX_JPEG_SCANS, 2)
+                            .map(Ok)
+                    })
+                    .flatten()
+            })
             .or_else(|| {
                 luma_chroma
                     .then(|| {

@@ -91,6 +91,16 @@ pub fn jpeg_as(p: &Pixels, subsamp: turbojpeg::Subsamp, quality: i32) -> Vec<u8>
     compress(c, p)
 }
 
+/// A progressive JPEG (libjpeg-turbo's default scan script) with the given chroma
+/// subsampling and quality.
+pub fn progressive_jpeg_as(p: &Pixels, subsamp: turbojpeg::Subsamp, quality: i32) -> Vec<u8> {
+    let mut c = turbojpeg::Compressor::new().unwrap();
+    c.set_subsamp(subsamp).unwrap();
+    c.set_quality(quality).unwrap();
+    c.set_progressive(true).unwrap();
+    compress(c, p)
+}
+
 fn compress(mut c: turbojpeg::Compressor, p: &Pixels) -> Vec<u8> {
     c.compress_to_vec(turbojpeg::Image {
         pixels: &p.data[..],

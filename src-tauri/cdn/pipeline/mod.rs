@@ -27,6 +27,7 @@ mod orient;
 mod probe;
 mod progressive;
 mod resize;
+mod scan_pipeline;
 
 #[doc(hidden)]
 pub mod corpus;

@@ -1,0 +1,736 @@
+//! A progressive JPEG decoded by our own entropy decoder, its scans in a pipeline on two
+//! threads.
+//!
+//! libjpeg-turbo decodes a progressive JPEG's scans one after the other on one thread, and
+//! that is nearly all of the work. Splitting the file into its luma and its chroma scans
+//! (`progressive`) gives two threads, but the luma's share is most of the bits (Infinite-Sea:
+//! 350 of 470 ms) and each half still decodes its scans one by one. Yet a scan (ITU T.81,
+//! Annex G) needs from the scans before it only what they left in the same blocks: its own
+//! component's coefficients in the bands it refines. So:
+//!
+//! 1. **Plan.** The scans, their tables and their bands are read from the file, and the
+//!    progression is checked the way libjpeg-turbo checks it (`jdphuff.c`); each scan
+//!    depends on the earlier scans of a component it codes whose bands overlap its own.
+//! 2. **Pipeline.** Two threads each take the next scan not yet taken, in file order, and
+//!    decode it one row of blocks at a time into the shared coefficients, after waiting until
+//!    every scan it depends on has finished that row. The earliest unfinished scan never
+//!    waits, so both always make progress. A refinement scan trails the scan it refines by a
+//!    few rows, instead of waiting for its end.
+//! 3. **Render.** `baseline`'s render: libjpeg-turbo's integer IDCTs (scaled), upsampling
+//!    and colour conversion, on two threads, so the pixels are the ordinary decode's,
+//!    exactly (tested).
+//!
+//! The coefficients are shared as atomics read and written `Relaxed` (plain moves on x86):
+//! two threads never write the same coefficient except in the order the dependencies give,
+//! and a damaged file, whatever it makes the decoders do, cannot be undefined behaviour.
+//!
+//! Only a file that libjpeg-turbo decodes without a warning, leaving every coefficient fully
+//! known (so it smooths no block), in a layout `baseline` renders, is taken; anything else
+//! gives `None`, and the caller decodes it another way. A bad code, data that runs out or
+//! bytes left over also give `None`, and the ordinary decode reports them.
+
+use super::baseline::{Block, Huffman, LOOKAHEAD, Layout, Reader, ZIGZAG, extend, huge_pages};
+use super::markers::{Parsed, Piece};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicI16, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::{Condvar, Mutex};
+use turbojpeg::{Colorspace, DecompressHeader, ScalingFactor};
+
+/// Whether [`decode`] may apply: a large progressive Huffman JPEG, grey or YCbCr.
+pub(super) fn applies(header: &DecompressHeader) -> bool {
+    header.is_progressive
+        && !header.is_arithmetic
+        && !header.is_lossless
+        && matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray)
+        && (header.width as u64) * (header.height as u64) >= super::TWO_THREADS_FROM_PIXELS
+}
+
+/// Decodes `input` to packed RGB at `factor`, on `threads` threads (1 or 2) for the scans;
+/// `None` when the file is not one this module takes (see the module docs).
+pub(super) fn decode(
+    input: &[u8],
+    parsed: &Parsed,
+    factor: ScalingFactor,
+    scan_limit: u32,
+    threads: usize,
+) -> Option<Vec<u8>> {
+    let plan = Plan::new(input, parsed, factor, scan_limit)?;
+    let mut stores: Vec<Vec<i16>> = plan
+        .components
+        .iter()
+        .map(|c| {
+            let mut store = vec![0i16; c.across * c.down * 64];
+            huge_pages(&mut store);
+            store
+        })
+        .collect();
+    {
+        let shared: Vec<&[AtomicI16]> = stores.iter_mut().map(|s| atomics(s)).collect();
+        let pipeline = Pipeline {
+            input,
+            plan: &plan,
+            stores: &shared,
+            next: AtomicUsize::new(0),
+            progress: (0..plan.scans.len()).map(|_| AtomicUsize::new(0)).collect(),
+            failed: AtomicBool::new(false),
+            lock: Mutex::new(()),
+            moved: Condvar::new(),
+        };
+        std::thread::scope(|s| {
+            for _ in 1..threads.clamp(1, 2) {
+                s.spawn(|| pipeline.work());
+            }
+            pipeline.work();
+        });
+        if pipeline.failed.load(SeqCst) {
+            return None;
+        }
+    }
+    let layout = &plan.layout;
+    let block = |t: usize, b: &Block| -> (&[i16], i16) {
+        let c = &plan.components[b.component];
+        let (mx, my) = (t % layout.mcus_across, t / layout.mcus_across);
+        let at = ((my * c.v + b.y) * c.across + mx * c.h + b.x) * 64;
+        (&stores[b.component][at..at + 64], 0)
+    };
+    Some(layout.render(&block))
+}
+
+/// `store` as atomics, for as long as it is borrowed.
+fn atomics(store: &mut [i16]) -> &[AtomicI16] {
+    // SAFETY: AtomicI16 has the size and alignment of i16, and the exclusive borrow of
+    // `store` for the returned lifetime means every access goes through the atomics.
+    unsafe { &*(store as *mut [i16] as *const [AtomicI16]) }
+}
+
+/// One component's coefficients: blocks of 64 in `places` order, `across` × `down` blocks
+/// (whole MCUs).
+struct Coefficients {
+    h: usize,
+    v: usize,
+    across: usize,
+    down: usize,
+    /// The blocks a scan of this component alone codes (libjpeg's `width_in_blocks`,
+    /// `height_in_blocks`).
+    coded_across: usize,
+    coded_down: usize,
+    /// By coded (zigzag) index, the coefficient's place in its block: first the ones the
+    /// scaled IDCT reads, in `Keep` order, then the rest; past 63, 63's (libjpeg's extra
+    /// entries for a run past the end of the block).
+    places: [u8; 80],
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    DcFirst,
+    DcRefine,
+    AcFirst,
+    AcRefine,
+}
+
+struct Scan {
+    data: Range<usize>,
+    /// Per component in the scan: its index in the frame, its DC and AC tables (indices
+    /// into `Plan::tables`; unused ones 0).
+    components: Vec<(usize, usize, usize)>,
+    pass: Pass,
+    start: usize,
+    end: usize,
+    /// The bit position of this scan's successive approximation (Al).
+    low: u32,
+    /// The earlier scans this one reads what they write.
+    after: Vec<usize>,
+}
+
+struct Plan {
+    layout: Layout,
+    components: Vec<Coefficients>,
+    scans: Vec<Scan>,
+    tables: Vec<Huffman>,
+}
+
+impl Plan {
+    fn new(b: &[u8], parsed: &Parsed, factor: ScalingFactor, scan_limit: u32) -> Option<Plan> {
+        let frame = &parsed.frame;
+        if frame.marker != 0xC2 || b.get(frame.at.start + 4) != Some(&8) {
+            return None;
+        }
+        let n = frame.components.len();
+        if n != 1 && n != 3 {
+            return None;
+        }
+        let mut quant: [Option<[u16; 64]>; 4] = [None; 4];
+        let mut latched: Vec<Option<[u16; 64]>> = vec![None; n];
+        let mut current: [[Option<usize>; 4]; 2] = [[None; 4]; 2];
+        let mut tables = Vec::new();
+        // libjpeg's `coef_bits`: per component and coefficient, the bit position known so
+        // far, -1 for none.
+        let mut known = vec![[-1i32; 64]; n];
+        let mut scans: Vec<Scan> = Vec::new();
+        for piece in &parsed.pieces {
+            match piece {
+                Piece::Segment { marker, range } => {
+                    let body = &b[range.start + 4..range.end];
+                    match marker {
+                        0xDB => read_quant(body, &mut quant)?,
+                        0xC4 => read_huffman(body, &mut current, &mut tables)?,
+                        _ => {}
+                    }
+                }
+                Piece::Scan {
+                    header,
+                    data,
+                    restarts,
+                    restart_interval,
+                    ..
+                } => {
+                    if !restarts.is_empty() || *restart_interval != 0 {
+                        return None;
+                    }
+                    if scans.len() as u64 >= u64::from(scan_limit) {
+                        return None;
+                    }
+                    let sos = &b[header.start + 4..header.end];
+                    let count = usize::from(*sos.first()?);
+                    let (start, end, approx) = match sos.get(1 + 2 * count..4 + 2 * count)? {
+                        &[ss, se, a] => (usize::from(ss), usize::from(se), a),
+                        _ => return None,
+                    };
+                    let (high, low) = (u32::from(approx >> 4), u32::from(approx & 15));
+                    // `jdphuff.c`'s start_pass checks.
+                    let bad_band = if start == 0 {
+                        end != 0
+                    } else {
+                        end < start || end > 63 || count != 1
+                    };
+                    if count == 0 || bad_band || (high != 0 && low + 1 != high) || low > 13 {
+                        return None;
+                    }
+                    let pass = match (start == 0, high == 0) {
+                        (true, true) => Pass::DcFirst,
+                        (true, false) => Pass::DcRefine,
+                        (false, true) => Pass::AcFirst,
+                        (false, false) => Pass::AcRefine,
+                    };
+                    let mut components = Vec::new();
+                    for k in 0..count {
+                        let id = *sos.get(1 + 2 * k)?;
+                        let c = frame.components.iter().position(|c| c.id == id)?;
+                        if components.iter().any(|&(seen, _, _)| seen == c) {
+                            return None;
+                        }
+                        let ids = sos[2 + 2 * k];
+                        let table = |class: usize, id: u8| current[class].get(usize::from(id));
+                        let (dc, ac) = match pass {
+                            Pass::DcFirst => ((*table(0, ids >> 4)?)?, 0),
+                            Pass::DcRefine => (0, 0),
+                            Pass::AcFirst | Pass::AcRefine => (0, (*table(1, ids & 15)?)?),
+                        };
+                        // The quantization table is latched at the component's first scan.
+                        if latched[c].is_none() {
+                            let tq = usize::from(*b.get(frame.at.start + 4 + 6 + 3 * c + 2)?);
+                            latched[c] = Some((*quant.get(tq)?)?);
+                        }
+                        // The progression must be one libjpeg-turbo takes without a warning.
+                        let bits = &mut known[c];
+                        if start > 0 && bits[0] < 0 {
+                            return None;
+                        }
+                        for bit in &mut bits[start..=end] {
+                            let expected = if high == 0 { -1 } else { high as i32 };
+                            if *bit != expected {
+                                return None;
+                            }
+                            *bit = low as i32;
+                        }
+                        components.push((c, dc, ac));
+                    }
+                    let after = scans
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| {
+                            s.start <= end
+                                && start <= s.end
+                                && s.components
+                                    .iter()
+                                    .any(|&(c, _, _)| components.iter().any(|&(d, _, _)| c == d))
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    scans.push(Scan {
+                        data: data.clone(),
+                        components,
+                        pass,
+                        start,
+                        end,
+                        low,
+                        after,
+                    });
+                }
+            }
+        }
+        // Every coefficient fully known: libjpeg-turbo then smooths no block.
+        if known.iter().any(|bits| bits.iter().any(|&b| b != 0)) {
+            return None;
+        }
+        let quant: Vec<[u16; 64]> = latched.into_iter().collect::<Option<_>>()?;
+        let order: Vec<(usize, usize, usize)> = (0..n).map(|c| (c, 0, 0)).collect();
+        let layout = Layout::for_frame(frame, factor, &quant, &order, Vec::new(), 0..0)?;
+        let (w, h) = (usize::from(frame.width), usize::from(frame.height));
+        let (max_h, max_v) = (usize::from(frame.max_h()), usize::from(frame.max_v()));
+        let components = layout
+            .components
+            .iter()
+            .zip(&frame.components)
+            .map(|(c, f)| {
+                let (fh, fv) = if n == 1 {
+                    (1, 1)
+                } else {
+                    (usize::from(f.h), usize::from(f.v))
+                };
+                let (mh, mv) = if n == 1 { (1, 1) } else { (max_h, max_v) };
+                Coefficients {
+                    h: c.h,
+                    v: c.v,
+                    across: layout.mcus_across * c.h,
+                    down: layout.mcus_down * c.v,
+                    coded_across: (w * fh).div_ceil(mh * 8),
+                    coded_down: (h * fv).div_ceil(mv * 8),
+                    places: places(&c.keep.place, c.keep.len),
+                }
+            })
+            .collect();
+        Some(Plan {
+            layout,
+            components,
+            scans,
+            tables,
+        })
+    }
+}
+
+/// A block's places by coded index from `Keep`'s (`len` for a coefficient not kept): the
+/// kept ones where `Keep` puts them, the others after them in coded order.
+fn places(keep: &[u8; 80], len: usize) -> [u8; 80] {
+    let mut out = [0u8; 80];
+    let mut spare = len as u8;
+    for k in 0..64 {
+        out[k] = if usize::from(keep[k]) < len {
+            keep[k]
+        } else {
+            spare += 1;
+            spare - 1
+        };
+    }
+    for k in 64..80 {
+        out[k] = out[63];
+    }
+    out
+}
+
+/// A DQT segment's tables, in natural order.
+fn read_quant(body: &[u8], quant: &mut [Option<[u16; 64]>; 4]) -> Option<()> {
+    let mut rest = body;
+    while let Some(&pq_tq) = rest.first() {
+        let (wide, id) = (pq_tq >> 4, usize::from(pq_tq & 15));
+        let len = if wide == 0 { 64 } else { 128 };
+        let values = rest.get(1..1 + len)?;
+        let mut natural = [0u16; 64];
+        for k in 0..64 {
+            natural[usize::from(ZIGZAG[k])] = if wide == 0 {
+                u16::from(values[k])
+            } else {
+                u16::from_be_bytes([values[2 * k], values[2 * k + 1]])
+            };
+        }
+        *quant.get_mut(id)? = Some(natural);
+        rest = &rest[1 + len..];
+    }
+    Some(())
+}
+
+/// A DHT segment's tables, appended to `tables` and made current.
+fn read_huffman(
+    body: &[u8],
+    current: &mut [[Option<usize>; 4]; 2],
+    tables: &mut Vec<Huffman>,
+) -> Option<()> {
+    let mut rest = body;
+    while let Some(&tc_th) = rest.first() {
+        let (class, id) = (usize::from(tc_th >> 4), usize::from(tc_th & 15));
+        let counts: [u8; 16] = rest.get(1..17)?.try_into().ok()?;
+        let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        let symbols = rest.get(17..17 + n)?;
+        tables.push(Huffman::new(&counts, symbols, class == 0)?);
+        *current.get_mut(class)?.get_mut(id)? = Some(tables.len() - 1);
+        rest = &rest[17 + n..];
+    }
+    Some(())
+}
+
+/// The two threads' shared state.
+struct Pipeline<'a> {
+    input: &'a [u8],
+    plan: &'a Plan,
+    stores: &'a [&'a [AtomicI16]],
+    /// The next scan not yet taken.
+    next: AtomicUsize,
+    /// Per scan, the rows done (of blocks; of MCUs when interleaved); `usize::MAX` when
+    /// finished.
+    progress: Vec<AtomicUsize>,
+    failed: AtomicBool,
+    lock: Mutex<()>,
+    moved: Condvar,
+}
+
+impl Pipeline<'_> {
+    fn work(&self) {
+        loop {
+            let s = self.next.fetch_add(1, SeqCst);
+            if s >= self.plan.scans.len() || self.failed.load(SeqCst) {
+                return;
+            }
+            let done = self.scan(s).is_some();
+            if !done {
+                self.failed.store(true, SeqCst);
+            }
+            self.report(s, usize::MAX);
+            if !done {
+                return;
+            }
+        }
+    }
+
+    fn report(&self, scan: usize, rows: usize) {
+        self.progress[scan].store(rows, SeqCst);
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.moved.notify_all();
+    }
+
+    /// Waits until every scan `scan` depends on has done `rows` rows of blocks of each
+    /// component they share (`rows(c)`); `None` when a scan failed.
+    fn wait(&self, scan: usize, rows: impl Fn(usize) -> usize) -> Option<()> {
+        let plan = self.plan;
+        let ready = || {
+            plan.scans[scan].after.iter().all(|&d| {
+                let done = self.progress[d].load(SeqCst);
+                let before = &plan.scans[d];
+                done == usize::MAX
+                    || before.components.iter().all(|&(c, _, _)| {
+                        let done_rows = if before.components.len() > 1 {
+                            done * plan.components[c].v
+                        } else {
+                            done
+                        };
+                        !plan.scans[scan].components.iter().any(|&(d, _, _)| d == c)
+                            || done_rows >= rows(c)
+                    })
+            })
+        };
+        if ready() {
+            return (!self.failed.load(SeqCst)).then_some(());
+        }
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !ready() && !self.failed.load(SeqCst) {
+            guard = self.moved.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+        (!self.failed.load(SeqCst)).then_some(())
+    }
+
+    /// Decodes scan `s`; `None` for a bad code, data that runs out, or bytes left over.
+    fn scan(&self, s: usize) -> Option<()> {
+        let plan = self.plan;
+        let scan = &plan.scans[s];
+        let mut buf = Vec::with_capacity(scan.data.len());
+        super::baseline::unstuff_into(&self.input[scan.data.clone()], &mut buf);
+        let mut r = Reader::at(&buf, 0);
+        let end = 8 * buf.len() as u64;
+        if scan.components.len() > 1 {
+            // Interleaved: DC only, MCU by MCU.
+            let mut preds = [0i32; 3];
+            let layout = &plan.layout;
+            for my in 0..layout.mcus_down {
+                self.wait(s, |c| (my + 1) * plan.components[c].v)?;
+                for mx in 0..layout.mcus_across {
+                    for &(c, dc, _) in &scan.components {
+                        let k = &plan.components[c];
+                        for y in 0..k.v {
+                            for x in 0..k.h {
+                                let at = ((my * k.v + y) * k.across + mx * k.h + x) * 64;
+                                let block = &self.stores[c][at..at + 64];
+                                match scan.pass {
+                                    Pass::DcFirst => dc_first(
+                                        &mut r,
+                                        &plan.tables[dc],
+                                        &mut preds[c],
+                                        scan.low,
+                                        block,
+                                    )?,
+                                    _ => dc_refine(&mut r, scan.low, block),
+                                }
+                            }
+                        }
+                    }
+                }
+                if r.pos() > end {
+                    return None;
+                }
+                self.report(s, my + 1);
+            }
+        } else {
+            let (c, dc, ac) = scan.components[0];
+            let k = &plan.components[c];
+            let store = self.stores[c];
+            let mut pred = 0i32;
+            let mut eob_run = 0u32;
+            for by in 0..k.coded_down {
+                self.wait(s, |_| by + 1)?;
+                let row = &store[by * k.across * 64..];
+                for bx in 0..k.coded_across {
+                    let block = &row[bx * 64..bx * 64 + 64];
+                    match scan.pass {
+                        Pass::DcFirst => {
+                            dc_first(&mut r, &plan.tables[dc], &mut pred, scan.low, block)?
+                        }
+                        Pass::DcRefine => dc_refine(&mut r, scan.low, block),
+                        Pass::AcFirst => ac_first(
+                            &mut r,
+                            &plan.tables[ac],
+                            scan,
+                            &k.places,
+                            &mut eob_run,
+                            block,
+                        )?,
+                        Pass::AcRefine => ac_refine(
+                            &mut r,
+                            &plan.tables[ac],
+                            scan,
+                            &k.places,
+                            &mut eob_run,
+                            block,
+                        )?,
+                    }
+                }
+                if r.pos() > end {
+                    return None;
+                }
+                self.report(s, by + 1);
+            }
+        }
+        // Only the padding (under a byte) is left.
+        (end - r.pos() < 8).then_some(())
+    }
+}
+
+/// `jdphuff.c`'s decode_mcu_DC_first, one block.
+#[inline(always)]
+fn dc_first(
+    r: &mut Reader,
+    table: &Huffman,
+    pred: &mut i32,
+    low: u32,
+    block: &[AtomicI16],
+) -> Option<()> {
+    r.refill();
+    let size = u32::from(r.symbol(table)?);
+    let diff = if size != 0 {
+        extend(r.take(size), size)
+    } else {
+        0
+    };
+    *pred = pred.checked_add(diff)?;
+    block[0].store(((*pred as u32) << low) as i16, Relaxed);
+    Some(())
+}
+
+/// `jdphuff.c`'s decode_mcu_DC_refine, one block.
+#[inline(always)]
+fn dc_refine(r: &mut Reader, low: u32, block: &[AtomicI16]) {
+    r.refill();
+    if r.take(1) != 0 {
+        block[0].fetch_or(1 << low, Relaxed);
+    }
+}
+
+/// `jdphuff.c`'s decode_mcu_AC_first, one block.
+#[inline(always)]
+fn ac_first(
+    r: &mut Reader,
+    table: &Huffman,
+    scan: &Scan,
+    places: &[u8; 80],
+    eob_run: &mut u32,
+    block: &[AtomicI16],
+) -> Option<()> {
+    if *eob_run > 0 {
+        *eob_run -= 1;
+        return Some(());
+    }
+    let mut k = scan.start;
+    while k <= scan.end {
+        if r.n < 32 {
+            r.refill();
+        }
+        let e = table.fast_ac[(r.acc >> (64 - LOOKAHEAD)) as usize];
+        let (run, value) = if e != 0 {
+            r.skip((e & 255) as u32);
+            (((e >> 8) & 255) as usize, e >> 16)
+        } else {
+            let symbol = r.symbol(table)?;
+            let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+            if size == 0 {
+                if run == 15 {
+                    k += 16;
+                    continue;
+                }
+                let mut n = 1u32 << run;
+                if run != 0 {
+                    n += r.take(run);
+                }
+                *eob_run = n - 1;
+                break;
+            }
+            (run as usize, extend(r.take(size), size))
+        };
+        k += run;
+        block[usize::from(places[k])].store(((value as u32) << scan.low) as i16, Relaxed);
+        k += 1;
+    }
+    Some(())
+}
+
+/// `jdphuff.c`'s decode_mcu_AC_refine, one block.
+#[inline(always)]
+fn ac_refine(
+    r: &mut Reader,
+    table: &Huffman,
+    scan: &Scan,
+    places: &[u8; 80],
+    eob_run: &mut u32,
+    block: &[AtomicI16],
+) -> Option<()> {
+    let p1 = (1i32 << scan.low) as i16;
+    let m1 = ((-1i32 as u32) << scan.low) as i16;
+    // A coefficient already non-zero takes a correction bit.
+    let correct = |r: &mut Reader, at: usize| {
+        let coef = block[at].load(Relaxed);
+        if coef != 0 {
+            if r.n == 0 {
+                r.refill();
+            }
+            if r.take(1) != 0 && coef & p1 == 0 {
+                let step = if coef >= 0 { p1 } else { m1 };
+                block[at].store(coef.wrapping_add(step), Relaxed);
+            }
+            true
+        } else {
+            false
+        }
+    };
+    let mut k = scan.start;
+    if *eob_run == 0 {
+        while k <= scan.end {
+            if r.n < 32 {
+                r.refill();
+            }
+            let symbol = r.symbol(table)?;
+            let (mut run, size) = (i32::from(symbol >> 4), symbol & 15);
+            let mut value = 0i16;
+            if size != 0 {
+                if size != 1 {
+                    return None; // libjpeg-turbo warns
+                }
+                value = if r.take(1) != 0 { p1 } else { m1 };
+            } else if run != 15 {
+                let mut n = 1u32 << run;
+                if run != 0 {
+                    n += r.take(run as u32);
+                }
+                *eob_run = n;
+                break;
+            }
+            // Past `run` zero coefficients (the non-zero ones corrected) to the next zero.
+            loop {
+                if !correct(r, usize::from(places[k])) {
+                    run -= 1;
+                    if run < 0 {
+                        break;
+                    }
+                }
+                k += 1;
+                if k > scan.end {
+                    break;
+                }
+            }
+            if value != 0 {
+                block[usize::from(places[k])].store(value, Relaxed);
+            }
+            k += 1;
+        }
+    }
+    if *eob_run > 0 {
+        while k <= scan.end {
+            correct(r, usize::from(places[k]));
+            k += 1;
+        }
+        *eob_run -= 1;
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::bands::rgb_at;
+    use super::super::{fixtures, markers};
+    use super::*;
+    use turbojpeg::Subsamp;
+
+    const FACTORS: [ScalingFactor; 4] = [
+        ScalingFactor::ONE,
+        ScalingFactor::ONE_HALF,
+        ScalingFactor::ONE_QUARTER,
+        ScalingFactor::ONE_EIGHTH,
+    ];
+
+    fn progressive(photo: &super::super::Pixels, subsamp: Subsamp, quality: i32) -> Vec<u8> {
+        fixtures::progressive_jpeg_as(photo, subsamp, quality)
+    }
+
+    fn ordinary(file: &[u8], factor: ScalingFactor) -> Vec<u8> {
+        rgb_at(file, factor, 500).unwrap().1
+    }
+
+    #[test]
+    fn decodes_to_the_ordinary_decodes_pixels_on_one_and_two_threads() {
+        let mut checked = 0;
+        for (w, h) in [(750, 500), (701, 437), (333, 497)] {
+            let photo = fixtures::photo(w, h);
+            for subsamp in [
+                Subsamp::Sub2x2,
+                Subsamp::Sub2x1,
+                Subsamp::None,
+                Subsamp::Gray,
+            ] {
+                for quality in [40, 85, 100] {
+                    let file = progressive(&photo, subsamp, quality);
+                    let parsed = markers::parse(&file).unwrap();
+                    for factor in FACTORS {
+                        let label = format!("{w}×{h} {subsamp:?} q{quality} {factor:?}");
+                        let reference = ordinary(&file, factor);
+                        for threads in [1, 2] {
+                            let got = decode(&file, &parsed, factor, 500, threads);
+                            if subsamp == Subsamp::Sub2x2 && factor == ScalingFactor::ONE {
+                                assert!(got.is_none(), "{label}: 4:2:0 unscaled is not rendered");
+                                continue;
+                            }
+                            let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
+                            assert!(got == reference, "{label}, {threads} threads: pixels differ");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * (3 * 4 * 3 * 4 - 3 * 3));
+    }
+}
