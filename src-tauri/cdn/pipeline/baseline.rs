@@ -117,7 +117,7 @@ fn decode_with(
     if lead_store.len() < met.mcu * layout.stride || follow_store.len() < last * layout.stride {
         return None;
     }
-    Some(layout.render(&slot))
+    Some(layout.render(&slot, 2))
 }
 
 /// Asks Linux to back a large buffer not yet touched with 2 MiB pages (`MADV_HUGEPAGE`;
@@ -858,14 +858,18 @@ impl Layout {
 
     /// RGB pixels from the coefficients: `block(t, b)` gives block `b` of MCU `t`, its
     /// coefficients in `Keep` order from the first, and the DC offset to add. Two threads,
-    /// each half of the MCU rows.
-    pub(super) fn render<'s, F>(&self, block: &F) -> Vec<u8>
+    /// each half of the MCU rows (one with `threads` 1).
+    pub(super) fn render<'s, F>(&self, block: &F, threads: usize) -> Vec<u8>
     where
         F: Fn(usize, &Block) -> (&'s [i16], i16) + Sync,
     {
         let row_bytes = self.width * 3;
         let mut rgb = vec![0u8; row_bytes * self.height];
         huge_pages(&mut rgb);
+        if threads < 2 {
+            self.render_rows(0..self.mcus_down, block, &mut rgb);
+            return rgb;
+        }
         let split_row = self.mcus_down / 2;
         let split = (split_row * self.mcu_height).min(self.height) * row_bytes;
         let (top, bottom) = rgb.split_at_mut(split);

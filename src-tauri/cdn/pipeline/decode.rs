@@ -74,7 +74,8 @@ fn jpeg(
     let pixels = (header.width as u64) * (header.height as u64);
     let bands = super::markers::restarts_declared(input);
     let idle = super::a_core_is_idle();
-    let pipelined = super::scan_pipeline::applies(&header) && idle;
+    let threads = if idle { 2 } else { 1 };
+    let pipelined = super::scan_pipeline::applies(&header);
     let luma_chroma = super::progressive::applies(&header) && idle;
     let speculative = !bands && super::baseline::applies(&header, factor) && idle;
     if !cmyk
@@ -88,7 +89,7 @@ fn jpeg(
             .or_else(|| {
                 pipelined
                     .then(|| {
-                        super::scan_pipeline::decode(input, &parsed, factor, MAX_JPEG_SCANS, 2)
+                        super::scan_pipeline::decode(input, &parsed, factor, MAX_JPEG_SCANS, threads)
                             .map(Ok)
                     })
                     .flatten()

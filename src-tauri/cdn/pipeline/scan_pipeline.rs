@@ -32,7 +32,9 @@
 use super::baseline::{Block, Huffman, LOOKAHEAD, Layout, Reader, ZIGZAG, extend, huge_pages};
 use super::markers::{Parsed, Piece};
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicI16, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::atomic::{
+    AtomicBool, AtomicI16, AtomicU64, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst,
+};
 use std::sync::{Condvar, Mutex};
 use turbojpeg::{Colorspace, DecompressHeader, ScalingFactor};
 
@@ -59,17 +61,24 @@ pub(super) fn decode(
         .components
         .iter()
         .map(|c| {
-            let mut store = vec![0i16; c.across * c.down * 64];
+            let mut store = vec![0i16; c.across * c.down * c.stride];
             huge_pages(&mut store);
             store
         })
         .collect();
+    let mut masks: Vec<Vec<u64>> = plan
+        .components
+        .iter()
+        .map(|c| vec![0u64; c.across * c.down])
+        .collect();
     {
         let shared: Vec<&[AtomicI16]> = stores.iter_mut().map(|s| atomics(s)).collect();
+        let shared_masks: Vec<&[AtomicU64]> = masks.iter_mut().map(|m| atomic_masks(m)).collect();
         let pipeline = Pipeline {
             input,
             plan: &plan,
             stores: &shared,
+            masks: &shared_masks,
             next: AtomicUsize::new(0),
             progress: (0..plan.scans.len()).map(|_| AtomicUsize::new(0)).collect(),
             failed: AtomicBool::new(false),
@@ -90,10 +99,10 @@ pub(super) fn decode(
     let block = |t: usize, b: &Block| -> (&[i16], i16) {
         let c = &plan.components[b.component];
         let (mx, my) = (t % layout.mcus_across, t / layout.mcus_across);
-        let at = ((my * c.v + b.y) * c.across + mx * c.h + b.x) * 64;
-        (&stores[b.component][at..at + 64], 0)
+        let at = ((my * c.v + b.y) * c.across + mx * c.h + b.x) * c.stride;
+        (&stores[b.component][at..at + c.stride], 0)
     };
-    Some(layout.render(&block))
+    Some(layout.render(&block, threads))
 }
 
 /// `store` as atomics, for as long as it is borrowed.
@@ -103,8 +112,19 @@ fn atomics(store: &mut [i16]) -> &[AtomicI16] {
     unsafe { &*(store as *mut [i16] as *const [AtomicI16]) }
 }
 
-/// One component's coefficients: blocks of 64 in `places` order, `across` × `down` blocks
-/// (whole MCUs).
+/// `masks` as atomics, for as long as they are borrowed.
+fn atomic_masks(masks: &mut [u64]) -> &[AtomicU64] {
+    // SAFETY: as in `atomics`, AtomicU64 having the size and alignment of u64 here
+    // (x86_64 and aarch64; checked below).
+    const _: () = assert!(std::mem::align_of::<AtomicU64>() == std::mem::align_of::<u64>());
+    unsafe { &*(masks as *mut [u64] as *const [AtomicU64]) }
+}
+
+/// One component's coefficients: `across` × `down` blocks (whole MCUs) of `stride`
+/// places: the coefficients the scaled IDCT reads, in `Keep` order, and one spare place
+/// that every other coefficient is written to and never read (as in `baseline`). Which
+/// coefficients of a block are non-zero, all 63 AC ones (a refinement scan's parse
+/// depends on it), is kept apart in a mask per block, bit `k` for coded (zigzag) index `k`.
 struct Coefficients {
     h: usize,
     v: usize,
@@ -114,9 +134,10 @@ struct Coefficients {
     /// `height_in_blocks`).
     coded_across: usize,
     coded_down: usize,
-    /// By coded (zigzag) index, the coefficient's place in its block: first the ones the
-    /// scaled IDCT reads, in `Keep` order, then the rest.
+    /// By coded (zigzag) index, the coefficient's place in its block (`kept` for the spare).
     places: [u8; 64],
+    kept: usize,
+    stride: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -295,7 +316,9 @@ impl Plan {
                     down: layout.mcus_down * c.v,
                     coded_across: (w * fh).div_ceil(mh * 8),
                     coded_down: (h * fv).div_ceil(mv * 8),
-                    places: places(&c.keep.place, c.keep.len),
+                    places: std::array::from_fn(|k| c.keep.place[k]),
+                    kept: c.keep.len,
+                    stride: c.keep.len + 1,
                 }
             })
             .collect();
@@ -306,22 +329,6 @@ impl Plan {
             tables,
         })
     }
-}
-
-/// A block's places by coded index from `Keep`'s (`len` for a coefficient not kept): the
-/// kept ones where `Keep` puts them, the others after them in coded order.
-fn places(keep: &[u8; 80], len: usize) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    let mut spare = len as u8;
-    for k in 0..64 {
-        out[k] = if usize::from(keep[k]) < len {
-            keep[k]
-        } else {
-            spare += 1;
-            spare - 1
-        };
-    }
-    out
 }
 
 /// A DQT segment's tables, in natural order.
@@ -369,6 +376,8 @@ struct Pipeline<'a> {
     input: &'a [u8],
     plan: &'a Plan,
     stores: &'a [&'a [AtomicI16]],
+    /// Per component, per block: its non-zero AC coefficients (see `Coefficients`).
+    masks: &'a [&'a [AtomicU64]],
     /// The next scan not yet taken.
     next: AtomicUsize,
     /// Per scan, the rows done (of blocks; of MCUs when interleaved); `usize::MAX` when
@@ -452,8 +461,8 @@ impl Pipeline<'_> {
                         let k = &plan.components[c];
                         for y in 0..k.v {
                             for x in 0..k.h {
-                                let at = ((my * k.v + y) * k.across + mx * k.h + x) * 64;
-                                let block = &self.stores[c][at..at + 64];
+                                let at = ((my * k.v + y) * k.across + mx * k.h + x) * k.stride;
+                                let block = &self.stores[c][at..at + k.stride];
                                 match scan.pass {
                                     Pass::DcFirst => dc_first(
                                         &mut r,
@@ -477,13 +486,15 @@ impl Pipeline<'_> {
             let (c, dc, ac) = scan.components[0];
             let k = &plan.components[c];
             let store = self.stores[c];
+            let masks = self.masks[c];
             let mut pred = 0i32;
             let mut eob_run = 0u32;
             for by in 0..k.coded_down {
                 self.wait(s, |_| by + 1)?;
-                let row = &store[by * k.across * 64..];
+                let row = &store[by * k.across * k.stride..];
                 for bx in 0..k.coded_across {
-                    let block = &row[bx * 64..bx * 64 + 64];
+                    let block = &row[bx * k.stride..(bx + 1) * k.stride];
+                    let mask = &masks[by * k.across + bx];
                     match scan.pass {
                         Pass::DcFirst => {
                             dc_first(&mut r, &plan.tables[dc], &mut pred, scan.low, block)?
@@ -495,15 +506,15 @@ impl Pipeline<'_> {
                             scan,
                             &k.places,
                             &mut eob_run,
-                            block,
+                            (block, mask),
                         )?,
                         Pass::AcRefine => ac_refine(
                             &mut r,
                             &plan.tables[ac],
                             scan,
-                            &k.places,
+                            k,
                             &mut eob_run,
-                            block,
+                            (block, mask),
                         )?,
                     }
                 }
@@ -556,12 +567,13 @@ fn ac_first(
     scan: &Scan,
     places: &[u8; 64],
     eob_run: &mut u32,
-    block: &[AtomicI16],
+    (block, mask): (&[AtomicI16], &AtomicU64),
 ) -> Option<()> {
     if *eob_run > 0 {
         *eob_run -= 1;
         return Some(());
     }
+    let mut non_zero = 0u64;
     let mut k = scan.start;
     while k <= scan.end {
         if r.n < 32 {
@@ -593,40 +605,64 @@ fn ac_first(
         if k > scan.end {
             return None;
         }
-        block[usize::from(places[k])].store(((value as u32) << scan.low) as i16, Relaxed);
+        let value = ((value as u32) << scan.low) as i16;
+        block[usize::from(places[k])].store(value, Relaxed);
+        non_zero |= u64::from(value != 0) << k;
         k += 1;
+    }
+    // Another scan of this component (another band) may be setting other bits of it.
+    if non_zero != 0 {
+        mask.fetch_or(non_zero, Relaxed);
     }
     Some(())
 }
 
-/// `jdphuff.c`'s decode_mcu_AC_refine, one block.
+/// Bits `from..=to` (`from` ≤ 63).
+fn bits(from: usize, to: usize) -> u64 {
+    (u64::MAX << from) & (u64::MAX >> (63 - to.min(63)))
+}
+
+/// Bits `0..to` (`to` ≤ 64).
+fn below(to: usize) -> u64 {
+    if to >= 64 { u64::MAX } else { (1 << to) - 1 }
+}
+
+/// `jdphuff.c`'s decode_mcu_AC_refine, one block: a correction bit for each coefficient
+/// already non-zero that it passes, found from the block's mask instead of one by one.
 #[inline(always)]
 fn ac_refine(
     r: &mut Reader,
     table: &Huffman,
     scan: &Scan,
-    places: &[u8; 64],
+    coefficients: &Coefficients,
     eob_run: &mut u32,
-    block: &[AtomicI16],
+    (block, mask): (&[AtomicI16], &AtomicU64),
 ) -> Option<()> {
     let p1 = (1i32 << scan.low) as i16;
     let m1 = ((-1i32 as u32) << scan.low) as i16;
-    // A coefficient already non-zero takes a correction bit.
-    let correct = |r: &mut Reader, at: usize| {
-        let coef = block[at].load(Relaxed);
-        if coef != 0 {
+    let (places, kept) = (&coefficients.places, coefficients.kept);
+    // The scans this one depends on have finished this block: its bits in the band are
+    // final (other bits may be changing).
+    let non_zero = mask.load(Relaxed) & bits(scan.start, scan.end);
+    // The correction bits of the non-zero coefficients in `set`, in order.
+    let correct = |r: &mut Reader, mut set: u64| {
+        while set != 0 {
+            let k = set.trailing_zeros() as usize;
+            set &= set - 1;
             if r.n == 0 {
                 r.refill();
             }
-            if r.take(1) != 0 && coef & p1 == 0 {
-                let step = if coef >= 0 { p1 } else { m1 };
-                block[at].store(coef.wrapping_add(step), Relaxed);
+            let at = usize::from(places[k]);
+            if r.take(1) != 0 && at < kept {
+                let coef = block[at].load(Relaxed);
+                if coef & p1 == 0 {
+                    let step = if coef >= 0 { p1 } else { m1 };
+                    block[at].store(coef.wrapping_add(step), Relaxed);
+                }
             }
-            true
-        } else {
-            false
         }
     };
+    let mut new = 0u64;
     let mut k = scan.start;
     if *eob_run == 0 {
         while k <= scan.end {
@@ -634,7 +670,7 @@ fn ac_refine(
                 r.refill();
             }
             let symbol = r.symbol(table)?;
-            let (mut run, size) = (i32::from(symbol >> 4), symbol & 15);
+            let (run, size) = (symbol >> 4, symbol & 15);
             let mut value = 0i16;
             if size != 0 {
                 if size != 1 {
@@ -644,39 +680,42 @@ fn ac_refine(
             } else if run != 15 {
                 let mut n = 1u32 << run;
                 if run != 0 {
-                    n += r.take(run as u32);
+                    n += r.take(u32::from(run));
                 }
                 *eob_run = n;
                 break;
             }
-            // Past `run` zero coefficients (the non-zero ones corrected) to the next zero.
-            loop {
-                if !correct(r, usize::from(places[k])) {
-                    run -= 1;
-                    if run < 0 {
-                        break;
-                    }
-                }
-                k += 1;
-                if k > scan.end {
-                    break;
-                }
+            // Past `run` zero coefficients to the next zero (correcting the non-zero ones
+            // on the way), or to the end of the band.
+            let mut zeros = !non_zero & bits(k, scan.end);
+            for _ in 0..run {
+                zeros &= zeros.wrapping_sub(1);
             }
+            let target = if zeros == 0 {
+                scan.end + 1
+            } else {
+                zeros.trailing_zeros() as usize
+            };
+            correct(r, non_zero & bits(k, scan.end) & below(target));
+            k = target;
             if value != 0 {
                 if k > scan.end {
-                    return None; // past the band, as above
+                    return None; // past the band, as in `ac_first`
                 }
                 block[usize::from(places[k])].store(value, Relaxed);
+                new |= 1 << k;
             }
             k += 1;
         }
     }
     if *eob_run > 0 {
-        while k <= scan.end {
-            correct(r, usize::from(places[k]));
-            k += 1;
+        if k <= scan.end {
+            correct(r, non_zero & bits(k, scan.end));
         }
         *eob_run -= 1;
+    }
+    if new != 0 {
+        mask.fetch_or(new, Relaxed);
     }
     Some(())
 }
