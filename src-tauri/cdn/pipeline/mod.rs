@@ -258,27 +258,29 @@ pub fn memory_estimate(input: &[u8], t: &Transform, limits: &Limits) -> u64 {
     let (decoded_px, decoded) = match p.probe.format {
         // libjpeg-turbo rounds a scaled side up; CMYK needs 4 bytes a pixel, then RGB.
         // A progressive one also keeps every coefficient until the last scan (2 bytes each,
-        // up to 3 per pixel at 4:4:4); twice when it is decoded on two threads, plus the two
-        // sets of planes (up to 3 bytes a scaled pixel each). A large baseline one decoded
-        // on two threads keeps some of its coefficients.
+        // up to 3 per pixel at 4:4:4) in libjpeg-turbo; twice when it is split in luma and
+        // chroma, plus the two sets of planes (up to 3 bytes a scaled pixel each). A large
+        // baseline or progressive one decoded by our own decoders keeps some of its
+        // coefficients.
         Format::Jpeg => {
             let d = u64::from(p.max_shrink);
             let px = w.div_ceil(d) * h.div_ceil(d);
+            // `baseline` and `scan_pipeline` keep, per block of each component, what the
+            // scaled IDCT reads and one spare, 2 bytes each (at most 3 blocks per 64
+            // pixels, at 4:4:4); `scan_pipeline` also a mask of 8 bytes, and the scan it
+            // is decoding on each thread without its stuffing (under the input's size).
+            let kept = match d {
+                8.. => 1,
+                4..8 => 25,
+                2..4 => 49,
+                _ => 64,
+            };
+            let blocks = w.div_ceil(8) * h.div_ceil(8) * 3;
+            let pipelined = blocks * ((kept + 1) * 2 + 8) + input.len() as u64;
             let coefficients = match (p.probe.progressive, progressive::worth_splitting(w * h)) {
-                (true, true) => 2 * (w * h * 3 * 2) + 2 * px * 3,
-                (true, false) => w * h * 3 * 2,
-                // `baseline` on two threads keeps, per block of each component, what the
-                // scaled IDCT reads and one spare, 2 bytes each (at most 3 blocks per 64
-                // pixels, at 4:4:4).
-                (false, true) => {
-                    let kept = match d {
-                        8.. => 1,
-                        4..8 => 25,
-                        2..4 => 49,
-                        _ => 64,
-                    };
-                    w.div_ceil(8) * h.div_ceil(8) * 3 * (kept + 1) * 2
-                }
+                (true, true) => (2 * (w * h * 3 * 2) + 2 * px * 3).max(pipelined),
+                (true, false) => (w * h * 3 * 2).max(pipelined),
+                (false, true) => blocks * (kept + 1) * 2,
                 (false, false) => 0,
             };
             (px, px * (4 + 3) + coefficients)
