@@ -110,7 +110,10 @@ fn decode_with(
             (&lead_store[t * stride + b.at..(t + 1) * stride], 0)
         } else {
             let at = t - met.mcu + met.follower_mcu;
-            (&follow_store[at * stride + b.at..(at + 1) * stride], dc_offset[b.component])
+            (
+                &follow_store[at * stride + b.at..(at + 1) * stride],
+                dc_offset[b.component],
+            )
         }
     };
     // Every MCU is there (the follower's count was checked against the lead's).

@@ -68,9 +68,10 @@ fn jpeg(
         PixelFormat::RGB
     };
     // Two threads where the file allows: two bands of rows at a common restart marker; a
-    // progressive file's luma and chroma apart; a baseline file's entropy-coded data from
-    // both ends, the second half started speculatively. The whole file is walked only when
-    // one of them may apply.
+    // progressive file's scans pipelined by our own decoder (on one thread when no core is
+    // idle: it costs less CPU than libjpeg-turbo), or else its luma and chroma apart; a
+    // baseline file's entropy-coded data from both ends, the second half started
+    // speculatively. The whole file is walked only when one of them may apply.
     let pixels = (header.width as u64) * (header.height as u64);
     let bands = super::markers::restarts_declared(input);
     let idle = super::a_core_is_idle();
@@ -89,8 +90,14 @@ fn jpeg(
             .or_else(|| {
                 pipelined
                     .then(|| {
-                        super::scan_pipeline::decode(input, &parsed, factor, MAX_JPEG_SCANS, threads)
-                            .map(Ok)
+                        super::scan_pipeline::decode(
+                            input,
+                            &parsed,
+                            factor,
+                            MAX_JPEG_SCANS,
+                            threads,
+                        )
+                        .map(Ok)
                     })
                     .flatten()
             })

@@ -807,7 +807,10 @@ mod tests {
                                 continue;
                             }
                             let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
-                            assert!(got == reference, "{label}, {threads} threads: pixels differ");
+                            assert!(
+                                got == reference,
+                                "{label}, {threads} threads: pixels differ"
+                            );
                             checked += 1;
                         }
                     }
@@ -863,9 +866,15 @@ mod tests {
         // Without its last scan (the luma's last bit), libjpeg-turbo smooths blocks.
         for from in [scans - 1, 1] {
             let cut = first_scans(&file, from);
-            assert!(ordinary(&cut, factor).len() == 375 * 250 * 3, "libjpeg decodes it");
+            assert!(
+                ordinary(&cut, factor).len() == 375 * 250 * 3,
+                "libjpeg decodes it"
+            );
             let parsed = markers::parse(&cut).unwrap();
-            assert!(decode(&cut, &parsed, factor, 500, 2).is_none(), "{from} scans");
+            assert!(
+                decode(&cut, &parsed, factor, 500, 2).is_none(),
+                "{from} scans"
+            );
         }
         // Fewer scans allowed than the file has.
         let parsed = markers::parse(&file).unwrap();
@@ -928,7 +937,11 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             // Sparse and dense words both.
-            let word = if x & 1 == 0 { x } else { x & (x >> 3) & (x >> 7) };
+            let word = if x & 1 == 0 {
+                x
+            } else {
+                x & (x >> 3) & (x >> 7)
+            };
             for r in 0..64 {
                 let slow = (0..64)
                     .filter(|&b| word & (1 << b) != 0)
