@@ -123,6 +123,46 @@ fn decode_with(
     Some(layout.render(&slot, 2))
 }
 
+/// A DQT segment's tables, in natural order.
+pub(super) fn read_quant(body: &[u8], quant: &mut [Option<[u16; 64]>; 4]) -> Option<()> {
+    let mut rest = body;
+    while let Some(&pq_tq) = rest.first() {
+        let (wide, id) = (pq_tq >> 4, usize::from(pq_tq & 15));
+        let len = if wide == 0 { 64 } else { 128 };
+        let values = rest.get(1..1 + len)?;
+        let mut natural = [0u16; 64];
+        for k in 0..64 {
+            natural[usize::from(ZIGZAG[k])] = if wide == 0 {
+                u16::from(values[k])
+            } else {
+                u16::from_be_bytes([values[2 * k], values[2 * k + 1]])
+            };
+        }
+        *quant.get_mut(id)? = Some(natural);
+        rest = &rest[1 + len..];
+    }
+    Some(())
+}
+
+/// A DHT segment's tables, appended to `tables` and made current.
+pub(super) fn read_huffman(
+    body: &[u8],
+    current: &mut [[Option<usize>; 4]; 2],
+    tables: &mut Vec<Huffman>,
+) -> Option<()> {
+    let mut rest = body;
+    while let Some(&tc_th) = rest.first() {
+        let (class, id) = (usize::from(tc_th >> 4), usize::from(tc_th & 15));
+        let counts: [u8; 16] = rest.get(1..17)?.try_into().ok()?;
+        let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        let symbols = rest.get(17..17 + n)?;
+        tables.push(Huffman::new(&counts, symbols, class == 0)?);
+        *current.get_mut(class)?.get_mut(id)? = Some(tables.len() - 1);
+        rest = &rest[17 + n..];
+    }
+    Some(())
+}
+
 /// Asks Linux to back a large buffer not yet touched with 2 MiB pages (`MADV_HUGEPAGE`;
 /// transparent huge pages are commonly on for `madvise`): a fresh 30 MB store then costs a
 /// few dozen page faults instead of thousands, which otherwise added ~20 ms to a 20 MP
@@ -533,42 +573,8 @@ impl Layout {
             };
             let body = &b[range.start + 4..range.end];
             match marker {
-                0xDB => {
-                    let mut rest = body;
-                    while let Some(&pq_tq) = rest.first() {
-                        let (wide, id) = (pq_tq >> 4, usize::from(pq_tq & 15));
-                        let len = if wide == 0 { 64 } else { 128 };
-                        let values = rest.get(1..1 + len)?;
-                        let mut table = [0u16; 64];
-                        for (k, q) in table.iter_mut().enumerate() {
-                            *q = if wide == 0 {
-                                u16::from(values[k])
-                            } else {
-                                u16::from_be_bytes([values[2 * k], values[2 * k + 1]])
-                            };
-                        }
-                        // Stored in zigzag order; kept in natural order.
-                        let mut natural = [0u16; 64];
-                        for (k, &q) in table.iter().enumerate() {
-                            natural[usize::from(ZIGZAG[k])] = q;
-                        }
-                        *quant.get_mut(id)? = Some(natural);
-                        rest = &rest[1 + len..];
-                    }
-                }
-                0xC4 => {
-                    let mut rest = body;
-                    while let Some(&tc_th) = rest.first() {
-                        let (class, id) = (usize::from(tc_th >> 4), usize::from(tc_th & 15));
-                        let counts: [u8; 16] = rest.get(1..17)?.try_into().ok()?;
-                        let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
-                        let symbols = rest.get(17..17 + n)?;
-                        let table = Huffman::new(&counts, symbols, class == 0)?;
-                        dht.push(table);
-                        *huffman.get_mut(class)?.get_mut(id)? = Some(dht.len() - 1);
-                        rest = &rest[17 + n..];
-                    }
-                }
+                0xDB => read_quant(body, &mut quant)?,
+                0xC4 => read_huffman(body, &mut huffman, &mut dht)?,
                 _ => {}
             }
         }

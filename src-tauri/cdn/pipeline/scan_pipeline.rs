@@ -29,7 +29,9 @@
 //! gives `None`, and the caller decodes it another way. A bad code, data that runs out or
 //! bytes left over also give `None`, and the ordinary decode reports them.
 
-use super::baseline::{Block, Huffman, LOOKAHEAD, Layout, Reader, ZIGZAG, extend, huge_pages};
+use super::baseline::{
+    Block, Huffman, LOOKAHEAD, Layout, Reader, extend, huge_pages, read_huffman, read_quant,
+};
 use super::markers::{Parsed, Piece};
 use std::ops::Range;
 use std::sync::atomic::{
@@ -329,46 +331,6 @@ impl Plan {
             tables,
         })
     }
-}
-
-/// A DQT segment's tables, in natural order.
-fn read_quant(body: &[u8], quant: &mut [Option<[u16; 64]>; 4]) -> Option<()> {
-    let mut rest = body;
-    while let Some(&pq_tq) = rest.first() {
-        let (wide, id) = (pq_tq >> 4, usize::from(pq_tq & 15));
-        let len = if wide == 0 { 64 } else { 128 };
-        let values = rest.get(1..1 + len)?;
-        let mut natural = [0u16; 64];
-        for k in 0..64 {
-            natural[usize::from(ZIGZAG[k])] = if wide == 0 {
-                u16::from(values[k])
-            } else {
-                u16::from_be_bytes([values[2 * k], values[2 * k + 1]])
-            };
-        }
-        *quant.get_mut(id)? = Some(natural);
-        rest = &rest[1 + len..];
-    }
-    Some(())
-}
-
-/// A DHT segment's tables, appended to `tables` and made current.
-fn read_huffman(
-    body: &[u8],
-    current: &mut [[Option<usize>; 4]; 2],
-    tables: &mut Vec<Huffman>,
-) -> Option<()> {
-    let mut rest = body;
-    while let Some(&tc_th) = rest.first() {
-        let (class, id) = (usize::from(tc_th >> 4), usize::from(tc_th & 15));
-        let counts: [u8; 16] = rest.get(1..17)?.try_into().ok()?;
-        let n: usize = counts.iter().map(|&c| usize::from(c)).sum();
-        let symbols = rest.get(17..17 + n)?;
-        tables.push(Huffman::new(&counts, symbols, class == 0)?);
-        *current.get_mut(class)?.get_mut(id)? = Some(tables.len() - 1);
-        rest = &rest[17 + n..];
-    }
-    Some(())
 }
 
 /// The two threads' shared state.
