@@ -205,7 +205,7 @@ pub(super) fn unstuff(data: &[u8]) -> Vec<u8> {
 
 /// Appends `data` without the zero byte stuffed after each 0xFF (the data holds no marker:
 /// `markers` ended it at the first one).
-pub(super) fn unstuff_into(data: &[u8], out: &mut Vec<u8>) {
+fn unstuff_into(data: &[u8], out: &mut Vec<u8>) {
     let mut rest = data;
     while let Some(ff) = memchr::memchr(0xFF, rest) {
         out.extend_from_slice(&rest[..=ff]);
@@ -1458,42 +1458,26 @@ mod tests {
         rgb_at(file, factor, 500).ok().map(|(_, rgb)| rgb)
     }
 
-    const FACTORS: [ScalingFactor; 4] = [
-        ScalingFactor::ONE,
-        ScalingFactor::ONE_HALF,
-        ScalingFactor::ONE_QUARTER,
-        ScalingFactor::ONE_EIGHTH,
-    ];
+    use fixtures::FACTORS;
 
     #[test]
     fn decodes_to_the_ordinary_decodes_pixels() {
         let mut checked = 0;
-        for (w, h) in [(750, 500), (701, 437), (333, 497)] {
-            let photo = fixtures::photo(w, h);
-            for subsamp in [
-                Subsamp::Sub2x2,
-                Subsamp::Sub2x1,
-                Subsamp::None,
-                Subsamp::Gray,
-            ] {
-                for quality in [40, 85, 100] {
-                    let file = encoded(&photo, subsamp, quality);
-                    let margin = file.len() / 8;
-                    for factor in FACTORS {
-                        let got = ours(&file, factor, margin);
-                        if subsamp == Subsamp::Sub2x2 && factor == ScalingFactor::ONE {
-                            assert!(got.is_none(), "4:2:0 unscaled upsamples across MCU rows");
-                            continue;
-                        }
-                        let label = format!("{w}×{h} {subsamp:?} q{quality} {factor:?}");
-                        let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
-                        assert!(
-                            got == ordinary(&file, factor).unwrap(),
-                            "{label}: pixels differ"
-                        );
-                        checked += 1;
-                    }
+        for (case, file, subsamp) in fixtures::jpeg_decoder_cases(encoded) {
+            let margin = file.len() / 8;
+            for factor in FACTORS {
+                let got = ours(&file, factor, margin);
+                if subsamp == Subsamp::Sub2x2 && factor == ScalingFactor::ONE {
+                    assert!(got.is_none(), "4:2:0 unscaled upsamples across MCU rows");
+                    continue;
                 }
+                let label = format!("{case} {factor:?}");
+                let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
+                assert!(
+                    got == ordinary(&file, factor).unwrap(),
+                    "{label}: pixels differ"
+                );
+                checked += 1;
             }
         }
         assert_eq!(checked, 3 * 4 * 3 * 4 - 3 * 3);

@@ -91,6 +91,42 @@ pub fn jpeg_as(p: &Pixels, subsamp: turbojpeg::Subsamp, quality: i32) -> Vec<u8>
     compress(c, p)
 }
 
+/// The scales libjpeg-turbo's DCT decodes at, the pipeline's choices.
+pub const FACTORS: [turbojpeg::ScalingFactor; 4] = [
+    turbojpeg::ScalingFactor::ONE,
+    turbojpeg::ScalingFactor::ONE_HALF,
+    turbojpeg::ScalingFactor::ONE_QUARTER,
+    turbojpeg::ScalingFactor::ONE_EIGHTH,
+];
+
+/// The files our own JPEG decoders are checked on against libjpeg-turbo's: three photo
+/// crops (even and odd sizes) × every layout × quality 40/85/100, made by `encode`; each
+/// with a label and its layout.
+pub fn jpeg_decoder_cases(
+    encode: fn(&Pixels, turbojpeg::Subsamp, i32) -> Vec<u8>,
+) -> impl Iterator<Item = (String, Vec<u8>, turbojpeg::Subsamp)> {
+    use turbojpeg::Subsamp;
+    [(750, 500), (701, 437), (333, 497)]
+        .into_iter()
+        .flat_map(move |(w, h)| {
+            let photo = photo(w, h);
+            let layouts = [
+                Subsamp::Sub2x2,
+                Subsamp::Sub2x1,
+                Subsamp::None,
+                Subsamp::Gray,
+            ];
+            layouts
+                .into_iter()
+                .flat_map(|subsamp| [40, 85, 100].map(move |q| (subsamp, q)))
+                .map(move |(subsamp, quality)| {
+                    let label = format!("{w}×{h} {subsamp:?} q{quality}");
+                    (label, encode(&photo, subsamp, quality), subsamp)
+                })
+                .collect::<Vec<_>>()
+        })
+}
+
 /// A progressive JPEG (libjpeg-turbo's default scan script) with the given chroma
 /// subsampling and quality.
 pub fn progressive_jpeg_as(p: &Pixels, subsamp: turbojpeg::Subsamp, quality: i32) -> Vec<u8> {

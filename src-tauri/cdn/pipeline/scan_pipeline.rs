@@ -160,8 +160,8 @@ struct Scan {
     end: usize,
     /// The bit position of this scan's successive approximation (Al).
     low: u32,
-    /// The earlier scans this one reads what they write.
-    after: Vec<usize>,
+    /// The earlier scans this one reads what they write, each with a component both code.
+    after: Vec<(usize, usize)>,
 }
 
 struct Plan {
@@ -267,18 +267,16 @@ impl Plan {
                         }
                         components.push((c, dc, ac));
                     }
-                    let after = scans
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| {
-                            s.start <= end
-                                && start <= s.end
-                                && s.components
-                                    .iter()
-                                    .any(|&(c, _, _)| components.iter().any(|&(d, _, _)| c == d))
-                        })
-                        .map(|(i, _)| i)
-                        .collect();
+                    let mut after = Vec::new();
+                    for (i, earlier) in scans.iter().enumerate() {
+                        if earlier.start <= end && start <= earlier.end {
+                            for &(c, _, _) in &earlier.components {
+                                if components.iter().any(|&(d, _, _)| c == d) {
+                                    after.push((i, c));
+                                }
+                            }
+                        }
+                    }
                     scans.push(Scan {
                         data: data.clone(),
                         components,
@@ -379,19 +377,12 @@ impl Pipeline<'_> {
     fn wait(&self, scan: usize, rows: impl Fn(usize) -> usize) -> Option<()> {
         let plan = self.plan;
         let ready = || {
-            plan.scans[scan].after.iter().all(|&d| {
+            plan.scans[scan].after.iter().all(|&(d, c)| {
                 let done = self.progress[d].load(SeqCst);
-                let before = &plan.scans[d];
+                // An interleaved scan counts MCU rows: `v` rows of the component's blocks.
+                let interleaved = plan.scans[d].components.len() > 1;
                 done == usize::MAX
-                    || before.components.iter().all(|&(c, _, _)| {
-                        let done_rows = if before.components.len() > 1 {
-                            done * plan.components[c].v
-                        } else {
-                            done
-                        };
-                        !plan.scans[scan].components.iter().any(|&(d, _, _)| d == c)
-                            || done_rows >= rows(c)
-                    })
+                    || done * if interleaved { plan.components[c].v } else { 1 } >= rows(c)
             })
         };
         if ready() {
@@ -408,8 +399,7 @@ impl Pipeline<'_> {
     fn scan(&self, s: usize) -> Option<()> {
         let plan = self.plan;
         let scan = &plan.scans[s];
-        let mut buf = Vec::with_capacity(scan.data.len());
-        super::baseline::unstuff_into(&self.input[scan.data.clone()], &mut buf);
+        let buf = super::baseline::unstuff(&self.input[scan.data.clone()]);
         let mut r = Reader::at(&buf, 0);
         let end = 8 * buf.len() as u64;
         if scan.components.len() > 1 {
@@ -730,16 +720,7 @@ mod tests {
     use super::*;
     use turbojpeg::Subsamp;
 
-    const FACTORS: [ScalingFactor; 4] = [
-        ScalingFactor::ONE,
-        ScalingFactor::ONE_HALF,
-        ScalingFactor::ONE_QUARTER,
-        ScalingFactor::ONE_EIGHTH,
-    ];
-
-    fn progressive(photo: &super::super::Pixels, subsamp: Subsamp, quality: i32) -> Vec<u8> {
-        fixtures::progressive_jpeg_as(photo, subsamp, quality)
-    }
+    use fixtures::{FACTORS, progressive_jpeg_as as progressive};
 
     fn ordinary(file: &[u8], factor: ScalingFactor) -> Vec<u8> {
         rgb_at(file, factor, 500).unwrap().1
@@ -748,34 +729,23 @@ mod tests {
     #[test]
     fn decodes_to_the_ordinary_decodes_pixels_on_one_and_two_threads() {
         let mut checked = 0;
-        for (w, h) in [(750, 500), (701, 437), (333, 497)] {
-            let photo = fixtures::photo(w, h);
-            for subsamp in [
-                Subsamp::Sub2x2,
-                Subsamp::Sub2x1,
-                Subsamp::None,
-                Subsamp::Gray,
-            ] {
-                for quality in [40, 85, 100] {
-                    let file = progressive(&photo, subsamp, quality);
-                    let parsed = markers::parse(&file).unwrap();
-                    for factor in FACTORS {
-                        let label = format!("{w}×{h} {subsamp:?} q{quality} {factor:?}");
-                        let reference = ordinary(&file, factor);
-                        for threads in [1, 2] {
-                            let got = decode(&file, &parsed, factor, 500, threads);
-                            if subsamp == Subsamp::Sub2x2 && factor == ScalingFactor::ONE {
-                                assert!(got.is_none(), "{label}: 4:2:0 unscaled is not rendered");
-                                continue;
-                            }
-                            let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
-                            assert!(
-                                got == reference,
-                                "{label}, {threads} threads: pixels differ"
-                            );
-                            checked += 1;
-                        }
+        for (case, file, subsamp) in fixtures::jpeg_decoder_cases(progressive) {
+            let parsed = markers::parse(&file).unwrap();
+            for factor in FACTORS {
+                let label = format!("{case} {factor:?}");
+                let reference = ordinary(&file, factor);
+                for threads in [1, 2] {
+                    let got = decode(&file, &parsed, factor, 500, threads);
+                    if subsamp == Subsamp::Sub2x2 && factor == ScalingFactor::ONE {
+                        assert!(got.is_none(), "{label}: 4:2:0 unscaled is not rendered");
+                        continue;
                     }
+                    let got = got.unwrap_or_else(|| panic!("{label}: not decoded"));
+                    assert!(
+                        got == reference,
+                        "{label}, {threads} threads: pixels differ"
+                    );
+                    checked += 1;
                 }
             }
         }
